@@ -1,0 +1,285 @@
+"""Beads work units from a ``.beads`` folder, in both forms the real tool writes.
+
+Export form: ``issues.jsonl``, one issue a line with its ``dependencies[]`` inline.
+Backup form: ``backup/*.jsonl`` flat table dumps (issues, dependencies, labels, comments,
+events; booleans as 0/1, ``metadata`` as a JSON string), joined back to their issues here.
+When both are present the export is the issues' source and the backup adds its events.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from core.diagnostics import Diagnostics
+from core.model import AuditEvent, Delegation, Relationship, WorkUnit, Workspace
+from core.sources.files import ReadLimits, iter_jsonl
+from core.sources.keys import ItemKeys
+from core.sources.schema import Schema, opt, req
+
+ISSUE = Schema(
+    "beads issue",
+    {
+        "id": req(str),
+        "title": req(str),
+        "status": opt(str),
+        "priority": opt(int),
+        "issue_type": opt(str, target="type"),
+        "description": opt(str),
+        "assignee": opt(str),
+        "owner": opt(str),
+        "created_by": opt(str),
+        "labels": opt(list),
+        "created_at": opt(str),
+        "updated_at": opt(str),
+        "closed_at": opt(str),
+        "close_reason": opt(str),
+        "comments": opt(list),
+    },
+)
+DEPENDENCY = Schema(
+    "beads dependency",
+    {
+        "issue_id": opt(str),
+        "depends_on_id": req(str),
+        "type": opt(str),
+        "created_at": opt(str),
+        "created_by": opt(str),
+    },
+)
+BACKUP_DEPENDENCY = Schema("beads dependency", {**DEPENDENCY.fields, "issue_id": req(str)})
+LABEL = Schema("beads label", {"issue_id": req(str), "label": req(str)})
+COMMENT = Schema("beads comment", {"issue_id": req(str)})
+EVENT = Schema(
+    "beads event",
+    {"issue_id": opt(str), "event_type": req(str), "actor": opt(str), "created_at": req(str)},
+)
+DELEGATED_FROM = "delegated-from"
+_TERM_FIELDS = ("portion", "deadline", "acceptance_criteria", "credit_share")
+_decode = msgspec.json.Decoder().decode
+
+
+class BeadsLoad:
+    """Everything read from one ``.beads`` folder into a workspace."""
+
+    def __init__(self, ws: Workspace, keys: ItemKeys, diags: Diagnostics, limits: ReadLimits,
+                 rig: str | None = None):
+        self.ws = ws
+        self.keys = keys
+        self.diags = diags
+        self.limits = limits
+        self.rig = rig
+
+    def load(self, beads_dir: Path) -> None:
+        export = beads_dir / "issues.jsonl"
+        backup = beads_dir / "backup"
+        if export.is_file():
+            self._load_export(export)
+        elif (backup / "issues.jsonl").is_file():
+            self._load_backup_issues(backup)
+        if (backup / "events.jsonl").is_file():
+            self._load_events(backup / "events.jsonl")
+
+    # -- issues ------------------------------------------------------------------------------
+    def _work_unit(self, path: Path, number: int, raw: dict[str, Any]) -> WorkUnit | None:
+        parsed = ISSUE.read(raw)
+        if isinstance(parsed, str):
+            self.diags.error(path, parsed, number)
+            return None
+        known, extra = parsed
+        labels = known.get("labels")
+        if labels is not None and not all(isinstance(label, str) for label in labels):
+            self.diags.error(path, "beads issue: field 'labels' should be a list of strings", number)
+            return None
+        unit = WorkUnit(
+            key=self.keys.key_for(known["id"]),
+            workspace=self.ws.name,
+            kind="bead",
+            rig=self.rig,
+            source=str(path),
+            line=number,
+            extra=extra,
+            **known,
+        )
+        self._delegation_from_metadata(unit, path, number)
+        references = extra.get("references")
+        if references is not None:
+            self._references(unit, references, path, number)
+        return unit
+
+    def _references(self, unit: WorkUnit, references: Any, path: Path, number: int) -> None:
+        """A work unit's ``references: [{"type": "depends_on", "target": URI}]`` (design form)."""
+        if not isinstance(references, list):
+            self.diags.error(path, "beads issue: field 'references' should be a list", number)
+            return
+        for ref in references:
+            if not isinstance(ref, dict) or not isinstance(ref.get("target"), str):
+                self.diags.error(path, "beads issue: each reference needs a 'target' string", number)
+                continue
+            rel_type = ref.get("type") if isinstance(ref.get("type"), str) else "references"
+            self.ws.relationships.append(
+                Relationship(type=rel_type, from_ref=unit.id, to_ref=ref["target"], from_key=unit.key,
+                             to_key=self.keys.resolve(ref["target"]), workspace=self.ws.name,
+                             source=str(path), line=number,
+                             extra={k: v for k, v in ref.items() if k not in ("type", "target")})
+            )
+
+    def _load_export(self, path: Path) -> None:
+        units = self.ws.work_units
+        for number, raw in iter_jsonl(path, self.diags, self.limits):
+            deps = raw.pop("dependencies", None)
+            unit = self._work_unit(path, number, raw)
+            if unit is None:
+                continue
+            units.append(unit)
+            if deps is None:
+                continue
+            if not isinstance(deps, list):
+                self.diags.error(path, "beads issue: field 'dependencies' should be a list", number)
+                continue
+            for dep in deps:
+                self._dependency(path, number, dep, unit.id, DEPENDENCY)
+
+    def _load_backup_issues(self, backup: Path) -> None:
+        by_id: dict[str, WorkUnit] = {}
+        issues_path = backup / "issues.jsonl"
+        for number, raw in iter_jsonl(issues_path, self.diags, self.limits):
+            unit = self._work_unit(issues_path, number, raw)
+            if unit is not None:
+                by_id[unit.id] = unit
+        self._join_labels(backup / "labels.jsonl", by_id)
+        self._join_comments(backup / "comments.jsonl", by_id)
+        self.ws.work_units.extend(by_id.values())
+        deps = backup / "dependencies.jsonl"
+        if deps.is_file():
+            for number, raw in iter_jsonl(deps, self.diags, self.limits):
+                self._dependency(deps, number, raw, None, BACKUP_DEPENDENCY)
+
+    def _join_labels(self, path: Path, by_id: dict[str, WorkUnit]) -> None:
+        if not path.is_file():
+            return
+        for number, raw in iter_jsonl(path, self.diags, self.limits):
+            parsed = LABEL.read(raw)
+            if isinstance(parsed, str):
+                self.diags.error(path, parsed, number)
+                continue
+            unit = by_id.get(parsed[0]["issue_id"])
+            if unit is None:
+                self.diags.warning(path, f"label for unknown issue {parsed[0]['issue_id']}", number)
+                continue
+            unit.labels = [*unit.labels, parsed[0]["label"]]
+
+    def _join_comments(self, path: Path, by_id: dict[str, WorkUnit]) -> None:
+        if not path.is_file():
+            return
+        for number, raw in iter_jsonl(path, self.diags, self.limits):
+            parsed = COMMENT.read(raw)
+            if isinstance(parsed, str):
+                self.diags.error(path, parsed, number)
+                continue
+            unit = by_id.get(raw["issue_id"])
+            if unit is None:
+                self.diags.warning(path, f"comment on unknown issue {raw['issue_id']}", number)
+                continue
+            unit.comments = [*unit.comments, raw]
+
+    # -- dependencies and delegations ----------------------------------------------------------
+    def _dependency(self, path: Path, number: int, raw: Any, issue_id: str | None, schema: Schema) -> None:
+        if not isinstance(raw, dict):
+            self.diags.error(path, "beads dependency should be an object", number)
+            return
+        parsed = schema.read(raw)
+        if isinstance(parsed, str):
+            self.diags.error(path, parsed, number)
+            return
+        known, extra = parsed
+        source = known.get("issue_id") or issue_id or ""
+        target = known["depends_on_id"]
+        dep_type = known.get("type") or "blocks"
+        from_key = self.keys.key_for(source)
+        to_key = self.keys.resolve(target)
+        self.ws.relationships.append(
+            Relationship(
+                type=dep_type,
+                from_ref=source,
+                to_ref=target,
+                from_key=from_key,
+                to_key=to_key,
+                workspace=self.ws.name,
+                created_at=known.get("created_at"),
+                created_by=known.get("created_by"),
+                source=str(path),
+                line=number,
+                extra=extra,
+            )
+        )
+        if dep_type == DELEGATED_FROM:
+            self.ws.delegations.append(
+                Delegation(parent=target, child=source, parent_key=to_key, child_key=from_key,
+                           delegated_by=known.get("created_by"), forms=["dependency"],
+                           workspace=self.ws.name, source=str(path), line=number)
+            )
+
+    def _delegation_from_metadata(self, unit: WorkUnit, path: Path, number: int) -> None:
+        metadata = unit.extra.get("metadata")
+        if isinstance(metadata, str):  # the backup form stores metadata as a JSON string
+            if metadata in ("", "{}"):
+                return
+            try:
+                metadata = _decode(metadata)
+            except msgspec.DecodeError:
+                self.diags.error(path, "beads issue: field 'metadata' holds malformed JSON", number)
+                return
+        if not isinstance(metadata, dict) or "delegated_from" not in metadata:
+            return
+        stated = metadata["delegated_from"]
+        if isinstance(stated, str):
+            stated = {"parent": stated}
+        if not isinstance(stated, dict) or not isinstance(stated.get("parent"), str):
+            self.diags.error(path, "beads issue: metadata.delegated_from needs a 'parent' reference", number)
+            return
+        terms = dict(stated.get("terms") or {})
+        for field in _TERM_FIELDS:
+            if field in stated:
+                terms.setdefault(field, stated[field])
+        self.ws.delegations.append(
+            Delegation(
+                parent=stated["parent"],
+                child=unit.id,
+                parent_key=self.keys.resolve(stated["parent"]),
+                child_key=unit.key,
+                terms=terms,
+                delegated_by=stated.get("delegated_by"),
+                delegated_to=stated.get("delegated_to"),
+                forms=["metadata"],
+                workspace=self.ws.name,
+                source=str(path),
+                line=number,
+            )
+        )
+
+    # -- events ------------------------------------------------------------------------------
+    def _load_events(self, path: Path) -> None:
+        audit = self.ws.audit
+        for number, raw in iter_jsonl(path, self.diags, self.limits):
+            parsed = EVENT.read(raw)
+            if isinstance(parsed, str):
+                self.diags.error(path, parsed, number)
+                continue
+            known, extra = parsed
+            issue_id = known.get("issue_id")
+            audit.append(
+                AuditEvent(
+                    ts=known["created_at"],
+                    actor=known.get("actor") or None,
+                    type=known["event_type"],
+                    workspace=self.ws.name,
+                    payload=extra,
+                    subject=self.keys.key_for(issue_id) if issue_id else None,
+                    origin="beads-events",
+                    source=str(path),
+                    line=number,
+                )
+            )

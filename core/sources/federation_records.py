@@ -1,0 +1,193 @@
+"""Federation records every workspace kind can hold: remotes with their trust, cross-repo
+requests, subscriptions and the audit log of mutations.
+
+sudocode keeps them under ``.sudocode/`` (remotes in ``federation.config.json``, the rest in
+``.sudocode/federation/*.jsonl``); towns and realms under ``.crossdeck/``. The record shapes are
+the same everywhere; docs/formats.md describes them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.diagnostics import Diagnostics
+from core.model import AuditEvent, Remote, Request, RequestStatus, Subscription, TrustLevel, Workspace
+from core.sources.files import ReadLimits, iter_jsonl, load_json
+from core.sources.schema import Schema, opt, req
+
+REMOTE = Schema(
+    "remote",
+    {
+        "url": req(str),
+        "name": opt(str),
+        "display_name": opt(str),
+        "transport": opt(str),
+        "trust_level": opt(str),
+        "permissions": opt(dict),
+        "sync": opt(dict),
+    },
+)
+REQUEST = Schema(
+    "cross-repo request",
+    {
+        "request_id": req(str),
+        "direction": req(str),
+        "from_repo": req(str),
+        "to_repo": req(str),
+        "request_type": req(str),
+        "payload": opt(dict),
+        "status": opt(str),
+        "approved_by": opt(str),
+        "approved_at": opt(str),
+        "rejection_reason": opt(str),
+        "result": opt(dict, list, str, int, float, bool),
+        "created_at": opt(str),
+        "updated_at": opt(str),
+    },
+)
+SUBSCRIPTION = Schema(
+    "subscription",
+    {
+        "subscription_id": req(str),
+        "remote_repo": req(str),
+        "direction": opt(str),
+        "event_types": opt(list),
+        "filters": opt(dict),
+        "active": opt(bool),
+        "created_at": opt(str),
+    },
+)
+AUDIT = Schema(
+    "audit entry",
+    {"timestamp": req(str), "operation_type": req(str), "actor": opt(str)},
+)
+DIRECTIONS = ("incoming", "outgoing")
+TRANSPORTS = ("git", "http")
+
+
+def remote_name(url: str) -> str:
+    """A short name for a remote from its URL: ``https://github.com/org/repo.git`` -> ``org/repo``."""
+    bare = url.split("://", 1)[-1].rstrip("/")
+    if bare.endswith(".git"):
+        bare = bare[:-4]
+    bare = bare.replace(":", "/")
+    parts = [p for p in bare.split("/") if p]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else (parts[0] if parts else url)
+
+
+def read_remotes(entries: Any, ws: Workspace, path: Path, diags: Diagnostics, what: str) -> None:
+    if entries is None:
+        return
+    if not isinstance(entries, list):
+        diags.error(path, f"'{what}' should be a list")
+        return
+    for index, raw in enumerate(entries):
+        if not isinstance(raw, dict):
+            diags.error(path, f"{what}[{index}] should be an object")
+            continue
+        parsed = REMOTE.read(raw)
+        if isinstance(parsed, str):
+            diags.error(path, f"{what}[{index}]: {parsed}")
+            continue
+        known, extra = parsed
+        trust = known.pop("trust_level", TrustLevel.UNTRUSTED.value)
+        if trust not in TrustLevel._value2member_map_:
+            diags.error(path, f"{what}[{index}]: trust_level '{trust}' is not untrusted, verified or trusted")
+            continue
+        url = known["url"]
+        transport = known.pop("transport", None) or ("http" if url.startswith(("http://", "https://")) else "git")
+        if transport not in TRANSPORTS:
+            diags.error(path, f"{what}[{index}]: transport '{transport}' is not git or http")
+            continue
+        ws.remotes.append(
+            Remote(
+                name=known.pop("name", None) or remote_name(url),
+                workspace=ws.name,
+                transport=transport,
+                trust_level=TrustLevel(trust),
+                source=str(path),
+                extra=extra,
+                **known,
+            )
+        )
+
+
+def read_requests(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
+    """requests.jsonl: one snapshot of a request a line; the last line for an id is its state."""
+    latest: dict[str, Request] = {}
+    for number, raw in iter_jsonl(path, diags, limits):
+        parsed = REQUEST.read(raw)
+        if isinstance(parsed, str):
+            diags.error(path, parsed, number)
+            continue
+        known, extra = parsed
+        if known["direction"] not in DIRECTIONS:
+            diags.error(path, f"cross-repo request: direction '{known['direction']}' is not incoming or outgoing", number)
+            continue
+        status = known.pop("status", RequestStatus.PENDING.value)
+        if status not in RequestStatus._value2member_map_:
+            diags.error(path, f"cross-repo request: status '{status}' is not one of "
+                        + ", ".join(s.value for s in RequestStatus), number)
+            continue
+        latest[known["request_id"]] = Request(
+            workspace=ws.name, status=RequestStatus(status), source=str(path), line=number, extra=extra, **known
+        )
+    ws.requests.extend(latest.values())
+
+
+def read_subscriptions(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
+    latest: dict[str, Subscription] = {}
+    for number, raw in iter_jsonl(path, diags, limits):
+        parsed = SUBSCRIPTION.read(raw)
+        if isinstance(parsed, str):
+            diags.error(path, parsed, number)
+            continue
+        known, extra = parsed
+        latest[known["subscription_id"]] = Subscription(
+            workspace=ws.name, source=str(path), line=number, extra=extra, **known
+        )
+    ws.subscriptions.extend(latest.values())
+
+
+def read_audit(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
+    for number, raw in iter_jsonl(path, diags, limits):
+        parsed = AUDIT.read(raw)
+        if isinstance(parsed, str):
+            diags.error(path, parsed, number)
+            continue
+        known, extra = parsed
+        ws.audit.append(
+            AuditEvent(
+                ts=known["timestamp"],
+                actor=known.get("actor"),
+                type=known["operation_type"],
+                workspace=ws.name,
+                payload=extra,
+                origin="federation-audit",
+                source=str(path),
+                line=number,
+            )
+        )
+
+
+def read_crossdeck_folder(root: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
+    """A town's or realm's ``.crossdeck/``: remotes.json, requests, subscriptions, audit."""
+    folder = root / ".crossdeck"
+    if not folder.is_dir():
+        return
+    remotes = folder / "remotes.json"
+    if remotes.is_file():
+        doc = load_json(remotes, diags, limits)
+        if doc is not None:
+            read_remotes(doc.get("remotes"), ws, remotes, diags, "remotes")
+    read_record_logs(folder, ws, diags, limits)
+
+
+def read_record_logs(folder: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
+    """requests.jsonl, subscriptions.jsonl and audit.jsonl in ``folder``, where present."""
+    for name, reader in (("requests.jsonl", read_requests), ("subscriptions.jsonl", read_subscriptions),
+                         ("audit.jsonl", read_audit)):
+        path = folder / name
+        if path.is_file():
+            reader(path, ws, diags, limits)

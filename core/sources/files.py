@@ -1,0 +1,189 @@
+"""Reading files safely: a size limit checked before reading, JSON Lines with per-line
+diagnostics, JSON, and YAML through libyaml's safe loader with a guard against alias bombs.
+
+Every reader reports what it could not read to a ``Diagnostics`` (file, line, plain message)
+and returns what it could; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import yaml
+
+from core.diagnostics import Diagnostics
+
+DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
+# How many nodes a YAML document may expand to once aliases are followed. A real realm file
+# has hundreds; a "billion laughs" document has billions while its text is a few hundred bytes.
+MAX_YAML_EXPANDED_NODES = 1_000_000
+
+_decode_json = msgspec.json.Decoder().decode
+try:  # libyaml ships in PyYAML's wheels; fall back to the pure loader where it does not.
+    _SafeLoader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the wheel
+    _SafeLoader = yaml.SafeLoader
+
+
+class ReadLimits(msgspec.Struct, frozen=True):
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+
+def read_bytes(path: Path, diags: Diagnostics, limits: ReadLimits) -> bytes | None:
+    """The file's bytes, or None with an error when it is unreadable or over the size limit."""
+    try:
+        size = os.stat(path).st_size
+        if size > limits.max_file_bytes:
+            diags.error(
+                path,
+                f"file is {size:,} bytes, over the {limits.max_file_bytes:,}-byte limit; not read "
+                "(raise max_file_bytes in config.toml to read it)",
+            )
+            return None
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        diags.error(path, f"cannot read: {exc.strerror or exc}")
+        return None
+
+
+def _json_message(exc: Exception) -> str:
+    text = str(exc)
+    if "invalid utf-8" in text.lower() or isinstance(exc, UnicodeDecodeError):
+        return "not valid UTF-8"
+    return f"malformed JSON: {text}"
+
+
+def iter_jsonl(path: Path, diags: Diagnostics, limits: ReadLimits) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)`` for every good line of a JSON Lines file.
+
+    Blank lines and ``#`` comment lines are skipped; a line that is not a JSON object is an
+    error naming its line, and the lines after it still load.
+    """
+    data = read_bytes(path, diags, limits)
+    if data is None:
+        return
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        stripped = line.strip()
+        if not stripped or stripped[:1] == b"#":
+            continue
+        try:
+            obj = _decode_json(stripped)
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            diags.error(path, _json_message(exc), number)
+            continue
+        if not isinstance(obj, dict):
+            diags.error(path, f"expected a JSON object, found {type(obj).__name__}", number)
+            continue
+        yield number, obj
+
+
+def load_json(path: Path, diags: Diagnostics, limits: ReadLimits) -> dict[str, Any] | None:
+    """A JSON file holding one object, or None with an error naming the line."""
+    data = read_bytes(path, diags, limits)
+    if data is None:
+        return None
+    try:
+        obj = _decode_json(data)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        diags.error(path, _json_message(exc), _json_error_line(data, exc))
+        return None
+    if not isinstance(obj, dict):
+        diags.error(path, f"expected a JSON object, found {type(obj).__name__}")
+        return None
+    return obj
+
+
+def _json_error_line(data: bytes, exc: Exception) -> int | None:
+    # msgspec says "... at position N"; turn the byte offset into a line number.
+    text = str(exc)
+    marker = "position "
+    if marker not in text:
+        return None
+    digits = text.rsplit(marker, 1)[1].split()[0].rstrip(".,)")
+    return data.count(b"\n", 0, int(digits)) + 1 if digits.isdigit() else None
+
+
+def load_yaml(path: Path, diags: Diagnostics, limits: ReadLimits) -> Any:
+    """A YAML document through the safe loader, or None with an error naming the line."""
+    data = read_bytes(path, diags, limits)
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        diags.error(path, "not valid UTF-8", data.count(b"\n", 0, exc.start) + 1)
+        return None
+    try:
+        doc = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - CSafeLoader is the safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "malformed YAML"
+        diags.error(path, f"malformed YAML: {problem}", mark.line + 1 if mark else None)
+        return None
+    except yaml.YAMLError as exc:
+        diags.error(path, f"malformed YAML: {exc}")
+        return None
+    if ("&" in text or "*" in text) and _expanded_size(doc) > MAX_YAML_EXPANDED_NODES:
+        diags.error(
+            path,
+            f"YAML aliases expand to over {MAX_YAML_EXPANDED_NODES:,} nodes (an alias bomb?); not loaded",
+        )
+        return None
+    return doc
+
+
+def _expanded_size(doc: Any) -> int:
+    """How many nodes ``doc`` has with every alias expanded, computed without expanding them.
+
+    Shared (aliased) containers are measured once and counted as often as they are referenced;
+    a self-referencing document counts as infinite.
+    """
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+    infinite = MAX_YAML_EXPANDED_NODES + 1
+
+    def size(node: Any) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        ident = id(node)
+        if ident in sizes:
+            return sizes[ident]
+        if ident in in_progress:
+            return infinite
+        in_progress.add(ident)
+        children = node.values() if isinstance(node, dict) else node
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_YAML_EXPANDED_NODES:
+                total = infinite
+                break
+        in_progress.discard(ident)
+        sizes[ident] = total
+        return total
+
+    return size(doc)
+
+
+def yaml_line_of(path: Path, keys: list[str | int]) -> int | None:
+    """The 1-based line of the node at ``keys`` in a YAML file, for diagnostics (slow path:
+    only called when a record in the file is bad)."""
+    try:
+        node = yaml.compose(path.read_text("utf-8"), Loader=_SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    for key in keys:
+        if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        if node is None:
+            return None
+    return node.start_mark.line + 1 if node is not None else None

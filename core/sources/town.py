@@ -1,0 +1,295 @@
+"""Gas Town workspaces: the town file, its rigs and routes, each rig's beads, the town's own
+beads, its event logs and its federation records (employment, delegation).
+
+Real form: ``mayor/town.json`` + ``mayor/rigs.json`` + ``<rig>/config.json``.
+Design form: ``.town.json``; rigs are the sub-folders holding ``.beads/`` or a rig config.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from core import uri
+from core.diagnostics import Diagnostics
+from core.model import AuditEvent, Delegation, Employment, Entity, Rig, Route, Town, Workspace, WorkspaceKind
+from core.sources.beads import BeadsLoad
+from core.sources.federation_records import read_crossdeck_folder
+from core.sources.files import ReadLimits, iter_jsonl, load_json
+from core.sources.schema import Schema, opt, req
+
+TOWN = Schema(
+    "town",
+    {"name": req(str), "owner": req(str), "public_name": opt(str), "created_at": opt(str)},
+)
+RIG_ENTRY = Schema("rig", {"git_url": opt(str), "beads": opt(dict)})
+RIG_CONFIG = Schema("rig config", {"name": opt(str), "git_url": opt(str), "default_branch": opt(str),
+                                   "beads": opt(dict)})
+ROUTE = Schema("route", {"prefix": req(str), "path": req(str)})
+EVENT = Schema("town event", {"ts": req(str), "type": req(str), "actor": opt(str), "payload": opt(dict)})
+EMPLOYMENT = Schema("employment", {"entity": req(str), "organization": req(str), "role": opt(str)})
+ENTITY = Schema("entity", {"id": req(str), "kind": opt(str), "display_name": opt(str)})
+DELEGATION = Schema(
+    "delegation",
+    {"parent": req(str), "child": req(str), "terms": opt(dict), "delegated_by": opt(str),
+     "delegated_to": opt(str)},
+)
+_NOT_RIGS = frozenset({"mayor", "deacon", "settings", "docs", "plugins"})
+
+
+def town_file(root: Path) -> Path | None:
+    for candidate in (root / "mayor" / "town.json", root / ".town.json"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class TownKeys:
+    """Keys of a town's items, and resolution of the references they make (routes, rigs)."""
+
+    def __init__(self, owner: str, town: str, routes: uri.RouteTable, rig_prefixes: uri.RouteTable,
+                 route_rigs: dict[str, str | None], rig_names: set[str], rig: str | None = None):
+        self.owner = owner
+        self.town = town
+        self.routes = routes
+        self.rig_prefixes = rig_prefixes
+        self.route_rigs = route_rigs
+        self.rig_names = rig_names
+        self.rig = rig
+
+    def for_rig(self, rig: str | None) -> TownKeys:
+        return TownKeys(self.owner, self.town, self.routes, self.rig_prefixes, self.route_rigs,
+                        self.rig_names, rig)
+
+    def rig_of(self, ident: str) -> tuple[bool, str | None]:
+        """(found, rig) for an id by its prefix: routes first, then the rigs' own prefixes."""
+        path = self.routes.path_for(ident)
+        if path is not None:
+            return True, self.route_rigs.get(path)
+        rig = self.rig_prefixes.path_for(ident)
+        return (rig is not None), rig
+
+    def key_for(self, ident: str) -> str:
+        if self.rig is not None:
+            return uri.hop_key(self.owner, self.town, self.rig, ident)
+        _, rig = self.rig_of(ident)
+        return uri.hop_key(self.owner, self.town, rig, ident)
+
+    def resolve(self, ref: str) -> str | None:
+        parsed = uri.try_parse(ref)
+        if parsed is None:
+            return None
+        key = uri.canonical(parsed)
+        if key is not None:
+            return key
+        form = parsed.form
+        if form is uri.RefForm.LOCAL_SHORT:
+            return uri.hop_key(self.owner, self.town, self.rig, parsed.id)
+        if form is uri.RefForm.RIG_SHORT:
+            rig = parsed.segments[0]
+            return uri.hop_key(self.owner, self.town, rig, parsed.id) if rig in self.rig_names else None
+        if form is uri.RefForm.EXTERNAL:
+            project = parsed.segments[0]
+            if project in self.rig_names:
+                return uri.hop_key(self.owner, self.town, project, parsed.id)
+            for candidate in (parsed.id, project):
+                found, rig = self.rig_of(candidate)
+                if found:
+                    return uri.hop_key(self.owner, self.town, rig, parsed.id)
+            return None
+        found, rig = self.rig_of(parsed.id)
+        if found:
+            return uri.hop_key(self.owner, self.town, rig, parsed.id)
+        return uri.hop_key(self.owner, self.town, self.rig, parsed.id) if self.rig else None
+
+
+def load_town(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
+    path = town_file(root)
+    if path is None:
+        return None
+    doc = load_json(path, diags, limits)
+    if doc is None:
+        return None
+    parsed = TOWN.read(doc)
+    if isinstance(parsed, str):
+        diags.error(path, parsed)
+        return None
+    known, extra = parsed
+    town = Town(layout="real" if path.parent.name == "mayor" else "design", source=str(path),
+                extra=extra, **known)
+    ws = Workspace(kind=WorkspaceKind.TOWN, name=f"hop://{town.owner}/{town.name}", root=str(root), info=town)
+    diags.workspace = ws.name
+    town.routes = _routes(root, diags, limits)
+    town.rigs = _rigs(root, town, diags, limits)
+    keys = _keys(root, town)
+    _load_work(root, ws, town, keys, diags, limits)
+    _load_events(root, ws, diags, limits)
+    _load_federation(root / ".beads" / "federation.jsonl", ws, keys, diags, limits)
+    read_crossdeck_folder(root, ws, diags, limits)
+    return ws
+
+
+def _routes(root: Path, diags: Diagnostics, limits: ReadLimits) -> list[Route]:
+    path = root / ".beads" / "routes.jsonl"
+    routes: list[Route] = []
+    if not path.is_file():
+        return routes
+    for number, raw in iter_jsonl(path, diags, limits):
+        parsed = ROUTE.read(raw)
+        if isinstance(parsed, str):
+            diags.error(path, parsed, number)
+            continue
+        known, extra = parsed
+        if not (root / known["path"]).is_dir():
+            diags.warning(path, f"route {known['prefix']} points to {known['path']}/, which is not there", number)
+        routes.append(Route(source=str(path), line=number, extra=extra, **known))
+    return routes
+
+
+def _rigs(root: Path, town: Town, diags: Diagnostics, limits: ReadLimits) -> list[Rig]:
+    rigs: dict[str, Rig] = {}
+    registry = root / "mayor" / "rigs.json"
+    if registry.is_file():
+        doc = load_json(registry, diags, limits)
+        entries = doc.get("rigs") if doc is not None else None
+        if doc is not None and not isinstance(entries, dict):
+            diags.error(registry, "rigs.json: field 'rigs' should be an object of rig name -> rig")
+            entries = None
+        for name, raw in (entries or {}).items():
+            parsed = RIG_ENTRY.read(raw) if isinstance(raw, dict) else "rig entry should be an object"
+            if isinstance(parsed, str):
+                diags.error(registry, f"rig '{name}': {parsed}")
+                continue
+            known, extra = parsed
+            rigs[name] = Rig(name=name, town=town.name, path=str(root / name), git_url=known.get("git_url"),
+                             prefix=_prefix(known.get("beads")), source=str(registry), extra=extra)
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if entry.name.startswith(".") or entry.name in _NOT_RIGS or not entry.is_dir(follow_symlinks=False):
+            continue
+        folder = Path(entry.path)
+        config = folder / "config.json"
+        if config.is_file():
+            _merge_rig_config(config, rigs, town, diags, limits)
+        elif entry.name not in rigs and town.layout == "design" and (folder / ".beads").is_dir():
+            rigs[entry.name] = Rig(name=entry.name, town=town.name, path=str(folder))
+    for rig in rigs.values():
+        rig.beads_dir = _beads_dir(Path(rig.path), town, diags)
+    return list(rigs.values())
+
+
+def _merge_rig_config(config: Path, rigs: dict[str, Rig], town: Town, diags: Diagnostics,
+                      limits: ReadLimits) -> None:
+    doc = load_json(config, diags, limits)
+    if doc is None or doc.get("type", "rig") != "rig":
+        return
+    parsed = RIG_CONFIG.read(doc)
+    if isinstance(parsed, str):
+        diags.error(config, parsed)
+        return
+    known, extra = parsed
+    name = config.parent.name
+    rig = rigs.get(name) or Rig(name=name, town=town.name, path=str(config.parent), source=str(config))
+    rig.git_url = rig.git_url or known.get("git_url")
+    rig.default_branch = known.get("default_branch")
+    rig.prefix = rig.prefix or _prefix(known.get("beads"))
+    rig.extra = {**rig.extra, **extra}
+    rigs[name] = rig
+
+
+def _prefix(beads: Any) -> str | None:
+    prefix = beads.get("prefix") if isinstance(beads, dict) else None
+    return prefix if isinstance(prefix, str) and prefix else None
+
+
+def _beads_dir(rig_dir: Path, town: Town, diags: Diagnostics) -> str | None:
+    """The rig's .beads folder, following a ``redirect`` (relative to the rig folder)."""
+    beads = rig_dir / ".beads"
+    redirect = beads / "redirect"
+    if redirect.is_file():
+        try:
+            target = redirect.read_text("utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            diags.error(redirect, f"cannot read redirect: {exc}")
+            return None
+        resolved = (rig_dir / target).resolve()
+        if not resolved.is_dir():
+            diags.warning(redirect, f"redirect points to {target}, which is not there", 1)
+            return None
+        return str(resolved)
+    return str(beads) if beads.is_dir() else None
+
+
+def _keys(root: Path, town: Town) -> TownKeys:
+    rig_names = {rig.name for rig in town.rigs}
+    route_rigs: dict[str, str | None] = {}
+    for route in town.routes:
+        path = route.path.strip("/")
+        first = path.split("/", 1)[0]
+        route_rigs[route.path] = None if path in ("", ".") else first
+    rig_prefixes = uri.RouteTable(
+        (rig.prefix if rig.prefix.endswith("-") else rig.prefix + "-", rig.name) for rig in town.rigs if rig.prefix
+    )
+    return TownKeys(town.owner, town.name, uri.RouteTable((r.prefix, r.path) for r in town.routes),
+                    rig_prefixes, route_rigs, rig_names)
+
+
+def _load_work(root: Path, ws: Workspace, town: Town, keys: TownKeys, diags: Diagnostics,
+               limits: ReadLimits) -> None:
+    if (root / ".beads").is_dir():
+        BeadsLoad(ws, keys.for_rig(None), diags, limits).load(root / ".beads")
+    for rig in town.rigs:
+        if rig.beads_dir:
+            BeadsLoad(ws, keys.for_rig(rig.name), diags, limits, rig=rig.name).load(Path(rig.beads_dir))
+
+
+def _load_events(root: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
+    """``.events.jsonl`` (the audit log) then ``.feed.jsonl`` (a curated copy: only what the
+    log does not already hold is added)."""
+    seen: set[tuple[str, str, str | None]] = set()
+    for name, origin in ((".events.jsonl", "town-events"), (".feed.jsonl", "town-feed")):
+        path = root / name
+        if not path.is_file():
+            continue
+        for number, raw in iter_jsonl(path, diags, limits):
+            parsed = EVENT.read(raw)
+            if isinstance(parsed, str):
+                diags.error(path, parsed, number)
+                continue
+            known, extra = parsed
+            ident = (known["ts"], known["type"], known.get("actor"))
+            if ident in seen and origin == "town-feed":
+                continue
+            seen.add(ident)
+            payload = known.get("payload") or {}
+            ws.audit.append(
+                AuditEvent(ts=known["ts"], actor=known.get("actor"), type=known["type"], workspace=ws.name,
+                           payload=payload, origin=origin, source=str(path), line=number, extra=extra)
+            )
+
+
+def _load_federation(path: Path, ws: Workspace, keys: TownKeys, diags: Diagnostics, limits: ReadLimits) -> None:
+    """The town's relationship records: employment, entities and delegations."""
+    if not path.is_file():
+        return
+    for number, raw in iter_jsonl(path, diags, limits):
+        kind = raw.pop("type", None)
+        schema = {"employment": EMPLOYMENT, "entity": ENTITY, "delegation": DELEGATION}.get(kind)  # type: ignore[arg-type]
+        if schema is None:
+            diags.warning(path, f"unknown federation record type {kind!r}; skipped", number)
+            continue
+        parsed = schema.read(raw)
+        if isinstance(parsed, str):
+            diags.error(path, parsed, number)
+            continue
+        known, extra = parsed
+        common: dict[str, Any] = {"source": str(path), "line": number, "extra": extra}
+        if kind == "employment":
+            ws.employments.append(Employment(**known, **common))
+        elif kind == "entity":
+            ws.entities.append(Entity(**known, **common))
+        else:
+            ws.delegations.append(
+                Delegation(parent_key=keys.resolve(known["parent"]), child_key=keys.resolve(known["child"]),
+                           forms=["federation"], workspace=ws.name, **known, **common)
+            )
