@@ -14,9 +14,10 @@ from typing import Any
 import msgspec
 
 from core.diagnostics import Diagnostics
-from core.model import AuditEvent, Delegation, Relationship, WorkUnit, Workspace
+from core.model import AuditEvent, Delegation, Relationship, WorkUnit, Workspace, WorkspaceKind
+from core.sources.federation_records import read_crossdeck_folder
 from core.sources.files import ReadLimits, iter_jsonl
-from core.sources.keys import ItemKeys
+from core.sources.keys import FolderKeys, ItemKeys
 from core.sources.schema import Schema, opt, req
 
 ISSUE = Schema(
@@ -283,3 +284,16 @@ class BeadsLoad:
                     line=number,
                 )
             )
+
+
+def load_beads_workspace(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
+    """A standalone ``.beads`` folder outside any town: ``beads://local/FOLDER``."""
+    beads = root / ".beads"
+    if not beads.is_dir():
+        return None
+    keys = FolderKeys(root.name)
+    ws = Workspace(kind=WorkspaceKind.BEADS, name=f"beads://local/{root.name}", root=str(root))
+    diags.workspace = ws.name
+    BeadsLoad(ws, keys, diags, limits).load(beads)
+    read_crossdeck_folder(root, ws, diags, limits)
+    return ws

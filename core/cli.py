@@ -1,0 +1,62 @@
+"""The headless command line: ``crossdeck VERB [ROOTS...] [--json]``.
+
+stdout holds data only (with ``--json``, only JSON); diagnostics go to stderr. Exit codes: 0 no
+errors (warnings allowed), 1 something could not be read, 2 nothing loadable or a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from core import __version__
+from core.commands import demo, summary
+from core.commands.output import EXIT_UNUSABLE
+from core.diagnostics import Diagnostics
+from core.roots import NoRoots, choose_roots
+from core.settings import config_path, load_settings
+
+VERBS = (summary, demo)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, as argparse does, with a hint
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"crossdeck: error: {message}\n(crossdeck --help lists the commands)\n")
+        raise SystemExit(EXIT_UNUSABLE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="crossdeck", description="Cross-repository federation: towns, realms and sudocode repos.")
+    parser.add_argument("--version", action="version", version=f"crossdeck {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    for verb in VERBS:
+        verb.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verb is None:
+        parser.print_help(sys.stderr)
+        return EXIT_UNUSABLE
+    if not getattr(args, "needs_federation", False):
+        return int(args.run(args))
+    settings_diags = Diagnostics()
+    settings = load_settings(settings_diags)
+    try:
+        roots = choose_roots(list(args.roots), settings, config_path())
+    except NoRoots as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_UNUSABLE
+    from core.federation import load_federation
+
+    fed = load_federation(roots, settings.limits, settings.discovery_max_depth)
+    fed.diagnostics[:0] = settings_diags.items
+    return int(args.run(args, fed))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

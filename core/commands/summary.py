@@ -1,0 +1,76 @@
+"""``crossdeck summary``: the workspaces found by kind, record counts, diagnostics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from typing import Any
+
+from core.commands.output import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE, emit_json, report_diagnostics
+from core.federation import Federation
+from core.text import one_line
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("summary", help="workspaces found, record counts, diagnostics")
+    parser.add_argument("roots", nargs="*", metavar="ROOT", help="folders to search (default: config roots or .)")
+    parser.add_argument("--json", action="store_true", help="print JSON only on stdout")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list every warning")
+    parser.set_defaults(run=run, needs_federation=True)
+
+
+def summarize(fed: Federation) -> dict[str, Any]:
+    totals: Counter[str] = Counter()
+    rows = []
+    for ws in fed.workspaces:
+        counts = ws.counts()
+        totals.update(counts)
+        rows.append({"name": ws.name, "kind": ws.kind.value, "root": ws.root, "counts": counts})
+    by_severity = Counter(d.severity.value for d in fed.diagnostics)
+    return {
+        "roots": fed.roots,
+        "workspaces": rows,
+        "by_kind": dict(sorted(Counter(ws.kind.value for ws in fed.workspaces).items())),
+        "totals": dict(totals),
+        "diagnostics": {"error": by_severity.get("error", 0), "warning": by_severity.get("warning", 0)},
+    }
+
+
+def exit_code(fed: Federation) -> int:
+    if not fed.workspaces:
+        return EXIT_UNUSABLE
+    return EXIT_ERRORS if fed.errors else EXIT_OK
+
+
+def run(args: argparse.Namespace, fed: Federation) -> int:
+    data = summarize(fed)
+    if args.json:
+        emit_json(data)
+    else:
+        _print_table(data)
+    report_diagnostics(fed.diagnostics, verbose=args.verbose)
+    if not fed.workspaces:
+        sys.stderr.write("no workspace could be loaded below: " + ", ".join(fed.roots) + "\n")
+    return exit_code(fed)
+
+
+_COLUMNS = (("work_units", "units"), ("relationships", "links"), ("delegations", "deleg"),
+            ("contracts", "exports"), ("imports", "imports"), ("remotes", "remotes"),
+            ("requests", "requests"), ("audit_events", "events"))
+
+
+def _print_table(data: dict[str, Any]) -> None:
+    out = sys.stdout
+    kinds = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in data["by_kind"].items())
+    out.write(f"{len(data['workspaces'])} workspaces ({kinds or 'none'})\n\n")
+    width = max([len("WORKSPACE")] + [len(one_line(r["name"])) for r in data["workspaces"]])
+    header = f"{'KIND':9} {'WORKSPACE':{width}} " + " ".join(f"{label:>8}" for _, label in _COLUMNS)
+    out.write(header + "\n")
+    for row in data["workspaces"]:
+        cells = " ".join(f"{row['counts'].get(key, 0):>8}" for key, _ in _COLUMNS)
+        out.write(f"{row['kind']:9} {one_line(row['name']):{width}} {cells}\n")
+    totals = data["totals"]
+    out.write(f"{'total':9} {'':{width}} " + " ".join(f"{totals.get(key, 0):>8}" for key, _ in _COLUMNS) + "\n")
+    diags = data["diagnostics"]
+    out.write(f"\ndiagnostics: {diags['error']} errors, {diags['warning']} warnings\n")

@@ -1,0 +1,127 @@
+"""Loading a federation: discover the workspaces below the roots, load each with its adapter,
+then check that the references between them point somewhere.
+
+The cyclic GC is paused during the bulk load and what was loaded is frozen afterwards: records
+hold no cycles, and re-scanning a growing heap of 100k records is most of a naive load's time
+(PERF-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import msgspec
+
+from core.diagnostics import Diagnostic, Diagnostics, Severity
+from core.model import Workspace, WorkspaceKind
+from core.sources.beads import load_beads_workspace
+from core.sources.discover import discover
+from core.sources.files import ReadLimits
+from core.sources.sudocode import load_sudocode
+from core.sources.town import load_town
+
+def load_realm(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
+    from core.sources import realm  # YAML only loads when there is a realm to read
+
+    return realm.load_realm(root, diags, limits)
+
+
+Loader = Callable[[Path, Diagnostics, ReadLimits], "Workspace | None"]
+LOADERS: dict[WorkspaceKind, Loader] = {
+    WorkspaceKind.TOWN: load_town,
+    WorkspaceKind.REALM: load_realm,
+    WorkspaceKind.SUDOCODE: load_sudocode,
+    WorkspaceKind.BEADS: load_beads_workspace,
+}
+
+
+class Federation(msgspec.Struct, kw_only=True, gc=False):
+    roots: list[str]
+    workspaces: list[Workspace] = []
+    diagnostics: list[Diagnostic] = []
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    def workspace(self, name: str) -> Workspace | None:
+        return next((ws for ws in self.workspaces if ws.name == name), None)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()  # what was just loaded is long-lived: keep it out of future collections
+        if was_enabled:
+            gc.enable()
+
+
+def load_workspace(path: Path, kind: WorkspaceKind, limits: ReadLimits | None = None) -> tuple[Workspace | None, Diagnostics]:
+    diags = Diagnostics()
+    try:
+        ws = LOADERS[kind](path, diags, limits or ReadLimits())
+    except RecursionError:
+        diags.error(path, "data nested too deeply to read")
+        ws = None
+    return ws, diags
+
+
+def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max_depth: int = 8) -> Federation:
+    """Load every workspace below ``roots``; never raises for bad input."""
+    limits = limits or ReadLimits()
+    fed = Federation(roots=[str(r) for r in roots])
+    with gc_paused():
+        found_diags = Diagnostics()
+        found = discover(roots, found_diags, limits, max_depth=max_depth)
+        fed.diagnostics.extend(found_diags)
+        names: dict[str, str] = {}
+        for item in found:
+            ws, diags = load_workspace(item.path, item.kind, limits)
+            fed.diagnostics.extend(diags)
+            if ws is None:
+                continue
+            if ws.name in names:
+                fed.diagnostics.append(Diagnostic(
+                    Severity.WARNING, ws.root, f"same workspace as {names[ws.name]} ({ws.name}); both loaded",
+                    workspace=ws.name))
+            names.setdefault(ws.name, ws.root)
+            fed.workspaces.append(ws)
+        fed.diagnostics.extend(dangling_references(fed.workspaces))
+    return fed
+
+
+def dangling_references(workspaces: Sequence[Workspace]) -> list[Diagnostic]:
+    """Warnings for references that resolve to nothing loaded. A reference into a workspace that
+    is not loaded at all is a remote reference (the graph makes it a stub), not a warning."""
+    keys: set[str] = set()
+    for ws in workspaces:
+        keys.update(unit.key for unit in ws.work_units)
+    loaded = tuple(sorted({_workspace_prefix(ws) for ws in workspaces}, key=len, reverse=True))
+    out: list[Diagnostic] = []
+    for ws in workspaces:
+        for rel in ws.relationships:
+            target = rel.to_key
+            if target is None:
+                out.append(Diagnostic(Severity.WARNING, rel.source,
+                                      f"{rel.type} reference {rel.to_ref!r} from {rel.from_ref} cannot be resolved",
+                                      rel.line, ws.name))
+            elif target not in keys and target.startswith(loaded):
+                out.append(Diagnostic(Severity.WARNING, rel.source,
+                                      f"{rel.type} reference from {rel.from_ref} points to {rel.to_ref}, which is not there",
+                                      rel.line, ws.name))
+    return out
+
+
+def _workspace_prefix(ws: Workspace) -> str:
+    return ws.name + ("#" if ws.kind is WorkspaceKind.SUDOCODE else "/")

@@ -1,0 +1,1 @@
+"""crossdeck's Textual dashboard, and the ``crossdeck`` launcher."""
