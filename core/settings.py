@@ -7,6 +7,7 @@ See docs/config.md for every key. Settings are read once per command; a bad file
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,8 @@ def load_settings(diags: Diagnostics | None = None) -> Settings:
         diags.error(path, f"cannot read settings: {exc}")
         return Settings(path=str(path))
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        diags.error(path, f"malformed TOML: {exc}", line)
+        match = re.search(r"at line (\d+)", str(exc))
+        diags.error(path, f"malformed TOML: {exc}", int(match.group(1)) if match else None)
         return Settings(path=str(path))
     values: dict[str, Any] = {}
     for key, value in raw.get("crossdeck", raw).items():

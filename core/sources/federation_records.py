@@ -67,13 +67,19 @@ TRANSPORTS = ("git", "http")
 
 
 def remote_name(url: str) -> str:
-    """A short name for a remote from its URL: ``https://github.com/org/repo.git`` -> ``org/repo``."""
-    bare = url.split("://", 1)[-1].rstrip("/")
-    if bare.endswith(".git"):
-        bare = bare[:-4]
-    bare = bare.replace(":", "/")
-    parts = [p for p in bare.split("/") if p]
-    return "/".join(parts[-2:]) if len(parts) >= 2 else (parts[0] if parts else url)
+    """A short name for a remote from its URL: ``https://github.com/org/repo.git`` -> ``org/repo``;
+    an HTTP federation endpoint with no repo path is named by its host (``127.0.0.1:8765``)."""
+    scheme, _, bare = url.rpartition("://")
+    host, _, path = bare.partition("/")
+    path = path.rstrip("/").removesuffix(".git")
+    if scheme in ("http", "https"):
+        path = path.removesuffix("api/v1/federation").rstrip("/")
+    else:
+        host, path = "", bare.replace(":", "/").rstrip("/").removesuffix(".git")
+    parts = [p for p in path.split("/") if p and p not in (".", "..")]
+    if parts:
+        return "/".join(parts[-2:])
+    return host or url
 
 
 def read_remotes(entries: Any, ws: Workspace, path: Path, diags: Diagnostics, what: str) -> None:

@@ -8,6 +8,7 @@ and returns what it could; nothing here raises for bad input.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 # has hundreds; a "billion laughs" document has billions while its text is a few hundred bytes.
 MAX_YAML_EXPANDED_NODES = 1_000_000
 
+_BYTE_OFFSET = re.compile(r"\(byte (\d+)\)")
 _decode_json = msgspec.json.Decoder().decode
 try:  # libyaml ships in PyYAML's wheels; fall back to the pure loader where it does not.
     _SafeLoader: Any = yaml.CSafeLoader
@@ -55,7 +57,7 @@ def _json_message(exc: Exception) -> str:
     text = str(exc)
     if "invalid utf-8" in text.lower() or isinstance(exc, UnicodeDecodeError):
         return "not valid UTF-8"
-    return f"malformed JSON: {text}"
+    return "malformed JSON: " + text.removeprefix("JSON is malformed: ")
 
 
 def iter_jsonl(path: Path, diags: Diagnostics, limits: ReadLimits) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -99,13 +101,9 @@ def load_json(path: Path, diags: Diagnostics, limits: ReadLimits) -> dict[str, A
 
 
 def _json_error_line(data: bytes, exc: Exception) -> int | None:
-    # msgspec says "... at position N"; turn the byte offset into a line number.
-    text = str(exc)
-    marker = "position "
-    if marker not in text:
-        return None
-    digits = text.rsplit(marker, 1)[1].split()[0].rstrip(".,)")
-    return data.count(b"\n", 0, int(digits)) + 1 if digits.isdigit() else None
+    # msgspec says "... (byte N)"; turn the byte offset into a line number.
+    match = _BYTE_OFFSET.search(str(exc))
+    return data.count(b"\n", 0, int(match.group(1))) + 1 if match else None
 
 
 def load_yaml(path: Path, diags: Diagnostics, limits: ReadLimits) -> Any:

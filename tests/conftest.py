@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT.parent / "shared"
+REALDATA = SHARED / "realdata"
+
+
+@pytest.fixture(autouse=True)
+def crossdeck_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own CROSSDECK_HOME: nothing reads or writes the user's real dirs."""
+    home = tmp_path_factory.mktemp("crossdeck-home")
+    monkeypatch.setenv("CROSSDECK_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def realdata() -> Path:
+    if not REALDATA.is_dir():
+        pytest.skip(f"real datasets not present at {REALDATA} (they ship beside the checkout in CI only)")
+    return REALDATA
+
+
+def write_json(path: Path, obj: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2))
+    return path
+
+
+def write_jsonl(path: Path, rows: Iterable[Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def bead(ident: str, title: str | None = None, **fields: Any) -> dict[str, Any]:
+    row = {"id": ident, "title": title or f"work {ident}", "status": "open", "priority": 2,
+           "issue_type": "task", "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:00:00Z"}
+    row.update(fields)
+    return row
+
+
+def dep(issue: str, target: str, kind: str = "blocks") -> dict[str, Any]:
+    return {"issue_id": issue, "depends_on_id": target, "type": kind,
+            "created_at": "2026-11-01T10:00:00Z", "created_by": "mayor"}
+
+
+def real_town(root: Path, rigs: dict[str, str], owner: str = "steve@example.com", name: str = "main-town") -> Path:
+    """A town in the real layout with the given rigs (name -> prefix) and routes for each."""
+    write_json(root / "mayor" / "town.json", {"type": "town", "version": 2, "name": name, "owner": owner,
+                                              "public_name": name, "created_at": "2026-01-01T00:00:00Z"})
+    write_json(root / "mayor" / "rigs.json", {"version": 1, "rigs": {
+        rig: {"git_url": f"git@example.com:{rig}.git", "added_at": "2026-01-01T00:00:00Z",
+              "beads": {"repo": "", "prefix": prefix}} for rig, prefix in rigs.items()}})
+    for rig, prefix in rigs.items():
+        write_json(root / rig / "config.json", {"type": "rig", "version": 1, "name": rig,
+                                                "git_url": f"git@example.com:{rig}.git", "default_branch": "main",
+                                                "beads": {"prefix": prefix}})
+        (root / rig / ".beads").mkdir(parents=True, exist_ok=True)
+    write_jsonl(root / ".beads" / "routes.jsonl",
+                [{"prefix": "hq-", "path": "."}] + [{"prefix": f"{p}-", "path": r} for r, p in rigs.items()])
+    return root
