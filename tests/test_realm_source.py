@@ -266,7 +266,7 @@ exports:
 """)
     ws, diags = load(draft)
     error = only(diags.errors)
-    assert (error.path, error.line) == (str(path), 6)
+    assert (error.path, error.line) == (str(path), 7)  # where the field's list (and the bad item) starts
     assert "list of strings" in error.message
     assert [h.version for h in contracts(ws)["realm://acme/billing/invoice"].history] == ["1.0.0"]
 
@@ -380,8 +380,8 @@ realms:
     folders = load_blue_index(index, diags, LIMITS)
     assert folders == [tmp_path / "code" / "acme", tmp_path / "clones" / "platform",
                        tmp_path / "home" / "realms" / "mine"]
-    assert [(d.line, "name" in d.message) for d in diags.errors] == [(12, True)]
-    assert [d.line for d in diags.warnings] == [7, 11, 13]
+    assert [(d.line, "name" in d.message) for d in diags.errors] == [(13, True)]
+    assert [d.line for d in diags.warnings] == [7, 11, 14]
     assert "not there" in diags.warnings[0].message and "no realm.yaml" in diags.warnings[1].message
 
 

@@ -171,19 +171,27 @@ class _RealmReader:
         self._repos()
         folders = [(folder, self._domain(folder)) for folder in _domain_folders(self.root)]
         for folder, domain in folders:
-            exports = folder / "exports.yaml"
-            for index, raw in self._entries(exports, "exports") if exports.is_file() else ():
-                self._contract(EXPORT, raw, domain, exports, ["exports", index])
-            for path in _yaml_files(folder / "contracts"):
-                raw = _load_mapping(path, "contract", self.diags, self.limits)
-                if raw is not None:
-                    self._contract(CONTRACT, raw, domain, path, [])
+            self._exports(folder, domain)
         for folder, domain in folders:
-            imports = folder / "imports.yaml"
-            for index, raw in self._entries(imports, "imports") if imports.is_file() else ():
-                self._import(raw, imports, ["imports", index], domain, None)
-            for path in _yaml_files(folder / "bindings"):
-                self._binding(path, domain)
+            self._imports(folder, domain)
+
+    def _exports(self, folder: Path, domain: str) -> None:
+        """A domain's contracts: draft exports.yaml, implemented contracts/*.yaml."""
+        exports = folder / "exports.yaml"
+        for index, entry in self._entries(exports, "exports") if exports.is_file() else ():
+            self._contract(EXPORT, entry, domain, exports, ["exports", index])
+        for path in _yaml_files(folder / "contracts"):
+            raw = _load_mapping(path, "contract", self.diags, self.limits)
+            if raw is not None:
+                self._contract(CONTRACT, raw, domain, path, [])
+
+    def _imports(self, folder: Path, domain: str) -> None:
+        """A domain's imports: draft imports.yaml, implemented bindings/*.yaml."""
+        imports = folder / "imports.yaml"
+        for index, entry in self._entries(imports, "imports") if imports.is_file() else ():
+            self._import(entry, imports, ["imports", index], domain, None)
+        for path in _yaml_files(folder / "bindings"):
+            self._binding(path, domain)
 
     def _error(self, path: Path, message: str, keys: _Keys, raw: Any = None) -> None:
         self.diags.error(path, message, _line(path, keys, raw, message))
@@ -379,7 +387,7 @@ def _load_mapping(path: Path, what: str, diags: Diagnostics, limits: ReadLimits)
     if doc is None:
         return {} if len(diags) == before else None
     if not isinstance(doc, dict):
-        diags.error(path, f"a {what} file should hold a mapping, found {type(doc).__name__}", 1)
+        diags.error(path, f"{what}: the file should hold a mapping, found a {type(doc).__name__}", 1)
         return None
     return doc
 
@@ -435,7 +443,10 @@ def read_blue_config(path: Path, diags: Diagnostics, limits: ReadLimits) -> dict
     realm = doc.get("realm") if doc else None
     if realm is None:
         return None
-    parsed = BLUE_CONFIG.read(realm) if isinstance(realm, dict) else "'realm' should be a mapping"
+    if not isinstance(realm, dict):
+        diags.error(path, "'realm' should be a mapping", yaml_line_of(path, ["realm"]))
+        return None
+    parsed = BLUE_CONFIG.read(realm)
     if isinstance(parsed, str):
         diags.error(path, parsed, _line(path, ["realm"], realm, parsed))
         return None
