@@ -165,3 +165,19 @@ class RouteTable:
 
     def __len__(self) -> int:
         return len(self._routes)
+
+
+def workspace_of(key: str) -> str | None:
+    """The workspace name a canonical key belongs to (``hop://E/C/R/ID`` -> ``hop://E/C``)."""
+    scheme, sep, rest = key.partition("://")
+    if not sep:
+        repo, hash_, _ = key.partition("#")
+        return repo if hash_ and repo.count("/") == 1 else None
+    parts = rest.split("/")
+    if scheme in ("hop", "gt"):
+        return f"hop://{parts[0]}/{parts[1]}" if len(parts) >= 3 else None
+    if scheme == "realm":
+        return f"realm://{parts[0]}" if parts and parts[0] else None
+    if scheme == "beads":
+        return f"beads://{'/'.join(parts[:-1])}" if len(parts) >= 3 else None
+    return None

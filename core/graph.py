@@ -1,0 +1,196 @@
+"""One networkx graph of the whole federation.
+
+Nodes are keyed by canonical URI (DESIGN "Keys") and carry ``kind`` (NodeKind), ``label``,
+``workspace`` and the ``record`` they came from. Edges are keyed by their ``EdgeKind`` value and
+carry ``kind``, ``blocking``, ``raw_type``, ``cross`` (ends in different workspaces) and the
+``record`` they came from; delegation edges also carry ``terms``. Every dependency edge runs from
+the dependent item to what it depends on (DESIGN "Edges, direction and blocking"): a sudocode
+``blocks`` (A blocks B) becomes B -> A. A target that is not loaded becomes a stub node: ``remote``
+when its workspace is a configured remote of a loaded workspace, else ``missing``.
+
+The graph is built in two bulk calls with the cyclic GC paused (PERF-NOTES.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+
+from core.federation import Federation, gc_paused
+from core.graph_kinds import BLOCKING, EdgeKind, NodeKind, StubKind, relationship_kind
+from core.model import Delegation, Realm, Town, Workspace, WorkspaceKind
+from core.sources.federation_records import remote_name
+from core.uri import workspace_of
+
+_WORKSPACE_NODE = {
+    WorkspaceKind.TOWN: NodeKind.TOWN,
+    WorkspaceKind.REALM: NodeKind.REALM,
+    WorkspaceKind.SUDOCODE: NodeKind.SUDOCODE_REPO,
+    WorkspaceKind.BEADS: NodeKind.BEADS_FOLDER,
+}
+
+Node = tuple[str, dict[str, Any]]
+Edge = tuple[str, str, str, dict[str, Any]]
+
+
+def entity_key(entity: str) -> str:
+    return f"hop://{entity}"
+
+
+def remote_key(name: str) -> str:
+    return f"remote://{name}"
+
+
+class _Builder:
+    def __init__(self, remote_status: Mapping[str, str]):
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.edges: list[Edge] = []
+        self.remote_status = remote_status
+        self.known_remote_workspaces: set[str] = set()
+
+    def node(self, key: str, kind: NodeKind, label: str, workspace: str | None, record: Any = None) -> None:
+        self.nodes[key] = {"kind": kind, "label": label, "workspace": workspace, "record": record}
+
+    def edge(self, source: str, target: str, kind: EdgeKind, record: Any = None, **attrs: Any) -> None:
+        attrs.update(kind=kind, blocking=kind in BLOCKING, record=record)
+        attrs.setdefault("raw_type", kind.value)
+        self.edges.append((source, target, kind.value, attrs))
+
+    def workspace(self, ws: Workspace) -> None:
+        self.node(ws.name, _WORKSPACE_NODE[ws.kind], ws.name, ws.name, ws.info)
+        for unit in ws.work_units:
+            self.node(unit.key, NodeKind.WORK_UNIT, unit.title, ws.name, unit)
+        if isinstance(ws.info, Town):
+            self._town(ws, ws.info)
+        elif isinstance(ws.info, Realm):
+            self._realm(ws, ws.info)
+        for unit in ws.work_units:
+            container = f"{ws.name}/{unit.rig}" if unit.rig else ws.name
+            self.edge(unit.key, container, EdgeKind.MEMBERSHIP)
+            if unit.parent_id and ws.kind is WorkspaceKind.SUDOCODE:
+                self.edge(unit.key, f"{ws.name}#{unit.parent_id}", EdgeKind.PARENT_CHILD, raw_type="parent_id")
+        for employment in ws.employments:
+            self._entity(employment.entity)
+            self._entity(employment.organization, kind="org")
+            self.edge(entity_key(employment.entity), entity_key(employment.organization), EdgeKind.EMPLOYMENT,
+                      employment)
+        for entity in ws.entities:
+            self._entity(entity.id, entity.kind, entity)
+        for rel in ws.relationships:
+            self._relationship(ws, rel)
+        for remote in ws.remotes:
+            key = remote_key(remote.name)
+            if key not in self.nodes:
+                self.node(key, NodeKind.REMOTE, remote.name, None, remote)
+            self.edge(ws.name, key, EdgeKind.REMOTE, remote, trust_level=remote.trust_level)
+            self.known_remote_workspaces.update({remote.name, remote_name(remote.url)})
+            workspace = remote.extra.get("workspace")
+            if isinstance(workspace, str):
+                self.known_remote_workspaces.add(workspace)
+
+    def _entity(self, ident: str, kind: str = "person", record: Any = None) -> None:
+        key = entity_key(ident)
+        current = self.nodes.get(key)
+        if current is None or record is not None:
+            self.node(key, NodeKind.ENTITY, ident, None, record)
+            self.nodes[key]["entity_kind"] = kind
+        elif kind == "org":
+            current["entity_kind"] = "org"
+
+    def _town(self, ws: Workspace, town: Town) -> None:
+        self._entity(town.owner)
+        self.edge(ws.name, entity_key(town.owner), EdgeKind.MEMBERSHIP)
+        for rig in town.rigs:
+            key = f"{ws.name}/{rig.name}"
+            self.node(key, NodeKind.RIG, rig.name, ws.name, rig)
+            self.edge(key, ws.name, EdgeKind.MEMBERSHIP)
+
+    def _realm(self, ws: Workspace, realm: Realm) -> None:
+        for domain in realm.domains:
+            key = f"{ws.name}/{domain.name}"
+            self.node(key, NodeKind.DOMAIN, domain.name, ws.name, domain)
+            self.edge(key, ws.name, EdgeKind.MEMBERSHIP)
+        for contract in ws.contracts:
+            self.node(contract.key, NodeKind.CONTRACT, f"{contract.name} {contract.version}", ws.name, contract)
+            self.edge(contract.key, f"{ws.name}/{contract.domain}", EdgeKind.MEMBERSHIP)
+        for imp in ws.imports:
+            self.node(imp.key, NodeKind.IMPORT, f"{imp.domain} imports {imp.contract} {imp.range}", ws.name, imp)
+            importer = f"{ws.name}/{imp.domain}"
+            if importer in self.nodes:
+                self.edge(imp.key, importer, EdgeKind.MEMBERSHIP)
+            self.edge(imp.key, f"{ws.name}/{imp.from_domain}/{imp.contract}", EdgeKind.IMPORTS, imp)
+
+    def _relationship(self, ws: Workspace, rel: Any) -> None:
+        kind = relationship_kind(rel.type)
+        if kind is EdgeKind.DELEGATED_FROM:
+            return  # a stored form of a delegation: the delegation edge stands for it
+        source, target = rel.from_key, rel.to_key or rel.to_ref
+        if source is None:
+            return
+        if kind is EdgeKind.BLOCKS and ws.kind is WorkspaceKind.SUDOCODE:
+            source, target = target, source  # sudocode: A blocks B is stored from A; B depends on A
+        self.edge(source, target, kind, rel, raw_type=rel.type,
+                  cross=workspace_of(source) != workspace_of(target))
+
+    def delegations(self, delegations: list[Delegation]) -> None:
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for d in delegations:
+            parent, child = d.parent_key or d.parent, d.child_key or d.child
+            current = merged.setdefault((parent, child), {"terms": {}, "forms": [], "records": []})
+            current["terms"] = {**d.terms, **current["terms"]}
+            current["forms"] += [f for f in d.forms if f not in current["forms"]]
+            current["records"].append(d)
+            current.setdefault("delegated_by", d.delegated_by)
+            current.setdefault("delegated_to", d.delegated_to)
+            current["delegated_by"] = current["delegated_by"] or d.delegated_by
+            current["delegated_to"] = current["delegated_to"] or d.delegated_to
+        for (parent, child), attrs in merged.items():
+            records = attrs.pop("records")
+            self.edge(parent, child, EdgeKind.DELEGATION, records[0], records=records,
+                      cross=workspace_of(parent) != workspace_of(child), **attrs)
+
+    def stubs(self) -> None:
+        """Give every edge end that is not a loaded node a stub node."""
+        for source, target, _, _ in self.edges:
+            for key in (source, target):
+                if key in self.nodes:
+                    continue
+                workspace = workspace_of(key)
+                known = workspace is not None and self._is_known_remote(workspace)
+                self.nodes[key] = {
+                    "kind": NodeKind.STUB,
+                    "label": key,
+                    "workspace": workspace,
+                    "record": None,
+                    "stub": StubKind.REMOTE if known else StubKind.MISSING,
+                    "ref": key,
+                    "cache_status": self.remote_status.get(workspace) if workspace else None,
+                }
+
+    def _is_known_remote(self, workspace: str) -> bool:
+        if workspace in self.known_remote_workspaces or workspace in self.remote_status:
+            return True
+        # hop://OWNER/TOWN is known by its town name too
+        return workspace.rsplit("/", 1)[-1] in self.known_remote_workspaces
+
+
+def build_graph(fed: Federation, remote_status: Mapping[str, str] | None = None) -> nx.MultiDiGraph:
+    """The federation as one MultiDiGraph; ``graph.graph["federation"]`` is the loaded federation.
+
+    ``remote_status`` maps a workspace name to its cached remote status (synced, stale,
+    unreachable), shown on stubs of that workspace.
+    """
+    builder = _Builder(remote_status or {})
+    with gc_paused():
+        delegations: list[Delegation] = []
+        for ws in fed.workspaces:
+            builder.workspace(ws)
+            delegations.extend(ws.delegations)
+        builder.delegations(delegations)
+        builder.stubs()
+        graph = nx.MultiDiGraph(federation=fed)
+        graph.add_nodes_from(builder.nodes.items())
+        graph.add_edges_from(builder.edges)
+    return graph
