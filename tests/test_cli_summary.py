@@ -98,3 +98,11 @@ def test_terminal_escapes_in_data_are_not_passed_to_the_terminal(tmp_path: Path)
     result = crossdeck("summary", str(tmp_path))
     assert "\x1b" not in result.stdout
     assert "evil\\x1b[31m" in result.stdout
+
+
+def test_json_matches_the_documented_schema(tmp_path: Path) -> None:
+    from tests.schema_check import assert_matches_schema
+
+    _town(tmp_path)
+    result = crossdeck("summary", str(tmp_path), "--json")
+    assert_matches_schema("summary", json.loads(result.stdout))

@@ -1,0 +1,34 @@
+"""What the read verbs share: their common options and the graph they read."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from core.federation import Federation
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """ROOTS, --json and --verbose, after the verb's own argument (``crossdeck VERB [ARG] [ROOTS...]``)."""
+    parser.add_argument("roots", nargs="*", metavar="ROOT", help="folders to search (default: config roots or .)")
+    parser.add_argument("--json", action="store_true", help="print JSON only on stdout (schema: docs/cli.md)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list every warning on stderr")
+    parser.set_defaults(needs_federation=True)
+
+
+def graph_of(fed: Federation) -> nx.MultiDiGraph:
+    """The federation graph, with each remote workspace's cached status from the state store."""
+    from core.graph import build_graph
+
+    return build_graph(fed, remote_status=_cached_remote_status())
+
+
+def _cached_remote_status() -> dict[str, str]:
+    try:
+        from core.store import remote_status_by_workspace
+    except ImportError:  # the store lands with the remotes analysis
+        return {}
+    return remote_status_by_workspace()
