@@ -11,13 +11,16 @@ import sys
 from collections.abc import Sequence
 
 from core import __version__
-from core.commands import demo, summary
+from core.commands import (
+    approvals, audit, blockers, chains, check, demo,
+    graph, list_work, remote, show, stale, summary,
+)
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
 from core.roots import NoRoots, choose_roots
 from core.settings import config_path, load_settings
 
-VERBS = (summary, demo)
+VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,7 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # argparse stops filling ROOT... at the first option: ``graph REF --format text ROOT`` leaves
+    # ROOT over. Give such leftovers to the roots; anything else left over is a usage error.
+    strays = [a for a in extra if a.startswith("-") or not hasattr(args, "roots")]
+    if strays:
+        parser.error(f"unrecognized arguments: {' '.join(strays)}")
+    if extra:
+        args.roots = [*args.roots, *extra]
     if args.verb is None:
         parser.print_help(sys.stderr)
         return EXIT_UNUSABLE

@@ -106,3 +106,11 @@ def test_json_matches_the_documented_schema(tmp_path: Path) -> None:
     _town(tmp_path)
     result = crossdeck("summary", str(tmp_path), "--json")
     assert_matches_schema("summary", json.loads(result.stdout))
+
+
+def test_roots_may_follow_options(tmp_path: Path) -> None:
+    _town(tmp_path)
+    result = crossdeck("summary", "--json", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["totals"]["work_units"] == 2
+    assert crossdeck("summary", "--json", str(tmp_path), "--nope").returncode == 2

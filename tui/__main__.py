@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -9,7 +10,13 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     from core.cli import main as cli_main
 
-    return cli_main(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return cli_main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:
+        # The reader went away (``crossdeck audit | head``): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -27,8 +27,6 @@ def graph_of(fed: Federation) -> nx.MultiDiGraph:
 
 
 def _cached_remote_status() -> dict[str, str]:
-    try:
-        from core.store import remote_status_by_workspace
-    except ImportError:  # the store lands with the remotes analysis
-        return {}
+    from core.store import remote_status_by_workspace
+
     return remote_status_by_workspace()

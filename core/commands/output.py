@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from core.diagnostics import Diagnostic, Severity
 from core.text import one_line
+
+if TYPE_CHECKING:
+    from core.federation import Federation
 
 EXIT_OK = 0
 EXIT_ERRORS = 1  # something could not be read (or a check failed)
@@ -40,3 +44,36 @@ def report_diagnostics(diagnostics: list[Diagnostic], verbose: bool = False) -> 
             err.write(f"    {count:6d}  {one_line(path)}\n")
     if errors or warnings:
         err.write(f"{len(errors)} errors, {len(warnings)} warnings\n")
+
+
+def exit_code(fed: Federation) -> int:
+    """The read verbs' exit code: 2 when nothing loaded, 1 when something could not be read."""
+    if not fed.workspaces:
+        return EXIT_UNUSABLE
+    return EXIT_ERRORS if fed.errors else EXIT_OK
+
+
+def diagnostic_counts(fed: Federation) -> dict[str, int]:
+    return {"error": len(fed.errors), "warning": len(fed.warnings)}
+
+
+def nothing_loaded(fed: Federation) -> bool:
+    """True (and says so on stderr) when no workspace could be loaded below the roots."""
+    if fed.workspaces:
+        return False
+    sys.stderr.write("no workspace could be loaded below: " + ", ".join(fed.roots) + "\n")
+    return True
+
+
+def finish(fed: Federation, verbose: bool) -> int:
+    """Diagnostics on stderr (and a hint when nothing loaded), then the read verbs' exit code."""
+    report_diagnostics(fed.diagnostics, verbose=verbose)
+    nothing_loaded(fed)
+    return exit_code(fed)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns; every cell made safe for the terminal (``one_line``)."""
+    cells = [[one_line(str(c)) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(header)]
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [list(header), *cells]]

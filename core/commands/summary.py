@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from core.commands.output import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE, emit_json, report_diagnostics
+from core.commands.output import emit_json, exit_code, report_diagnostics
 from core.federation import Federation
 from core.text import one_line
 
@@ -35,12 +35,6 @@ def summarize(fed: Federation) -> dict[str, Any]:
         "totals": dict(totals),
         "diagnostics": {"error": by_severity.get("error", 0), "warning": by_severity.get("warning", 0)},
     }
-
-
-def exit_code(fed: Federation) -> int:
-    if not fed.workspaces:
-        return EXIT_UNUSABLE
-    return EXIT_ERRORS if fed.errors else EXIT_OK
 
 
 def run(args: argparse.Namespace, fed: Federation) -> int:

@@ -1,0 +1,249 @@
+"""Delegation chains: trees from every root delegation down, with computed completion, overdue
+terms and cycles.
+
+A delegation edge runs parent -> child (key ``delegation``; terms, forms, delegated_by/to on
+the edge). A root is a parent that is not itself a delegated child; a cycle with no root above
+it is shown from its smallest key. Completion is computed, never stored (formats README): an
+item is complete when it is done itself, or when it has delegated children and all of them are
+complete, cascading up. A delegation is overdue when its deadline is before ``today`` and the
+child is not complete. Cycles are the strongly connected components of the delegation edges
+alone; every walk here is iterative and never follows an edge back into its own path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from core.analysis.blocking import cycles
+from core.analysis.neighbourhood import NodeInfo, info_fields
+from core.graph_kinds import EdgeKind
+from core.model import WorkUnit
+from core.timeutil import parse_date
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+_KEY = EdgeKind.DELEGATION.value
+_INDEX = "_delegation_children"
+
+
+class ChainNode(NodeInfo, kw_only=True):
+    """One item of a chain (``status`` None and ``stub`` set when it is not loaded)."""
+
+    done: bool
+    complete: bool
+    overdue: bool  # the delegation to this node is past its deadline and the node is not complete
+    # of the delegation to this node: portion, deadline, acceptance_criteria, credit_share
+    terms: dict[str, Any] = {}
+    delegated_by: str | None = None
+    delegated_to: str | None = None
+    forms: list[str] = []  # where the delegation to this node is stated
+    cycle: bool = False  # delegated back to a node above it in this chain: not expanded again
+    repeated: bool = False  # its subtree is shown in full earlier (under another parent)
+    children: list[ChainNode] = []
+
+
+class ChainTotals(msgspec.Struct, kw_only=True):
+    chains: int
+    delegations: int
+    complete: int  # chains whose root is complete
+    overdue: int  # delegations past their deadline with the child not complete
+    cycles: int
+
+
+class DelegationChains(msgspec.Struct, kw_only=True):
+    today: str
+    chains: list[ChainNode]
+    cycles: list[list[str]]  # each in cycle order: a -> b -> ... -> back to a
+    totals: ChainTotals
+
+
+class DelegationPosition(msgspec.Struct, kw_only=True):
+    """Where one item stands in the delegations: who delegated it, what it delegated."""
+
+    complete: bool
+    overdue: bool
+    in_cycle: bool
+    delegated_from: list[ChainNode]  # its parents (terms: of the delegation to this item)
+    delegates_to: list[ChainNode]  # its children (terms: of the delegation to each), not expanded
+
+
+def delegation_children(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """Delegated children by parent, in key order; found once per graph and kept on it."""
+    index = graph.graph.get(_INDEX)
+    if isinstance(index, dict):
+        return index
+    found: dict[str, set[str]] = {}
+    for parent, child in _delegation_pairs(graph):
+        found.setdefault(parent, set()).add(child)
+    index = {parent: sorted(children) for parent, children in found.items()}
+    graph.graph[_INDEX] = index
+    return index
+
+
+def _delegation_pairs(graph: nx.MultiDiGraph) -> Iterator[tuple[str, str]]:
+    """Every delegation edge: from the federation's delegation records when the graph has them
+    (a few hundred, not every node's adjacency), each checked against the graph."""
+    succ = graph._succ
+    fed = graph.graph.get("federation")
+    if fed is None:
+        for parent, targets in succ.items():
+            yield from ((parent, child) for child, edges in targets.items() if _KEY in edges)
+        return
+    for ws in fed.workspaces:
+        for record in ws.delegations:
+            parent, child = record.parent_key or record.parent, record.child_key or record.child
+            if _KEY in succ.get(parent, {}).get(child, {}):
+                yield parent, child
+
+
+class _Completion:
+    """Completion by key, memoised; an edge back into the walk's own path counts as incomplete."""
+
+    def __init__(self, graph: nx.MultiDiGraph, children: Mapping[str, list[str]]):
+        self.nodes = graph._node
+        self.children = children
+        self.memo: dict[str, bool] = {}
+
+    def __call__(self, key: str) -> bool:
+        if key in self.memo:
+            return self.memo[key]
+        on_path = {key}
+        stack = [(key, iter(self.children.get(key, ())))]
+        while stack:
+            node, pending = stack[-1]
+            for child in pending:
+                if child not in self.memo and child not in on_path:
+                    on_path.add(child)
+                    stack.append((child, iter(self.children.get(child, ()))))
+                    break
+            else:
+                stack.pop()
+                on_path.discard(node)
+                kids = self.children.get(node, ())
+                self.memo[node] = _done(self.nodes[node]) or (
+                    bool(kids) and all(self.memo.get(child, False) for child in kids))
+        return self.memo[key]
+
+
+def _done(attrs: Mapping[str, Any]) -> bool:
+    record = attrs.get("record")
+    return isinstance(record, WorkUnit) and record.is_done
+
+
+def delegation_chains(graph: nx.MultiDiGraph, today: dt.date) -> DelegationChains:
+    children = delegation_children(graph)
+    complete = _Completion(graph, children)
+    found_cycles = cycles(children)
+    delegated = {child for kids in children.values() for child in kids}
+    roots = sorted(set(children) - delegated)
+    shown: set[str] = set()
+    chains = [_tree(graph, root, children, complete, today, shown) for root in roots]
+    for cycle in found_cycles:
+        if not shown.intersection(cycle):
+            chains.append(_tree(graph, cycle[0], children, complete, today, shown))
+    # Each parent is expanded once, so each delegation is one node below a root in the trees.
+    below = [node for chain in chains for node in _descendants(chain)]
+    totals = ChainTotals(chains=len(chains), delegations=len(below), complete=sum(c.complete for c in chains),
+                         overdue=sum(node.overdue for node in below), cycles=len(found_cycles))
+    return DelegationChains(today=today.isoformat(), chains=chains, cycles=found_cycles, totals=totals)
+
+
+def _tree(graph: nx.MultiDiGraph, root: str, children: Mapping[str, list[str]], complete: _Completion,
+          today: dt.date, shown: set[str]) -> ChainNode:
+    """The chain below ``root``, depth-first without recursion; a node already shown elsewhere
+    is marked ``repeated``, one already on its own path ``cycle``, and neither is expanded."""
+    top = _chain_node(graph, root, None, complete, today)
+    shown.add(root)
+    stack: list[tuple[ChainNode, frozenset[str]]] = [(top, frozenset({root}))]
+    while stack:
+        node, path = stack.pop()
+        below = []
+        for child in children.get(node.key, ()):
+            item = _chain_node(graph, child, _edge(graph, node.key, child), complete, today)
+            if child in path:
+                item.cycle = True
+            elif child in shown:
+                item.repeated = True
+            else:
+                shown.add(child)
+                below.append((item, path | {child}))
+            node.children.append(item)
+        stack.extend(reversed(below))
+    return top
+
+
+def _descendants(root: ChainNode) -> Iterator[ChainNode]:
+    stack = list(root.children)
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.children)
+
+
+def _edge(graph: nx.MultiDiGraph, parent: str, child: str) -> Mapping[str, Any]:
+    return graph._succ[parent][child][_KEY]  # type: ignore[no-any-return]
+
+
+def _overdue(edge: Mapping[str, Any] | None, complete: bool, today: dt.date) -> bool:
+    if edge is None or complete:
+        return False
+    deadline = (edge.get("terms") or {}).get("deadline")
+    due = _due(deadline) if isinstance(deadline, str) else None
+    return due is not None and due < today
+
+
+@functools.lru_cache(maxsize=1024)
+def _due(deadline: str) -> dt.date | None:
+    return parse_date(deadline)
+
+
+def _chain_node(graph: nx.MultiDiGraph, key: str, edge: Mapping[str, Any] | None, complete: _Completion,
+                today: dt.date) -> ChainNode:
+    is_complete = complete(key)
+    edge = edge or {}
+    return ChainNode(
+        **info_fields(graph, key), done=_done(graph._node[key]), complete=is_complete,
+        overdue=_overdue(edge, is_complete, today),
+        terms=dict(edge.get("terms") or {}), delegated_by=edge.get("delegated_by"),
+        delegated_to=edge.get("delegated_to"), forms=list(edge.get("forms") or []), children=[])
+
+
+def delegation_position(graph: nx.MultiDiGraph, key: str, today: dt.date) -> DelegationPosition | None:
+    """``key``'s delegations in and out; None when it takes part in none."""
+    children = delegation_children(graph)
+    parents = sorted(p for p, edges in graph._pred[key].items() if _KEY in edges)
+    kids = children.get(key, [])
+    if not parents and not kids:
+        return None
+    complete = _Completion(graph, children)
+    ups = []
+    for parent in parents:
+        up = _chain_node(graph, parent, None, complete, today)
+        edge = _edge(graph, parent, key)  # the terms that matter are those of the delegation to ``key``
+        up.terms, up.forms = dict(edge.get("terms") or {}), list(edge.get("forms") or [])
+        up.delegated_by, up.delegated_to = edge.get("delegated_by"), edge.get("delegated_to")
+        ups.append(up)
+    downs = [_chain_node(graph, child, _edge(graph, key, child), complete, today) for child in kids]
+    is_complete = complete(key)
+    in_cycle = any(key in cycle for cycle in cycles(_reachable(children, key)))
+    return DelegationPosition(
+        complete=is_complete, in_cycle=in_cycle, delegated_from=ups, delegates_to=downs,
+        overdue=any(_overdue(_edge(graph, p, key), is_complete, today) for p in parents))
+
+
+def _reachable(children: Mapping[str, list[str]], key: str) -> dict[str, list[str]]:
+    """The delegation edges below ``key`` (a cycle through ``key`` lies within them)."""
+    seen = {key}
+    stack = [key]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return {node: children.get(node, []) for node in seen}

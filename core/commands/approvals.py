@@ -1,0 +1,118 @@
+"""``crossdeck approvals``: the queue of pending incoming requests with their policy verdicts;
+``--all`` adds the decided incoming requests and the outgoing ones."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from core.analysis.approvals import ApprovalsReport, IncomingRequest, OutgoingRequest, Verdict, approvals_of
+from core.commands.common import add_common
+from core.commands.output import emit_json, report_diagnostics
+from core.commands.output import exit_code
+from core.federation import Federation
+from core.text import one_line
+from core.timeutil import today
+
+TITLE_WIDTH = 40
+_VERDICT_TEXT = {Verdict.AUTO_APPROVABLE: "auto-approvable", Verdict.NEEDS_HUMAN: "needs a human",
+                 Verdict.DENIED: "denied"}
+_PLURAL = {Verdict.NEEDS_HUMAN: "need a human"}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("approvals", help="pending incoming requests with their policy verdicts")
+    parser.add_argument("--all", action="store_true", help="also decided incoming requests and outgoing ones")
+    add_common(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, fed: Federation) -> int:
+    day = today()
+    report = approvals_of(fed.workspaces, day)
+    if not args.all:
+        report = ApprovalsReport(pending=report.pending)
+    if args.json:
+        emit_json(document(report, day.isoformat(), args.all))
+    else:
+        _print(report, args.all)
+    report_diagnostics(fed.diagnostics, verbose=args.verbose)
+    if not fed.workspaces:
+        sys.stderr.write("no workspace could be loaded below: " + ", ".join(fed.roots) + "\n")
+    return exit_code(fed)
+
+
+def document(report: ApprovalsReport, day: str, all_requests: bool) -> dict[str, Any]:
+    counts = Counter(row.verdict.value for row in report.pending if row.verdict)
+    return {
+        "today": day,
+        "all": all_requests,
+        "counts": {verdict.value: counts.get(verdict.value, 0) for verdict in Verdict},
+        **msgspec.to_builtins(report),
+    }
+
+
+def _print(report: ApprovalsReport, all_requests: bool) -> None:
+    out = sys.stdout
+    pending = report.pending
+    if not pending:
+        out.write("no pending incoming requests\n")
+    else:
+        counts = Counter(row.verdict for row in pending)
+        summary = ", ".join(f"{counts[v]} {_VERDICT_TEXT[v] if counts[v] == 1 else _PLURAL.get(v, _VERDICT_TEXT[v])}"
+                            for v in Verdict if counts[v])
+        out.write(f"{len(pending)} pending incoming request{'s' if len(pending) != 1 else ''}: {summary}\n\n")
+        _table(out, ("AGE", "WORKSPACE", "REQUEST", "REQUESTER", "TRUST", "TYPE", "TITLE", "VERDICT", "WHY"),
+               [_pending_row(row) for row in pending])
+    if not all_requests:
+        return
+    out.write(f"\ndecided incoming requests: {len(report.decided)}\n")
+    if report.decided:
+        out.write("\n")
+        _table(out, ("AGE", "WORKSPACE", "REQUEST", "REQUESTER", "TYPE", "TITLE", "STATUS", "BY / REASON"),
+               [_decided_row(row) for row in report.decided])
+    out.write(f"\noutgoing requests: {len(report.outgoing)}\n")
+    if report.outgoing:
+        out.write("\n")
+        _table(out, ("AGE", "WORKSPACE", "REQUEST", "TO", "TYPE", "TITLE", "STATUS"),
+               [_outgoing_row(row) for row in report.outgoing])
+
+
+def _pending_row(row: IncomingRequest) -> list[str]:
+    verdict = _VERDICT_TEXT[row.verdict] if row.verdict else ""
+    return [_age(row.age_days), row.workspace, row.request_id, row.requester, row.trust_level.value,
+            row.request_type, _title(row.title), verdict, row.reason]
+
+
+def _decided_row(row: IncomingRequest) -> list[str]:
+    by = row.rejection_reason or (f"by {row.approved_by}" if row.approved_by else "")
+    return [_age(row.age_days), row.workspace, row.request_id, row.requester, row.request_type,
+            _title(row.title), row.status.value, by]
+
+
+def _outgoing_row(row: OutgoingRequest) -> list[str]:
+    return [_age(row.age_days), row.workspace, row.request_id, row.to_repo, row.request_type,
+            _title(row.title), row.status.value]
+
+
+def _age(days: int | None) -> str:
+    return "?" if days is None else "today" if days <= 0 else f"{days}d"
+
+
+def _title(title: str | None) -> str:
+    text = one_line(title or "")
+    return text if len(text) <= TITLE_WIDTH else text[: TITLE_WIDTH - 1] + "…"
+
+
+def _table(out: Any, header: Sequence[str], rows: list[list[str]]) -> None:
+    """Aligned columns; every cell shown as one printable line; the last column is not padded."""
+    cells = [[one_line(cell) for cell in row] for row in rows]
+    widths = [max([len(header[i])] + [len(row[i]) for row in cells]) for i in range(len(header) - 1)]
+    for row in [list(header), *cells]:
+        padded = [f"{cell:{widths[i]}}" for i, cell in enumerate(row[:-1])]
+        out.write("  ".join([*padded, row[-1]]).rstrip() + "\n")

@@ -1,0 +1,126 @@
+"""``crossdeck audit``: one timeline of every workspace's events, newest first, filtered."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from core.commands.common import add_common
+from core.commands.output import EXIT_UNUSABLE, diagnostic_counts, emit_json, finish, report_diagnostics, table
+from core.federation import Federation
+from core.text import one_line
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from core.analysis.audit import AuditEntry, AuditQuery
+
+DETAIL_WIDTH = 100
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("audit", help="one timeline of every workspace's events, newest first")
+    parser.add_argument("--actor", help="events by this actor, or by actors below it (greenplace/ matches "
+                                        "greenplace/crew/joe)")
+    parser.add_argument("--org", help="events by members of this organisation (through employment; town "
+                                      "actors act for the town's owner)")
+    parser.add_argument("--workspace", help="events of this workspace (full name or its last part)")
+    parser.add_argument("--type", action="append", default=[], metavar="TYPE",
+                        help="events of this type (repeat, or separate with commas, for several)")
+    parser.add_argument("--since", type=moment, metavar="WHEN",
+                        help="from this moment on: 2026-11-01, 2026-11-01T10:00:00Z, or back from now: 7d, 24h, 30m")
+    parser.add_argument("--until", type=moment, metavar="WHEN", help="before this moment (same forms as --since)")
+    parser.add_argument("--limit", type=positive, metavar="N", help="show at most N events (the newest)")
+    add_common(parser)
+    parser.set_defaults(run=run)
+
+
+def moment(text: str) -> dt.datetime:
+    """argparse type of --since / --until: relative spans count back from now (CROSSDECK_NOW)."""
+    from core.analysis.audit import parse_moment
+    from core.timeutil import now
+
+    try:
+        return parse_moment(text, now())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def run(args: argparse.Namespace, fed: Federation) -> int:
+    from core.analysis.audit import AuditQuery, AuditTimeline, workspace_matches
+
+    timeline = AuditTimeline(fed.workspaces)
+    types = tuple(t.strip() for value in args.type for t in value.split(",") if t.strip())
+    query = AuditQuery(actor=args.actor, org=args.org, workspace=args.workspace, types=types,
+                       since=args.since, until=args.until, limit=args.limit)
+    problem = None
+    if args.workspace and fed.workspaces and not any(workspace_matches(ws.name, args.workspace)
+                                                     for ws in fed.workspaces):
+        problem = f"no loaded workspace matches {args.workspace!r}; loaded: " + ", ".join(
+            ws.name for ws in fed.workspaces)
+    elif args.org and fed.workspaces and not timeline.affiliations.is_known(args.org):
+        orgs = timeline.affiliations.organizations()
+        problem = f"no entity {args.org!r} is known" + (f"; organisations: {', '.join(orgs)}" if orgs else "")
+    if problem:
+        report_diagnostics(fed.diagnostics, verbose=args.verbose)
+        sys.stderr.write(f"crossdeck audit: {one_line(problem)}\n")
+        return EXIT_UNUSABLE
+    result = timeline.query(query)
+    if args.json:
+        emit_json({"query": _query_doc(query), "total": result.total, "matched": result.matched,
+                   "undated": result.undated, "events": result.events, "diagnostics": diagnostic_counts(fed)})
+    else:
+        _print(result.events, result.matched, result.total, result.undated, query.since or query.until)
+    return finish(fed, args.verbose)
+
+
+def _query_doc(query: AuditQuery) -> dict[str, Any]:
+    return {"actor": query.actor, "org": query.org, "workspace": query.workspace, "types": list(query.types),
+            "since": _iso(query.since), "until": _iso(query.until), "limit": query.limit}
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    from core.timeutil import UTC
+
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _print(events: list[AuditEntry], matched: int, total: int, undated: int, windowed: object) -> None:
+    out = sys.stdout
+    shown = f"{len(events)} of {matched}" if len(events) < matched else str(matched)
+    out.write(f"{shown} events (of {total} in the timeline)\n")
+    if windowed and undated:
+        out.write(f"({undated} events without a readable time are outside any time window)\n")
+    if events:
+        out.write("\n")
+        for line in event_lines(events):
+            out.write(line + "\n")
+
+
+def event_lines(events: Sequence[AuditEntry]) -> list[str]:
+    """A table of events: time, workspace, actor, type, what it was about."""
+    rows = [(e.time.replace("T", " ") if e.time else f"? {e.ts}", e.workspace, e.actor or "-", e.type, detail(e))
+            for e in events]
+    return table(("TIME", "WORKSPACE", "ACTOR", "TYPE", "DETAIL"), rows)
+
+
+def detail(event: AuditEntry) -> str:
+    """The subject, else the payload as ``key=value`` pairs, cut to DETAIL_WIDTH."""
+    parts = [event.subject] if event.subject else []
+    parts += [f"{k}={v}" for k, v in event.payload.items() if isinstance(v, (str, int, float, bool))]
+    text = " ".join(parts)
+    return text if len(text) <= DETAIL_WIDTH else text[: DETAIL_WIDTH - 3] + "..."
+
+

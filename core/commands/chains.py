@@ -1,0 +1,65 @@
+"""``crossdeck chains``: every delegation chain as a tree, with completion (computed: done, or
+every delegated child complete), overdue terms and cycles."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.analysis.delegation import ChainNode, DelegationChains, delegation_chains
+from core.analysis.neighbourhood import Glyphs, glyphs_for, node_text, tree_lines
+from core.commands.common import add_common, graph_of
+from core.commands.output import EXIT_UNUSABLE, emit_json, report_diagnostics
+from core.commands.show import terms_text
+from core.commands.output import exit_code
+from core.federation import Federation
+from core.text import one_line
+from core.timeutil import today
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("chains", help="delegation chains: completion, overdue terms, cycles")
+    add_common(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, fed: Federation) -> int:
+    if not fed.workspaces:
+        report_diagnostics(fed.diagnostics, verbose=args.verbose)
+        sys.stderr.write("no workspace could be loaded below: " + one_line(", ".join(fed.roots)) + "\n")
+        return EXIT_UNUSABLE
+    result = delegation_chains(graph_of(fed), today())
+    if args.json:
+        emit_json(result)
+    else:
+        sys.stdout.write("\n".join(chains_text(result, glyphs_for(sys.stdout.encoding))) + "\n")
+    report_diagnostics(fed.diagnostics, verbose=args.verbose)
+    return exit_code(fed)
+
+
+def chains_text(result: DelegationChains, glyphs: Glyphs) -> list[str]:
+    t = result.totals
+    lines = [f"{t.chains} chain{'s' if t.chains != 1 else ''}, {t.delegations} delegations: "
+             f"{t.complete} complete, {t.overdue} overdue, {t.cycles} cycle{'s' if t.cycles != 1 else ''} "
+             f"(today {result.today}; {glyphs.complete} complete, {glyphs.overdue} overdue)"]
+    for chain in result.chains:
+        lines.append("")
+        lines += tree_lines(chain, lambda node: node.children, lambda node: _line(node, glyphs), glyphs)
+    for cycle in result.cycles:
+        lines.append("cycle: " + one_line(" -> ".join(cycle + cycle[:1])))
+    return lines
+
+
+def _line(node: ChainNode, glyphs: Glyphs) -> str:
+    mark = glyphs.overdue if node.overdue else glyphs.complete if node.complete else " "
+    text = f"{mark} {node_text(node)}"
+    if node.stub and node.workspace:
+        text += f" (in {one_line(node.workspace)})"
+    terms = terms_text(node)
+    if terms:
+        text += f"  {{{terms}}}"
+    if node.cycle:
+        text += "  (cycle: delegated back to an item above)"
+    elif node.repeated:
+        text += "  (shown above)"
+    return text

@@ -1,0 +1,127 @@
+"""``crossdeck remote ACTION``: the remotes of every workspace. ``list`` shows each remote's
+transport, trust, permissions, sync settings and cached state; the sync work adds actions
+(add, remove, sync) as further sub-parsers of ``remote``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import TYPE_CHECKING
+
+from core.commands.output import finish, table
+from core.commands.common import add_common
+from core.commands.output import EXIT_UNUSABLE, emit_json
+from core.commands.output import diagnostic_counts
+from core.federation import Federation
+from core.text import one_line
+
+if TYPE_CHECKING:
+    from core.analysis.reach import RemoteReport, RemotesSummary
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("remote", help="the remotes of every workspace: state, trust, permissions")
+    actions = parser.add_subparsers(dest="remote_action", metavar="ACTION", parser_class=type(parser))
+    add_list_parser(actions)
+
+    def usage(args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return EXIT_UNUSABLE
+
+    parser.set_defaults(run=usage, needs_federation=False)
+
+
+def add_list_parser(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = actions.add_parser("list", help="every configured remote with its cached state (never checked, "
+                                             "synced, stale, unreachable)")
+    add_common(parser)
+    parser.set_defaults(run=run_list)
+
+
+def remotes(fed: Federation) -> tuple[dt.datetime, RemotesSummary]:
+    """The clock (``CROSSDECK_NOW`` fixes it) and every remote's report; an unreadable state store
+    adds a warning to the federation's diagnostics and reads as empty."""
+    from core.analysis.reach import remotes_report
+    from core.diagnostics import Diagnostics
+    from core.settings import load_settings
+    from core.store import remote_states
+    from core.timeutil import now
+
+    diags = Diagnostics()
+    states = remote_states(diags=diags)
+    fed.diagnostics.extend(diags.items)
+    moment = now()
+    return moment, remotes_report(fed.workspaces, states, moment, load_settings().remote_ttl_seconds)
+
+
+def run_list(args: argparse.Namespace, fed: Federation) -> int:
+    moment, summary = remotes(fed)
+    if args.json:
+        emit_json({"now": moment.isoformat().replace("+00:00", "Z"), "ttl_seconds": summary.ttl_seconds,
+                   "counts": summary.counts, "remotes": summary.remotes, "diagnostics": diagnostic_counts(fed)})
+    else:
+        _print(summary, moment)
+    return finish(fed, args.verbose)
+
+
+def _print(summary: RemotesSummary, moment: dt.datetime) -> None:
+    out = sys.stdout
+    counts = ", ".join(f"{n} {s.replace('-', ' ')}" for s, n in summary.counts.items() if n)
+    out.write(f"{len(summary.remotes)} remotes" + (f" ({counts})" if counts else "")
+              + f"; stale after {summary.ttl_seconds}s\n")
+    if not summary.remotes:
+        out.write("no workspace names a remote (.sudocode/federation.config.json remote_repos, "
+                  ".crossdeck/remotes.json)\n")
+        return
+    rows = [(r.state.replace("-", " "), r.workspace, r.name, r.transport, r.trust_level,
+             ago(r.last_check_at, moment), ago(r.last_sync_at, moment),
+             "-" if r.latency_ms is None else f"{r.latency_ms:.0f} ms", r.circuit_state or "-") for r in summary.remotes]
+    lines = table(("STATE", "WORKSPACE", "REMOTE", "VIA", "TRUST", "CHECKED", "SYNCED", "LATENCY", "CIRCUIT"), rows)
+    out.write("\n" + lines[0] + "\n")
+    for report, line in zip(summary.remotes, lines[1:]):
+        out.write(line + "\n")
+        for detail in details(report, moment):
+            out.write("    " + one_line(detail) + "\n")
+
+
+def details(report: RemoteReport, moment: dt.datetime) -> list[str]:
+    out = [f"url {report.url}" + (f" ({report.display_name})" if report.display_name else "")]
+    if report.failing_since:
+        out.append(f"failing since {report.failing_since} ({ago(report.failing_since, moment)}, "
+                   f"{report.failures} failed in a row)")
+    if report.last_error and report.state == "unreachable":
+        out.append(f"last error: {report.last_error}")
+    perms = report.permissions
+    can = [name for name, allowed in (("query", perms.query), ("subscribe", perms.subscribe)) if allowed]
+    if perms.mutate:
+        mutate = "mutate" + (f" {'/'.join(perms.operations)}" if perms.operations else "")
+        terms = []
+        if perms.auto_approve_conditions:
+            terms.append(f"auto-approve when {' and '.join(perms.auto_approve_conditions)}")
+        if perms.max_creates_per_day is not None:
+            terms.append(f"max {perms.max_creates_per_day} creates/day")
+        can.append(mutate + (f" ({'; '.join(terms)})" if terms else ""))
+    sync = report.sync
+    every = f"auto-sync every {sync.interval_minutes} min" if sync.auto_sync and sync.interval_minutes else (
+        "auto-sync" if sync.auto_sync else "manual sync")
+    out.append(f"may {', '.join(can)}; {every}" if can else f"may do nothing; {every}")
+    return out
+
+
+def ago(stamp: str | None, moment: dt.datetime) -> str:
+    """``never``, ``42s ago``, ``5m ago``, ``3h ago``, ``2d ago`` (``?`` for an unreadable time)."""
+    from core.timeutil import parse_ts
+
+    if stamp is None:
+        return "never"
+    when = parse_ts(stamp)
+    if when is None:
+        return "?"
+    seconds = int((moment - when).total_seconds())
+    if seconds < 0:
+        return "in the future"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"

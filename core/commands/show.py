@@ -1,0 +1,176 @@
+"""``crossdeck show REF``: one item, its relationships in and out, why it is blocked, and where
+it stands in the delegations.
+
+``open_ref`` is shared by the verbs that take a REF (show, blockers, graph): it loads the graph
+and finds the node, or says why not on stderr (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from core.analysis.blocking import blockers, explain
+from core.analysis.delegation import ChainNode, DelegationPosition, delegation_position
+from core.analysis.lookup import RefLookupError, find_node
+from core.analysis.neighbourhood import NodeInfo, node_info, node_text
+from core.commands.common import add_common, graph_of
+from core.commands.output import EXIT_UNUSABLE, emit_json, report_diagnostics
+from core.commands.output import exit_code
+from core.federation import Federation
+from core.text import one_line, printable
+from core.timeutil import today
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+SKIPPED = frozenset({"membership"})  # the item's workspace and rig are among its fields
+
+
+def add_ref_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("ref", metavar="REF",
+                        help="a key (hop://..., org/repo#id, gt://...), a short id (gp-xyz, rig/gp-xyz), or a title")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("show", help="one item: fields, relationships, why blocked, delegation")
+    add_ref_argument(parser)
+    add_common(parser)
+    parser.set_defaults(run=run)
+
+
+def open_ref(args: argparse.Namespace, fed: Federation) -> tuple[nx.MultiDiGraph, str] | None:
+    """The graph and the key ``args.ref`` names; None (after saying why on stderr) when there is
+    nothing loaded or the reference names no single node."""
+    if not fed.workspaces:
+        report_diagnostics(fed.diagnostics, verbose=args.verbose)
+        sys.stderr.write("no workspace could be loaded below: " + one_line(", ".join(fed.roots)) + "\n")
+        return None
+    graph = graph_of(fed)
+    try:
+        return graph, find_node(graph, args.ref)
+    except RefLookupError as exc:
+        report_diagnostics(fed.diagnostics, verbose=args.verbose)
+        sys.stderr.write(f"crossdeck {args.verb}: {one_line(str(exc))}\n")
+        return None
+
+
+class Relation(msgspec.Struct, kw_only=True):
+    kind: str
+    raw_type: str
+    blocking: bool
+    cross: bool  # the other end is in another workspace
+    peer: NodeInfo  # the node at the other end (a stub when it is not loaded)
+    terms: dict[str, Any] | None = None  # delegation edges only
+
+
+def relations(graph: nx.MultiDiGraph, key: str, outgoing: bool) -> list[Relation]:
+    adjacency = graph._succ[key] if outgoing else graph._pred[key]
+    home = graph._node[key].get("workspace")
+    out = []
+    for other in sorted(adjacency):
+        peer = node_info(graph, other)
+        for kind, attrs in sorted(adjacency[other].items()):
+            if kind in SKIPPED:
+                continue
+            cross = attrs.get("cross")
+            out.append(Relation(kind=kind, raw_type=str(attrs.get("raw_type", kind)),
+                                blocking=bool(attrs.get("blocking")),
+                                cross=cross if isinstance(cross, bool) else peer.workspace != home, peer=peer,
+                                terms=dict(attrs["terms"]) if "terms" in attrs else None))
+    return out
+
+
+def describe(graph: nx.MultiDiGraph, key: str) -> dict[str, Any]:
+    record = graph._node[key].get("record")
+    report = blockers(graph, key)
+    return {
+        "node": node_info(graph, key),
+        "record": msgspec.to_builtins(record) if isinstance(record, msgspec.Struct) else None,
+        "out": relations(graph, key, outgoing=True),
+        "in": relations(graph, key, outgoing=False),
+        "blockers": report,
+        "why_blocked": explain(report),
+        "delegation": delegation_position(graph, key, today()),
+    }
+
+
+def run(args: argparse.Namespace, fed: Federation) -> int:
+    opened = open_ref(args, fed)
+    if opened is None:
+        return EXIT_UNUSABLE
+    data = describe(*opened)
+    if args.json:
+        emit_json(data)
+    else:
+        sys.stdout.write("\n".join(_text(data)) + "\n")
+    report_diagnostics(fed.diagnostics, verbose=args.verbose)
+    return exit_code(fed)
+
+
+_FIELDS = ("title", "kind", "workspace", "rig", "status", "priority", "type", "assignee", "owner", "created_by",
+           "labels", "created_at", "updated_at", "closed_at", "close_reason")
+
+
+def _text(data: dict[str, Any]) -> list[str]:
+    node, record = data["node"], data["record"] or {}
+    lines = [one_line(node.key)]
+    if node.stub:
+        known = f", cached status {node.cache_status}" if node.cache_status else ", status unknown"
+        lines.append(f"  not loaded: {node.stub} stub{one_line(known)}")
+    fields = {"kind": node.kind, "workspace": node.workspace, **{k: record.get(k) for k in _FIELDS if k in record}}
+    for name in _FIELDS:
+        value = fields.get(name)
+        if value not in (None, "", []):
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            lines.append(f"  {name:13} {one_line(shown)}")
+    if record.get("source"):
+        lines.append(f"  {'source':13} {one_line(str(record['source']))}"
+                     + (f":{record['line']}" if record.get("line") else ""))
+    description = record.get("description")
+    if description:
+        lines.append("  description")
+        lines += [f"    {printable(part)}" for part in str(description).splitlines()]
+    for title, key in (("depends on / points to", "out"), ("depended on by / pointed to from", "in")):
+        rows = data[key]
+        lines.append(f"{title} ({len(rows)}):")
+        for rel in rows:
+            kind = rel.raw_type if rel.kind == "other" else rel.kind
+            where = f"  (in {one_line(rel.peer.workspace)})" if rel.cross and rel.peer.workspace else ""
+            lines.append(f"  {one_line(kind):18} {node_text(rel.peer)}{where}")
+    lines.append("why blocked: " + data["why_blocked"])
+    position: DelegationPosition | None = data["delegation"]
+    if position is not None:
+        lines += _position_lines(position)
+    return lines
+
+
+def _position_lines(position: DelegationPosition) -> list[str]:
+    state = "complete" if position.complete else "not complete"
+    state += ", OVERDUE" if position.overdue else ""
+    state += ", in a delegation cycle" if position.in_cycle else ""
+    lines = [f"delegation: {state}"]
+    lines += [f"  from  {_link(node)}" for node in position.delegated_from]
+    lines += [f"  to    {_link(node)}" for node in position.delegates_to]
+    return lines
+
+
+def terms_text(node: ChainNode) -> str:
+    """``portion: x, deadline: d, ...`` of the delegation to ``node``, plus who delegated to whom."""
+    parts = [f"{k}: {v}" for k, v in node.terms.items()]
+    if node.delegated_by:
+        parts.append(f"by {node.delegated_by}")
+    if node.delegated_to:
+        parts.append(f"to {node.delegated_to}")
+    return one_line(", ".join(parts))
+
+
+def _link(node: ChainNode) -> str:
+    state = node.status if node.status is not None else f"{node.stub} stub"
+    state += ", complete" if node.complete else ""
+    state += ", OVERDUE" if node.overdue else ""
+    terms = terms_text(node)
+    return one_line(f"{node.key} [{state}]" + (f"  {{{terms}}}" if terms else ""))

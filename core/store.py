@@ -1,0 +1,309 @@
+"""crossdeck's local state: one SQLite file (WAL) in the state dir, ``state.db``.
+
+What lives here is derived and rebuildable (DESIGN "Where state lives"): each remote's cache
+metadata (last check, last sync, status, latency, last error, circuit state, fetched ref) and
+the history of reachability checks. Nothing here is the only copy of anything, so a read never
+fails because of the store: a missing file reads as empty, and an unreadable one (corrupt, or
+written by a newer crossdeck) reads as empty with a warning. Reads never create the file.
+
+Writers open one connection per call, wait on a busy timeout rather than fail when another
+process or thread holds the lock, and change the file in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import msgspec
+
+from core import timeutil
+
+if TYPE_CHECKING:
+    from core.diagnostics import Diagnostics
+    from core.model import Remote
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+HISTORY_KEPT = 500  # reachability checks kept per remote
+
+SYNCED, STALE, UNREACHABLE, NEVER_CHECKED = "synced", "stale", "unreachable", "never-checked"
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE remote_cache (
+            workspace TEXT NOT NULL,          -- the local workspace whose config names the remote
+            remote TEXT NOT NULL,             -- the remote's name in that config
+            remote_workspace TEXT NOT NULL,   -- the workspace the remote serves, as keys name it
+            url TEXT NOT NULL,
+            transport TEXT NOT NULL,
+            last_sync_at TEXT,
+            last_check_at TEXT,
+            status TEXT NOT NULL CHECK (status IN ('synced', 'stale', 'unreachable')),
+            latency_ms REAL,
+            last_error TEXT,
+            circuit_state TEXT,
+            fetched_ref TEXT,
+            failing_since TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (workspace, remote)
+        )""",
+        """CREATE TABLE reachability (
+            id INTEGER PRIMARY KEY,
+            workspace TEXT NOT NULL,
+            remote TEXT NOT NULL,
+            checked_at TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            latency_ms REAL,
+            error TEXT
+        )""",
+        "CREATE INDEX reachability_by_remote ON reachability (workspace, remote, id)",
+    ),
+}
+
+log = logging.getLogger("crossdeck.store")
+T = TypeVar("T")
+
+
+class StoreError(Exception):
+    """The state store cannot be written (it is corrupt, or from a newer crossdeck)."""
+
+
+class RemoteState(msgspec.Struct, kw_only=True, frozen=True):
+    """What the store knows of one remote of one workspace. ``status`` is the outcome of the last
+    contact (synced, stale: reachable but not synced, unreachable); ``effective_status`` ages it."""
+
+    workspace: str
+    remote: str
+    remote_workspace: str
+    url: str
+    transport: str
+    status: str
+    last_sync_at: str | None = None
+    last_check_at: str | None = None
+    latency_ms: float | None = None
+    last_error: str | None = None
+    circuit_state: str | None = None
+    fetched_ref: str | None = None
+    failing_since: str | None = None
+    failures: int = 0
+
+
+class Check(msgspec.Struct, kw_only=True, frozen=True):
+    """One reachability check of a remote."""
+
+    checked_at: str
+    ok: bool
+    latency_ms: float | None = None
+    error: str | None = None
+
+
+def db_path() -> Path:
+    from core.settings import dirs
+
+    return dirs().state / "state.db"
+
+
+def effective_status(state: RemoteState | None, now: dt.datetime, ttl_seconds: int) -> str:
+    """never-checked, unreachable (last contact failed), synced (last sync within the TTL), or
+    stale (reachable, but the cache is older than the TTL or was never filled)."""
+    if state is None:
+        return NEVER_CHECKED
+    if state.status == UNREACHABLE:
+        return UNREACHABLE
+    synced = timeutil.parse_ts(state.last_sync_at)
+    if synced is not None and (now - synced).total_seconds() <= ttl_seconds:
+        return SYNCED
+    return STALE
+
+
+# -- reading ------------------------------------------------------------------------------------
+def remote_states(path: Path | None = None, diags: Diagnostics | None = None) -> dict[tuple[str, str], RemoteState]:
+    """Every remote's stored state, keyed by (workspace, remote name); empty when unreadable."""
+    rows = _read(path, diags, lambda conn: conn.execute(f"SELECT {_STATE_COLUMNS} FROM remote_cache").fetchall())
+    states = (RemoteState(**dict(zip(_STATE_FIELDS, row))) for row in rows or ())
+    return {(s.workspace, s.remote): s for s in states}
+
+
+def remote_status_by_workspace(now: dt.datetime | None = None, ttl_seconds: int | None = None,
+                               path: Path | None = None, diags: Diagnostics | None = None) -> dict[str, str]:
+    """The cached status of each remote workspace (synced, stale or unreachable), as stubs show it.
+    When several local workspaces name the same remote, the freshest word wins."""
+    now = now or timeutil.now()
+    ttl = ttl_seconds if ttl_seconds is not None else _default_ttl()
+    out: dict[str, str] = {}
+    for state in remote_states(path, diags).values():
+        status = effective_status(state, now, ttl)
+        current = out.get(state.remote_workspace)
+        if current is None or _RANK[status] < _RANK[current]:
+            out[state.remote_workspace] = status
+    return out
+
+
+def reachability_history(workspace: str, remote: str, limit: int = 50, path: Path | None = None,
+                         diags: Diagnostics | None = None) -> list[Check]:
+    """The latest checks of one remote, newest first."""
+    rows = _read(path, diags, lambda conn: conn.execute(
+        "SELECT checked_at, ok, latency_ms, error FROM reachability WHERE workspace = ? AND remote = ?"
+        " ORDER BY id DESC LIMIT ?", (workspace, remote, limit)).fetchall())
+    return [Check(checked_at=r[0], ok=bool(r[1]), latency_ms=r[2], error=r[3]) for r in rows or ()]
+
+
+_RANK = {SYNCED: 0, STALE: 1, UNREACHABLE: 2}
+_STATE_FIELDS = tuple(RemoteState.__struct_fields__)
+_STATE_COLUMNS = ", ".join(_STATE_FIELDS)
+
+
+def _default_ttl() -> int:
+    from core.settings import load_settings
+
+    return load_settings().remote_ttl_seconds
+
+
+def _read(path: Path | None, diags: Diagnostics | None, query: Callable[[sqlite3.Connection], T]) -> T | None:
+    path = path or db_path()
+    if not path.is_file():
+        return None
+    try:
+        with closing(_open(path)) as conn:
+            version = _version(conn)
+            if version is None:
+                return None  # created but not yet initialised by its writer
+            if version > SCHEMA_VERSION:
+                _warn(diags, path, f"state store is from a newer crossdeck (schema {version}); its cached state is ignored")
+                return None
+            return query(conn)
+    except sqlite3.Error as exc:
+        _warn(diags, path, f"state store cannot be read ({exc}); cached remote state is ignored. "
+                           "It only holds derived data: delete the file to start afresh")
+        return None
+
+
+def _warn(diags: Diagnostics | None, path: Path, message: str) -> None:
+    if diags is not None:
+        diags.warning(path, message)
+    else:
+        log.warning("warning: %s: %s", path, message)
+
+
+# -- writing ------------------------------------------------------------------------------------
+def record_check(remote: Remote, *, ok: bool, latency_ms: float | None = None, error: str | None = None,
+                 at: dt.datetime | None = None, circuit_state: str | None = None, path: Path | None = None) -> None:
+    """A reachability check of ``remote`` (ls-remote, GET info): its history row and its state."""
+    _record(remote, ok=ok, synced=False, latency_ms=latency_ms, error=error, at=at, circuit_state=circuit_state,
+            fetched_ref=None, path=path)
+
+
+def record_sync(remote: Remote, *, ok: bool, fetched_ref: str | None = None, latency_ms: float | None = None,
+                error: str | None = None, at: dt.datetime | None = None, circuit_state: str | None = None,
+                path: Path | None = None) -> None:
+    """A sync of ``remote`` (fetch into the cache). A failed sync is a failed check too."""
+    _record(remote, ok=ok, synced=ok, latency_ms=latency_ms, error=error, at=at, circuit_state=circuit_state,
+            fetched_ref=fetched_ref, path=path)
+
+
+def served_workspace(remote: Remote) -> str:
+    """The workspace a remote serves, as keys name it: its config's ``workspace`` when given,
+    else its name (``org/repo`` for a sudocode URL)."""
+    named = remote.extra.get("workspace")
+    return named if isinstance(named, str) and named else remote.name
+
+
+def _record(remote: Remote, *, ok: bool, synced: bool, latency_ms: float | None, error: str | None,
+            at: dt.datetime | None, circuit_state: str | None, fetched_ref: str | None, path: Path | None) -> None:
+    stamp = _iso(at or timeutil.now())
+    with _writing(path) as conn:
+        conn.execute(
+            "INSERT INTO reachability (workspace, remote, checked_at, ok, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)",
+            (remote.workspace, remote.name, stamp, int(ok), latency_ms, None if ok else error))
+        conn.execute(_UPSERT, {
+            "workspace": remote.workspace, "remote": remote.name, "remote_workspace": served_workspace(remote),
+            "url": remote.url, "transport": remote.transport, "at": stamp, "ok": int(ok), "synced": int(synced),
+            "status": SYNCED if synced else (STALE if ok else UNREACHABLE), "latency_ms": latency_ms,
+            "error": None if ok else error, "circuit_state": circuit_state, "fetched_ref": fetched_ref,
+        })
+        conn.execute(
+            "DELETE FROM reachability WHERE workspace = ? AND remote = ? AND id <= ("
+            " SELECT id FROM reachability WHERE workspace = ? AND remote = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            (remote.workspace, remote.name, remote.workspace, remote.name, HISTORY_KEPT))
+
+
+# A successful check keeps a remote "synced" (its cache did not change); a failed one makes it
+# unreachable and starts (or continues) its run of failures.
+_UPSERT = """
+INSERT INTO remote_cache (workspace, remote, remote_workspace, url, transport, last_sync_at, last_check_at, status,
+                          latency_ms, last_error, circuit_state, fetched_ref, failing_since, failures)
+VALUES (:workspace, :remote, :remote_workspace, :url, :transport, CASE WHEN :synced THEN :at END, :at, :status,
+        :latency_ms, :error, :circuit_state, :fetched_ref, CASE WHEN :ok THEN NULL ELSE :at END,
+        CASE WHEN :ok THEN 0 ELSE 1 END)
+ON CONFLICT (workspace, remote) DO UPDATE SET
+    remote_workspace = excluded.remote_workspace,
+    url = excluded.url,
+    transport = excluded.transport,
+    last_sync_at = COALESCE(excluded.last_sync_at, remote_cache.last_sync_at),
+    last_check_at = excluded.last_check_at,
+    status = CASE WHEN :ok AND NOT :synced AND remote_cache.status = 'synced' THEN 'synced' ELSE excluded.status END,
+    latency_ms = COALESCE(excluded.latency_ms, remote_cache.latency_ms),
+    last_error = CASE WHEN :ok THEN remote_cache.last_error ELSE excluded.last_error END,
+    circuit_state = COALESCE(excluded.circuit_state, remote_cache.circuit_state),
+    fetched_ref = COALESCE(excluded.fetched_ref, remote_cache.fetched_ref),
+    failing_since = CASE WHEN :ok THEN NULL ELSE COALESCE(remote_cache.failing_since, :at) END,
+    failures = CASE WHEN :ok THEN 0 ELSE remote_cache.failures + 1 END
+"""
+
+
+def _iso(value: dt.datetime) -> str:
+    value = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@contextmanager
+def _writing(path: Path | None) -> Iterator[sqlite3.Connection]:
+    """A connection inside one write transaction, on a file created and migrated if need be."""
+    path = path or db_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with closing(_open(path)) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                _migrate(conn, path)
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: state store cannot be written ({exc}); "
+                         "it only holds derived data: delete it to start afresh") from exc
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _version(conn: sqlite3.Connection) -> int | None:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
+    if not exists:
+        return None
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema up to SCHEMA_VERSION (inside the caller's write transaction)."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)")
+    version = _version(conn) or 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: state store is from a newer crossdeck (schema {version}); not written")
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in _MIGRATIONS[target]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (target, _iso(timeutil.now())))
