@@ -4,14 +4,12 @@ to each; unresolved references and cycles. Exit 0 whether it is blocked or not."
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from core.analysis.blocking import BlockerReport, Step, blockers, longest_paths, step_state
 from core.commands.common import add_common
-from core.commands.output import EXIT_UNUSABLE, emit_json, report_diagnostics
+from core.commands.output import EXIT_UNUSABLE, respond
 from core.commands.show import add_ref_argument, open_ref
-from core.commands.output import exit_code
 from core.federation import Federation
 from core.text import one_line
 
@@ -27,13 +25,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     opened = open_ref(args, fed)
     if opened is None:
         return EXIT_UNUSABLE
-    report = blockers(*opened)
-    if args.json:
-        emit_json(report)
-    else:
-        sys.stdout.write("\n".join(_text(report)) + "\n")
-    report_diagnostics(fed.diagnostics, verbose=args.verbose)
-    return exit_code(fed)
+    return respond(args, fed, blockers(*opened), _text)
 
 
 def _text(report: BlockerReport) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -77,3 +77,13 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     cells = [[one_line(str(c)) for c in row] for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(header)]
     return ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [list(header), *cells]]
+
+
+def respond(args: Any, fed: Federation, data: Any, render: Callable[[Any], list[str]]) -> int:
+    """Print ``data`` as JSON (``--json``) or as the lines ``render`` makes of it, report the
+    diagnostics, and return the read verbs' exit code."""
+    if args.json:
+        emit_json(data)
+    else:
+        sys.stdout.write("\n".join(render(data)) + "\n")
+    return finish(fed, args.verbose)

@@ -18,8 +18,7 @@ from core.analysis.delegation import ChainNode, DelegationPosition, delegation_p
 from core.analysis.lookup import RefLookupError, find_node
 from core.analysis.neighbourhood import NodeInfo, node_info, node_text
 from core.commands.common import add_common, graph_of
-from core.commands.output import EXIT_UNUSABLE, emit_json, report_diagnostics
-from core.commands.output import exit_code
+from core.commands.output import EXIT_UNUSABLE, report_diagnostics, respond
 from core.federation import Federation
 from core.text import one_line, printable
 from core.timeutil import today
@@ -102,13 +101,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     opened = open_ref(args, fed)
     if opened is None:
         return EXIT_UNUSABLE
-    data = describe(*opened)
-    if args.json:
-        emit_json(data)
-    else:
-        sys.stdout.write("\n".join(_text(data)) + "\n")
-    report_diagnostics(fed.diagnostics, verbose=args.verbose)
-    return exit_code(fed)
+    return respond(args, fed, describe(*opened), _text)
 
 
 _FIELDS = ("title", "kind", "workspace", "rig", "status", "priority", "type", "assignee", "owner", "created_by",

@@ -8,6 +8,7 @@ When both are present the export is the issues' source and the backup adds its e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from core.model import AuditEvent, Delegation, Relationship, WorkUnit, Workspace
 from core.sources.federation_records import read_crossdeck_folder
 from core.sources.files import ReadLimits, iter_jsonl
 from core.sources.keys import FolderKeys, ItemKeys
-from core.sources.schema import Schema, opt, req
+from core.sources.schema import Schema, iter_records, opt, req
 
 ISSUE = Schema(
     "beads issue",
@@ -150,41 +151,27 @@ class BeadsLoad:
             unit = self._work_unit(issues_path, number, raw)
             if unit is not None:
                 by_id[unit.id] = unit
-        self._join_labels(backup / "labels.jsonl", by_id)
-        self._join_comments(backup / "comments.jsonl", by_id)
+        self._join(backup / "labels.jsonl", by_id, LABEL, "label",
+                   lambda unit, row: setattr(unit, "labels", [*unit.labels, row["label"]]))
+        self._join(backup / "comments.jsonl", by_id, COMMENT, "comment",
+                   lambda unit, row: setattr(unit, "comments", [*unit.comments, row]))
         self.ws.work_units.extend(by_id.values())
         deps = backup / "dependencies.jsonl"
         if deps.is_file():
             for number, raw in iter_jsonl(deps, self.diags, self.limits):
                 self._dependency(deps, number, raw, None, BACKUP_DEPENDENCY)
 
-    def _join_labels(self, path: Path, by_id: dict[str, WorkUnit]) -> None:
+    def _join(self, path: Path, by_id: dict[str, WorkUnit], schema: Schema, what: str,
+              attach: Callable[[WorkUnit, dict[str, Any]], None]) -> None:
+        """Join a backup table (labels, comments) back to its issues by ``issue_id``."""
         if not path.is_file():
             return
-        for number, raw in iter_jsonl(path, self.diags, self.limits):
-            parsed = LABEL.read(raw)
-            if isinstance(parsed, str):
-                self.diags.error(path, parsed, number)
-                continue
-            unit = by_id.get(parsed[0]["issue_id"])
+        for number, known, extra in iter_records(path, schema, self.diags, self.limits):
+            unit = by_id.get(known["issue_id"])
             if unit is None:
-                self.diags.warning(path, f"label for unknown issue {parsed[0]['issue_id']}", number)
+                self.diags.warning(path, f"{what} for unknown issue {known['issue_id']}", number)
                 continue
-            unit.labels = [*unit.labels, parsed[0]["label"]]
-
-    def _join_comments(self, path: Path, by_id: dict[str, WorkUnit]) -> None:
-        if not path.is_file():
-            return
-        for number, raw in iter_jsonl(path, self.diags, self.limits):
-            parsed = COMMENT.read(raw)
-            if isinstance(parsed, str):
-                self.diags.error(path, parsed, number)
-                continue
-            unit = by_id.get(raw["issue_id"])
-            if unit is None:
-                self.diags.warning(path, f"comment on unknown issue {raw['issue_id']}", number)
-                continue
-            unit.comments = [*unit.comments, raw]
+            attach(unit, {**known, **extra})
 
     # -- dependencies and delegations ----------------------------------------------------------
     def _dependency(self, path: Path, number: int, raw: Any, issue_id: str | None, schema: Schema) -> None:
@@ -264,12 +251,7 @@ class BeadsLoad:
     # -- events ------------------------------------------------------------------------------
     def _load_events(self, path: Path) -> None:
         audit = self.ws.audit
-        for number, raw in iter_jsonl(path, self.diags, self.limits):
-            parsed = EVENT.read(raw)
-            if isinstance(parsed, str):
-                self.diags.error(path, parsed, number)
-                continue
-            known, extra = parsed
+        for number, known, extra in iter_records(path, EVENT, self.diags, self.limits):
             issue_id = known.get("issue_id")
             audit.append(
                 AuditEvent(

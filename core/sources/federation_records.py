@@ -13,8 +13,8 @@ from typing import Any
 
 from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Remote, Request, RequestStatus, Subscription, TrustLevel, Workspace
-from core.sources.files import ReadLimits, iter_jsonl, load_json
-from core.sources.schema import Schema, opt, req
+from core.sources.files import ReadLimits, load_json
+from core.sources.schema import Schema, iter_records, opt, req
 
 REMOTE = Schema(
     "remote",
@@ -122,12 +122,7 @@ def read_remotes(entries: Any, ws: Workspace, path: Path, diags: Diagnostics, wh
 def read_requests(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
     """requests.jsonl: one snapshot of a request a line; the last line for an id is its state."""
     latest: dict[str, Request] = {}
-    for number, raw in iter_jsonl(path, diags, limits):
-        parsed = REQUEST.read(raw)
-        if isinstance(parsed, str):
-            diags.error(path, parsed, number)
-            continue
-        known, extra = parsed
+    for number, known, extra in iter_records(path, REQUEST, diags, limits):
         if known["direction"] not in DIRECTIONS:
             diags.error(path, f"cross-repo request: direction '{known['direction']}' is not incoming or outgoing", number)
             continue
@@ -144,12 +139,7 @@ def read_requests(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLim
 
 def read_subscriptions(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
     latest: dict[str, Subscription] = {}
-    for number, raw in iter_jsonl(path, diags, limits):
-        parsed = SUBSCRIPTION.read(raw)
-        if isinstance(parsed, str):
-            diags.error(path, parsed, number)
-            continue
-        known, extra = parsed
+    for number, known, extra in iter_records(path, SUBSCRIPTION, diags, limits):
         latest[known["subscription_id"]] = Subscription(
             workspace=ws.name, source=str(path), line=number, extra=extra, **known
         )
@@ -157,12 +147,7 @@ def read_subscriptions(path: Path, ws: Workspace, diags: Diagnostics, limits: Re
 
 
 def read_audit(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
-    for number, raw in iter_jsonl(path, diags, limits):
-        parsed = AUDIT.read(raw)
-        if isinstance(parsed, str):
-            diags.error(path, parsed, number)
-            continue
-        known, extra = parsed
+    for number, known, extra in iter_records(path, AUDIT, diags, limits):
         ws.audit.append(
             AuditEvent(
                 ts=known["timestamp"],

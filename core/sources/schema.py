@@ -7,8 +7,12 @@ required. ``read`` returns the constructor arguments and the unknown fields (kep
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
+
+from core.diagnostics import Diagnostics
+from core.sources.files import ReadLimits, iter_jsonl
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                list: "a list", dict: "an object"}
@@ -76,3 +80,14 @@ class Schema:
             if spec.required and (spec.target or key) not in known:
                 return f"{self.name}: required field '{key}' is missing"
         return known, extra
+
+
+def iter_records(path: Path, schema: Schema, diags: Diagnostics, limits: ReadLimits) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
+    """``(line, known, extra)`` for every line of a JSON Lines file that fits ``schema``; a line
+    that does not is an error naming its line, and the lines after it still load."""
+    for number, raw in iter_jsonl(path, diags, limits):
+        parsed = schema.read(raw)
+        if isinstance(parsed, str):
+            diags.error(path, parsed, number)
+            continue
+        yield number, parsed[0], parsed[1]

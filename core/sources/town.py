@@ -17,7 +17,7 @@ from core.model import AuditEvent, Delegation, Employment, Entity, Rig, Route, T
 from core.sources.beads import BeadsLoad
 from core.sources.federation_records import read_crossdeck_folder
 from core.sources.files import ReadLimits, iter_jsonl, load_json
-from core.sources.schema import Schema, opt, req
+from core.sources.schema import Schema, iter_records, opt, req
 
 TOWN = Schema(
     "town",
@@ -135,12 +135,7 @@ def _routes(root: Path, diags: Diagnostics, limits: ReadLimits) -> list[Route]:
     routes: list[Route] = []
     if not path.is_file():
         return routes
-    for number, raw in iter_jsonl(path, diags, limits):
-        parsed = ROUTE.read(raw)
-        if isinstance(parsed, str):
-            diags.error(path, parsed, number)
-            continue
-        known, extra = parsed
+    for number, known, extra in iter_records(path, ROUTE, diags, limits):
         if not (root / known["path"]).is_dir():
             diags.warning(path, f"route {known['prefix']} points to {known['path']}/, which is not there", number)
         routes.append(Route(source=str(path), line=number, extra=extra, **known))
@@ -251,12 +246,7 @@ def _load_events(root: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimi
         path = root / name
         if not path.is_file():
             continue
-        for number, raw in iter_jsonl(path, diags, limits):
-            parsed = EVENT.read(raw)
-            if isinstance(parsed, str):
-                diags.error(path, parsed, number)
-                continue
-            known, extra = parsed
+        for number, known, extra in iter_records(path, EVENT, diags, limits):
             ident = (known["ts"], known["type"], known.get("actor"))
             if ident in seen and origin == "town-feed":
                 continue
