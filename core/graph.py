@@ -13,6 +13,7 @@ The graph is built in two bulk calls with the cyclic GC paused (PERF-NOTES.md).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,9 @@ _WORKSPACE_NODE = {
     WorkspaceKind.SUDOCODE: NodeKind.SUDOCODE_REPO,
     WorkspaceKind.BEADS: NodeKind.BEADS_FOLDER,
 }
+
+_MEMBERSHIP_ATTRS = {"kind": EdgeKind.MEMBERSHIP, "blocking": False, "record": None, "raw_type": "membership"}
+_relationship_kind = functools.lru_cache(maxsize=256)(relationship_kind)  # a few dozen distinct types
 
 Node = tuple[str, dict[str, Any]]
 Edge = tuple[str, str, str, dict[str, Any]]
@@ -59,18 +63,25 @@ class _Builder:
         self.edges.append((source, target, kind.value, attrs))
 
     def workspace(self, ws: Workspace) -> None:
-        self.node(ws.name, _WORKSPACE_NODE[ws.kind], ws.name, ws.name, ws.info)
-        for unit in ws.work_units:
-            self.node(unit.key, NodeKind.WORK_UNIT, unit.title, ws.name, unit)
+        name = ws.name
+        self.node(name, _WORKSPACE_NODE[ws.kind], name, name, ws.info)
         if isinstance(ws.info, Town):
             self._town(ws, ws.info)
         elif isinstance(ws.info, Realm):
             self._realm(ws, ws.info)
-        for unit in ws.work_units:
-            container = f"{ws.name}/{unit.rig}" if unit.rig else ws.name
-            self.edge(unit.key, container, EdgeKind.MEMBERSHIP)
-            if unit.parent_id and ws.kind is WorkspaceKind.SUDOCODE:
-                self.edge(unit.key, f"{ws.name}#{unit.parent_id}", EdgeKind.PARENT_CHILD, raw_type="parent_id")
+        # The hot loop (one node and one membership edge per work unit) builds its tuples inline;
+        # networkx copies each attribute dict, so the membership edges share one.
+        work_unit = NodeKind.WORK_UNIT
+        self.nodes.update((u.key, {"kind": work_unit, "label": u.title, "workspace": name, "record": u})
+                          for u in ws.work_units)
+        membership = EdgeKind.MEMBERSHIP.value
+        self.edges.extend((u.key, f"{name}/{u.rig}" if u.rig else name, membership, _MEMBERSHIP_ATTRS)
+                          for u in ws.work_units)
+        if ws.kind is WorkspaceKind.SUDOCODE:
+            for unit in ws.work_units:
+                if unit.parent_id:
+                    self.edge(unit.key, f"{name}#{unit.parent_id}", EdgeKind.PARENT_CHILD, raw_type="parent_id",
+                              cross=False)
         for employment in ws.employments:
             self._entity(employment.entity)
             self._entity(employment.organization, kind="org")
@@ -123,7 +134,7 @@ class _Builder:
             self.edge(imp.key, f"{ws.name}/{imp.from_domain}/{imp.contract}", EdgeKind.IMPORTS, imp)
 
     def _relationship(self, ws: Workspace, rel: Any) -> None:
-        kind = relationship_kind(rel.type)
+        kind = _relationship_kind(rel.type)
         if kind is EdgeKind.DELEGATED_FROM:
             return  # a stored form of a delegation: the delegation edge stands for it
         source, target = rel.from_key, rel.to_key or rel.to_ref
@@ -131,8 +142,9 @@ class _Builder:
             return
         if kind is EdgeKind.BLOCKS and ws.kind is WorkspaceKind.SUDOCODE:
             source, target = target, source  # sudocode: A blocks B is stored from A; B depends on A
-        self.edge(source, target, kind, rel, raw_type=rel.type,
-                  cross=workspace_of(source) != workspace_of(target))
+        self.edges.append((source, target, kind.value, {
+            "kind": kind, "blocking": kind in BLOCKING, "record": rel, "raw_type": rel.type,
+            "cross": workspace_of(source) != workspace_of(target)}))
 
     def delegations(self, delegations: list[Delegation]) -> None:
         merged: dict[tuple[str, str], dict[str, Any]] = {}
