@@ -1,4 +1,6 @@
-"""The ``crossdeck`` console script: a thin launcher. Headless verbs go to ``core.cli``."""
+"""The ``crossdeck`` console script: a thin launcher. ``tui`` (or no verb) opens the dashboard;
+every headless verb goes to ``core.cli``; ``demo`` prepares its copy in core, then opens the
+dashboard on it."""
 
 from __future__ import annotations
 
@@ -8,10 +10,15 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from core.cli import main as cli_main
-
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return cli_main(list(sys.argv[1:] if argv is None else argv))
+        if not args or args[0] == "tui":
+            from tui.launch import run_tui
+
+            return run_tui(args[1:])
+        from core.cli import main as cli_main
+
+        return cli_main(args)
     except BrokenPipeError:
         # The reader went away (``crossdeck audit | head``): stop quietly, as other tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -1,0 +1,73 @@
+"""Everything the dashboard shows, computed in one place from one load: the same core functions
+the CLI verbs call, so the dashboard holds no business logic of its own.
+
+``load_dashboard`` runs in a worker thread of the dashboard (it does all the I/O); the panes only
+read the ``DashboardData`` it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from core.analysis.approvals import ApprovalsReport, approvals
+from core.analysis.audit import AuditTimeline
+from core.analysis.delegation import DelegationChains, delegation_chains
+from core.analysis.reach import RemotesSummary, remotes_report
+from core.analysis.stale import ImportReport, stale_imports
+from core.diagnostics import Diagnostics
+from core.federation import Federation, load_federation
+from core.graph import build_graph
+from core.settings import Settings
+from core.store import remote_states, remote_status_by_workspace
+
+Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
+
+
+class DashboardData(msgspec.Struct, kw_only=True):
+    federation: Federation
+    graph: Any  # nx.MultiDiGraph (networkx is imported lazily, in the worker)
+    summary: dict[str, Any]
+    stale: list[ImportReport]
+    chains: DelegationChains
+    approvals: ApprovalsReport
+    audit: AuditTimeline
+    remotes: RemotesSummary
+    loaded_at: dt.datetime
+
+
+def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
+                   progress: Progress | None = None) -> DashboardData:
+    """Load the federation below ``roots`` and compute every pane's data."""
+    say = progress or (lambda what, fraction: None)
+    say("reading workspaces", 0.05)
+    fed = load_federation(roots, settings.limits, settings.discovery_max_depth)
+    say("reading remote states", 0.55)
+    store_diags = Diagnostics()
+    states = remote_states(diags=store_diags)
+    fed.diagnostics.extend(store_diags)
+    ttl = settings.remote_ttl_seconds
+    status = remote_status_by_workspace(now, ttl, diags=Diagnostics())  # its warnings are in store_diags
+    say("building the graph", 0.65)
+    graph = build_graph(fed, remote_status=status)
+    say("analysing", 0.85)
+    from core.commands.summary import summarize
+
+    today = now.date()
+    data = DashboardData(
+        federation=fed,
+        graph=graph,
+        summary=summarize(fed),
+        stale=stale_imports(graph, today),
+        chains=delegation_chains(graph, today),
+        approvals=approvals(graph, today),
+        audit=AuditTimeline(fed.workspaces),
+        remotes=remotes_report(fed.workspaces, states, now, ttl),
+        loaded_at=now,
+    )
+    say("ready", 1.0)
+    return data

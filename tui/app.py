@@ -1,0 +1,193 @@
+"""The crossdeck dashboard: panes over the federation graph.
+
+The first screen is composed before anything is read; the load (files, graph, analyses) runs in
+a thread worker and posts its result; every pane then reads the same ``DashboardData``. Actions
+go through core functions; after one, the affected data is re-read from disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Header, Input, Static, Tab, Tabs
+
+from core import timeutil
+from core.dashboard import DashboardData, load_dashboard
+from core.settings import Settings, save_setting
+from tui.messages import DataLoaded, LoadFailed, LoadProgress
+from tui.panes.base import Pane
+from tui.panes.registry import make_panes
+from tui.search import ItemSearch
+from tui.themes import DEFAULT_THEME, load_themes
+
+
+class CrossdeckApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "crossdeck"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {ItemSearch}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help"),
+        Binding("slash", "filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("ctrl+r", "reload", "Reload"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, roots: Sequence[Path], settings: Settings | None = None, theme: str | None = None,
+                 now: Callable[[], dt.datetime] | None = None, watch: bool = True) -> None:
+        super().__init__()
+        self.roots = list(roots)
+        self.settings = settings or Settings()
+        self.requested_theme = theme
+        self.clock = now or timeutil.now
+        self.watch_files = watch
+        self.data: DashboardData | None = None
+        self.panes: list[Pane] = make_panes()
+        for pane in self.panes:
+            self.bind(pane.KEY, f"show_pane('{pane.PANE_ID}')", description=pane.TITLE, show=False)
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Tabs(*[Tab(f"{pane.KEY} {pane.TITLE}", id=f"tab-{pane.PANE_ID}") for pane in self.panes], id="pane-tabs")
+        with Horizontal(id="filter-bar"):
+            yield Static("filter:", id="filter-label")
+            yield Input(placeholder="type to filter this pane; Esc clears", id="filter")
+        yield Static("reading workspaces…", id="status-line")
+        with ContentSwitcher(initial=self.panes[0].PANE_ID, id="panes"):
+            yield from self.panes
+        yield Footer()
+
+    def on_mount(self) -> None:
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        for problem in problems:
+            self.notify(problem, severity="warning", title="theme")
+        wanted = self.requested_theme or self.settings.theme or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self.notify(f"unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        self.sub_title = ", ".join(str(r) for r in self.roots)
+        self.query_one("#filter-bar").display = False
+        self.load_data()
+
+    # -- loading -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="load", name="load federation")
+    def load_data(self) -> None:
+        def progress(what: str, fraction: float) -> None:
+            self.post_message(LoadProgress(what, fraction))
+
+        try:
+            data = load_dashboard(self.roots, self.settings, self.clock(), progress)
+        except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
+            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(DataLoaded(data))
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        self.query_one("#status-line", Static).update(f"{message.what}… {message.fraction:.0%}")
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#status-line", Static).update(f"load failed: {message.error}")
+        self.notify(message.error, severity="error", title="load failed", timeout=10)
+
+    def on_data_loaded(self, message: DataLoaded) -> None:
+        first = self.data is None
+        self.data = message.data
+        fed = message.data.federation
+        errors, warnings = len(fed.errors), len(fed.warnings)
+        self.query_one("#status-line", Static).update(
+            f"{len(fed.workspaces)} workspaces · {errors} errors · {warnings} warnings")
+        for pane in self.panes:
+            pane.show(message.data)
+        if first and errors:
+            self.notify(f"{errors} files or records could not be read: see Overview", severity="error",
+                        title="diagnostics", timeout=8)
+        if first:
+            self.current_pane.focus_main()
+
+    def action_reload(self) -> None:
+        self.load_data()
+
+    # -- panes -------------------------------------------------------------------------------
+    @property
+    def current_pane(self) -> Pane:
+        switcher = self.query_one("#panes", ContentSwitcher)
+        return next(p for p in self.panes if p.PANE_ID == switcher.current)
+
+    def action_show_pane(self, pane_id: str) -> None:
+        self.query_one("#pane-tabs", Tabs).active = f"tab-{pane_id}"
+
+    @on(Tabs.TabActivated, "#pane-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        pane_id = (event.tab.id or "").removeprefix("tab-")
+        switcher = self.query_one("#panes", ContentSwitcher)
+        if switcher.current != pane_id:
+            switcher.current = pane_id
+            self._reset_filter()
+            self.current_pane.focus_main()
+
+    def show_item(self, key: str) -> None:
+        """Open the Explorer on the node ``key`` (from search, a table row, a path step)."""
+        self.action_show_pane("explorer")
+        explorer = next(p for p in self.panes if p.PANE_ID == "explorer")
+        explorer.reveal(key)  # type: ignore[attr-defined]
+
+    # -- filter ------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        bar = self.query_one("#filter-bar")
+        bar.display = True
+        self.query_one("#filter", Input).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.current_pane.apply_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.current_pane.focus_main()
+
+    def action_clear_filter(self) -> None:
+        self._reset_filter()
+        self.current_pane.focus_main()
+
+    def _reset_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.value:
+            field.value = ""
+            self.current_pane.apply_filter("")
+        self.query_one("#filter-bar").display = False
+
+    # -- help, themes --------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.current_pane, self))
+
+    def get_system_commands(self, screen: Screen) -> ...:  # type: ignore[no-untyped-def]
+        yield from super().get_system_commands(screen)
+        for pane in self.panes:
+            yield SystemCommand(f"Pane: {pane.TITLE}", pane.DESCRIPTION or f"show {pane.TITLE}",
+                                lambda p=pane.PANE_ID: self.action_show_pane(p))
+        for name in sorted(self.available_themes):
+            if name.startswith("crossdeck"):
+                yield SystemCommand(f"Theme: {name}", "switch to this theme and remember it",
+                                    lambda n=name: self.use_theme(n))
+
+    def use_theme(self, name: str) -> None:
+        self.theme = name
+        try:
+            save_setting("theme", name)
+        except OSError as exc:
+            self.notify(f"theme not remembered: {exc}", severity="warning")

@@ -1,0 +1,25 @@
+"""Messages that cross screens: the load worker's progress and result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from core.dashboard import DashboardData
+
+
+@dataclass
+class LoadProgress(Message):
+    what: str
+    fraction: float
+
+
+@dataclass
+class DataLoaded(Message):
+    data: DashboardData
+
+
+@dataclass
+class LoadFailed(Message):
+    error: str

@@ -1,0 +1,70 @@
+"""Overview: workspaces by kind with their counts, remote health at a glance, diagnostics."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from core.dashboard import DashboardData
+from tui.panes.base import Pane
+from tui.safe import literal, shorten_path
+from tui.widgets.table import Column, FastTable
+
+_COUNTS = (("work_units", "units"), ("relationships", "links"), ("delegations", "deleg"),
+           ("contracts", "exports"), ("imports", "imports"), ("remotes", "remotes"),
+           ("requests", "requests"), ("audit_events", "events"))
+
+
+class OverviewPane(Pane):
+    PANE_ID = "overview"
+    TITLE = "Overview"
+    KEY = "1"
+    DESCRIPTION = "workspaces by kind, record counts, remote health, diagnostics"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open workspace", show=False),
+        Binding("d", "focus_diagnostics", "Diagnostics"),
+        Binding("w", "focus_workspaces", "Workspaces"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="overview-headline", classes="pane-headline")
+        yield FastTable([Column("KIND", 9), Column("WORKSPACE", 40)] + [Column(label, 8) for _, label in _COUNTS],
+                        empty="no workspace loaded yet", id="overview-workspaces")
+        yield Static("", id="overview-remotes", classes="pane-subhead")
+        yield Static("Diagnostics", classes="pane-subhead")
+        yield FastTable([Column("SEVERITY", 9), Column("WHERE", 60), Column("MESSAGE", 0)],
+                        empty="no diagnostics: every file read cleanly", id="overview-diagnostics")
+
+    def show(self, data: DashboardData) -> None:
+        summary = data.summary
+        kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items()) or "none"
+        totals = summary["totals"]
+        self.query_one("#overview-headline", Static).update(literal(
+            f"{len(summary['workspaces'])} workspaces ({kinds}) · {totals.get('work_units', 0)} work units · "
+            f"{len(data.approvals.pending)} pending requests · "
+            f"{sum(1 for r in data.stale if r.status != 'current')} imports need attention"))
+        rows = [[w["kind"], w["name"]] + [w["counts"].get(key, 0) for key, _ in _COUNTS] for w in summary["workspaces"]]
+        self.query_one("#overview-workspaces", FastTable).set_rows(rows, [w["name"] for w in summary["workspaces"]])
+        counts = data.remotes.counts
+        health = " · ".join(f"{n} {state}" for state, n in counts.items() if n) or "no remotes configured"
+        self.query_one("#overview-remotes", Static).update(literal(f"Remotes: {health}"))
+        diags = data.federation.diagnostics
+        rows = [[d.severity.value, shorten_path(d.location(), data.federation.roots), d.message] for d in diags]
+        self.query_one("#overview-diagnostics", FastTable).set_rows(rows, [str(i) for i in range(len(rows))])
+
+    def apply_filter(self, text: str) -> None:
+        self.query_one("#overview-workspaces", FastTable).filter(text)
+        self.query_one("#overview-diagnostics", FastTable).filter(text)
+
+    def action_focus_diagnostics(self) -> None:
+        self.query_one("#overview-diagnostics", FastTable).focus()
+
+    def action_focus_workspaces(self) -> None:
+        self.query_one("#overview-workspaces", FastTable).focus()
+
+    def on_fast_table_selected(self, event: FastTable.Selected) -> None:
+        if event.table.id == "overview-workspaces":
+            self.app.show_item(event.key)  # type: ignore[attr-defined]

@@ -1,0 +1,214 @@
+"""A table that stays fast at 100k rows: it renders only the visible lines (Textual's Line API)
+over an index of row numbers that filtering rebuilds in place.
+
+Cells are plain strings made safe on the way in (``core.text.one_line``) and drawn as text:
+markup or escape sequences in workspace data are shown literally, never interpreted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from core.text import one_line
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int  # cells; the last column takes what is left when it is 0
+
+
+class FastTable(ScrollView, can_focus=True):
+    """Rows of cells with a header, a cursor and a filter, drawn line by line."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "edge(0)", "First", show=False),
+        Binding("end,G", "edge(1)", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "fast-table--header", "fast-table--cursor", "fast-table--odd", "fast-table--empty",
+    }
+    DEFAULT_CSS = """
+    FastTable { height: 1fr; overflow-x: auto; overflow-y: auto; scrollbar-size-horizontal: 0; }
+    FastTable > .fast-table--header { text-style: bold; background: $panel; color: $foreground; }
+    FastTable > .fast-table--cursor { background: $primary 40%; }
+    FastTable:focus > .fast-table--cursor { background: $primary; color: $background; }
+    FastTable > .fast-table--odd { background: $surface; }
+    FastTable > .fast-table--empty { color: $text-muted; text-style: italic; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved to the row with this key."""
+
+        def __init__(self, table: FastTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+    class Selected(Message):
+        """Enter (or a click) on the row with this key."""
+
+        def __init__(self, table: FastTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+    def __init__(self, columns: Sequence[Column], *, empty: str = "nothing to show", name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self.empty_text = empty
+        self._rows: list[tuple[str, ...]] = []
+        self._keys: list[str] = []
+        self._haystack: list[str] = []
+        self._view: list[int] = []  # row numbers shown, in order
+        self.filter_text = ""
+
+    # -- data ------------------------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[Sequence[object]], keys: Sequence[str]) -> None:
+        """Replace every row (cells of any type, shown as safe text); keep the cursor on the same
+        key when it is still there."""
+        current = self.current_key
+        self._rows = [tuple(one_line(str(cell)) for cell in row) for row in rows]
+        self._keys = list(keys)
+        self._haystack = ["\t".join(row).casefold() for row in self._rows]
+        self._refilter(current)
+
+    def filter(self, text: str) -> None:
+        """Show only rows holding ``text`` (case-insensitive) in any cell."""
+        self.filter_text = text
+        self._refilter(self.current_key)
+
+    def _refilter(self, keep: str | None) -> None:
+        needle = self.filter_text.casefold()
+        if needle:
+            self._view = [i for i, hay in enumerate(self._haystack) if needle in hay]
+        else:
+            self._view = list(range(len(self._rows)))
+        self.virtual_size = Size(self._total_width(), len(self._view) + 1)
+        position = 0
+        if keep is not None:
+            position = next((n for n, i in enumerate(self._view) if self._keys[i] == keep), 0)
+        self.cursor = min(position, max(len(self._view) - 1, 0))
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        return len(self._view)
+
+    @property
+    def current_key(self) -> str | None:
+        if not self._view or not 0 <= self.cursor < len(self._view):
+            return None
+        return self._keys[self._view[self.cursor]]
+
+    def visible_rows(self) -> list[tuple[str, ...]]:
+        """The rows the filter lets through, in order (for tests and exports)."""
+        return [self._rows[i] for i in self._view]
+
+    def move_to(self, key: str) -> bool:
+        for position, index in enumerate(self._view):
+            if self._keys[index] == key:
+                self.cursor = position
+                return True
+        return False
+
+    # -- drawing -----------------------------------------------------------------------------
+    def _total_width(self) -> int:
+        return sum(c.width + 1 for c in self.columns)
+
+    def _widths(self) -> list[int]:
+        widths = [c.width for c in self.columns]
+        fixed = sum(w + 1 for w in widths if w)
+        if widths and widths[-1] == 0:
+            widths[-1] = max(self.size.width - fixed, 10)
+        return widths
+
+    def _line(self, cells: Sequence[str], widths: Sequence[int], style: Style) -> Strip:
+        parts = []
+        for cell, width in zip(cells, widths):
+            text = cell if len(cell) <= width else cell[: max(width - 1, 0)] + "…"
+            parts.append(text.ljust(width))
+        line = " ".join(parts)
+        return Strip([Segment(line, style)]).adjust_cell_length(max(self.size.width, len(line)), style)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        widths = self._widths()
+        base = self.rich_style
+        if y == 0:
+            header = self.get_component_rich_style("fast-table--header")
+            strip = self._line([c.title for c in self.columns], widths, base + header)
+            return strip.crop(scroll_x, scroll_x + self.size.width)
+        position = scroll_y + y - 1
+        if not self._view:
+            if y == 1:
+                empty = self.get_component_rich_style("fast-table--empty")
+                text = self.empty_text if not self.filter_text else f"no row matches {self.filter_text!r}"
+                return self._line([one_line(text)], [self.size.width], base + empty)
+            return Strip.blank(self.size.width, base)
+        if position >= len(self._view):
+            return Strip.blank(self.size.width, base)
+        row = self._rows[self._view[position]]
+        style = base
+        if position % 2:
+            style = style + self.get_component_rich_style("fast-table--odd")
+        if position == self.cursor:
+            style = style + self.get_component_rich_style("fast-table--cursor")
+        return self._line(row, widths, style).crop(scroll_x, scroll_x + self.size.width)
+
+    # -- moving ------------------------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.current_key))
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = self.scroll_offset.y
+        rows = max(self.size.height - 1, 1)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + rows:
+            self.scroll_to(y=self.cursor - rows + 1, animate=False)
+
+    def action_cursor(self, delta: int) -> None:
+        if self._view:
+            self.cursor = max(0, min(len(self._view) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(self.size.height - 2, 1))
+
+    def action_edge(self, end: int) -> None:
+        if self._view:
+            self.cursor = len(self._view) - 1 if end else 0
+
+    def action_select(self) -> None:
+        key = self.current_key
+        if key is not None:
+            self.post_message(self.Selected(self, key))
+
+    def on_click(self, event: events.Click) -> None:
+        position = self.scroll_offset.y + event.y - 1
+        if event.y >= 1 and 0 <= position < len(self._view):
+            if position == self.cursor and event.chain > 1:
+                self.action_select()
+            self.cursor = position
