@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from core.diagnostics import Diagnostics
-from core.sources.files import DEFAULT_MAX_FILE_BYTES, ReadLimits
+from core.sources.limits import DEFAULT_MAX_FILE_BYTES, ReadLimits
 
 APP_NAME = "crossdeck"
 

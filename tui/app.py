@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,13 +20,15 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, Input, Static, Tab, Tabs
 
 from core import timeutil
-from core.dashboard import DashboardData, load_dashboard
 from core.settings import Settings, save_setting
 from tui.messages import DataLoaded, LoadFailed, LoadProgress
 from tui.panes.base import Pane
 from tui.panes.registry import make_panes
 from tui.search import ItemSearch
 from tui.themes import DEFAULT_THEME, load_themes
+
+if TYPE_CHECKING:
+    from core.dashboard import DashboardData
 
 
 class CrossdeckApp(App[None]):
@@ -89,6 +91,8 @@ class CrossdeckApp(App[None]):
             self.post_message(LoadProgress(what, fraction))
 
         try:
+            from core.dashboard import load_dashboard  # networkx and friends load here, after the first paint
+
             data = load_dashboard(self.roots, self.settings, self.clock(), progress)
         except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from core.dashboard import DashboardData
+if TYPE_CHECKING:
+    from core.dashboard import DashboardData
 
 
 @dataclass

@@ -17,8 +17,8 @@ import msgspec
 import yaml
 
 from core.diagnostics import Diagnostics
+from core.sources.limits import DEFAULT_MAX_FILE_BYTES, ReadLimits  # noqa: F401 - re-exported
 
-DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 # How many nodes a YAML document may expand to once aliases are followed. A real realm file
 # has hundreds; a "billion laughs" document has billions while its text is a few hundred bytes.
 MAX_YAML_EXPANDED_NODES = 1_000_000
@@ -29,10 +29,6 @@ try:  # libyaml ships in PyYAML's wheels; fall back to the pure loader where it 
     _SafeLoader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the wheel
     _SafeLoader = yaml.SafeLoader
-
-
-class ReadLimits(msgspec.Struct, frozen=True):
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 
 
 def read_bytes(path: Path, diags: Diagnostics, limits: ReadLimits) -> bytes | None:

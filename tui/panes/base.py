@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.containers import Vertical
 
-from core.dashboard import DashboardData
+if TYPE_CHECKING:
+    from core.dashboard import DashboardData
 
 
 class Pane(Vertical):

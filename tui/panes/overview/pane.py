@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from core.dashboard import DashboardData
 from tui.panes.base import Pane
 from tui.safe import literal, shorten_path
 from tui.widgets.table import Column, FastTable
+
+if TYPE_CHECKING:
+    from core.dashboard import DashboardData
 
 _COUNTS = (("work_units", "units"), ("relationships", "links"), ("delegations", "deleg"),
            ("contracts", "exports"), ("imports", "imports"), ("remotes", "remotes"),
