@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 class CrossdeckApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses (tests, benchmarks) live elsewhere
     TITLE = "crossdeck"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {ItemSearch}
@@ -56,6 +56,8 @@ class CrossdeckApp(App[None]):
         self.panes: list[Pane] = make_panes()
         for pane in self.panes:
             self.bind(pane.KEY, f"show_pane('{pane.PANE_ID}')", description=pane.TITLE, show=False)
+        self._theme_problems: list[str] = []
+        self._choose_theme()
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -70,19 +72,23 @@ class CrossdeckApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        themes, problems = load_themes()
-        for theme in themes:
-            self.register_theme(theme)
-        for problem in problems:
+        for problem in self._theme_problems:
             self.notify(problem, severity="warning", title="theme")
-        wanted = self.requested_theme or self.settings.theme or DEFAULT_THEME
-        if wanted not in self.available_themes:
-            self.notify(f"unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning")
-            wanted = DEFAULT_THEME
-        self.theme = wanted
         self.sub_title = ", ".join(str(r) for r in self.roots)
         self.query_one("#filter-bar").display = False
-        self.load_data()
+        self.call_after_refresh(self.load_data)  # paint first: the load holds the GIL for a while
+
+    def _choose_theme(self) -> None:
+        """Register the theme files and pick the theme before the first paint: switching themes
+        later re-parses every stylesheet."""
+        themes, self._theme_problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = self.requested_theme or self.settings.theme or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self._theme_problems.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
 
     # -- loading -----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load", name="load federation")
