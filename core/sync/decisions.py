@@ -1,0 +1,304 @@
+"""Approving or rejecting an incoming cross-repo request: the decision, recorded git-natively.
+
+``decide`` validates its input, finds the request in the loaded federation (``REQUEST_ID``, or
+``WORKSPACE:REQUEST_ID`` where two workspaces hold the id), takes the workspace's lock, re-reads
+the request from disk (another process may have decided it since the federation was loaded),
+checks the rules on that fresh state, appends a new full snapshot of the request to the
+workspace's ``requests.jsonl`` and an audit entry to its ``audit.jsonl``, and returns what
+changed. The rules:
+
+- only an **incoming** request of a local workspace can be decided (an outgoing one is decided by
+  its receiver; a cached copy of a remote workspace is decided there);
+- it must be **pending**; deciding it the way it was already decided changes nothing (approving
+  an approved or completed request, rejecting a rejected one); deciding it the other way is an
+  error naming its status;
+- an actor is required; rejecting needs a reason (an approval may give one too: it goes into the
+  audit entry);
+- a request the policy **denies** (``core.analysis.approvals.judge``) cannot be approved; it can
+  be rejected.
+
+The snapshot keeps every field of the latest line as it was (unknown fields included) and sets
+``status`` with ``approved_by`` / ``approved_at``, or ``rejected_by`` / ``rejection_reason``, and
+``updated_at``. Every refusal is a ``DecisionError`` with a plain message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import msgspec
+
+from core.analysis.approvals import Judgement, Verdict, judge
+from core.diagnostics import Diagnostics
+from core.federation import Federation
+from core.model import Request, RequestStatus, Workspace, WorkspaceKind
+from core.sources.federation_records import read_requests
+from core.sources.files import ReadLimits
+from core.sync import SyncError
+from core.sync.appendlog import append_jsonl
+from core.sync.lock import DEFAULT_TIMEOUT, workspace_lock
+from core.timeutil import UTC
+
+Decision = Literal["approve", "reject"]
+DECISIONS: tuple[Decision, ...] = ("approve", "reject")
+_OUTCOME = {"approve": RequestStatus.APPROVED, "reject": RequestStatus.REJECTED}
+_PAST = {"approve": "approved", "reject": "rejected"}
+# Statuses in which the decision is already the one asked for: nothing to do.
+_ALREADY = {"approve": frozenset({RequestStatus.APPROVED, RequestStatus.COMPLETED}),
+            "reject": frozenset({RequestStatus.REJECTED})}
+# An actor is recorded in files and, later, as a git author name: one printable word.
+_ACTOR = re.compile(r"[^\s<>\x00-\x1f\x7f-\x9f]{1,200}")
+
+
+class DecisionError(SyncError):
+    """The decision was refused; the message says why, in words a person can act on."""
+
+
+class DecisionResult(msgspec.Struct, kw_only=True, frozen=True):
+    """What a decision changed (or, with ``changed`` false, why nothing needed to)."""
+
+    workspace: str
+    request_id: str
+    ref: str  # WORKSPACE:REQUEST_ID, which names the request unambiguously
+    decision: Decision
+    changed: bool
+    before: RequestStatus
+    after: RequestStatus
+    actor: str  # who asked for this decision
+    decided_by: str | None  # whose decision is now in effect (the actor, when changed)
+    decided_at: str | None
+    reason: str | None  # the reason given (a rejection's reason, an approval's note); when unchanged, the
+    # rejection reason on record
+    verdict: Verdict | None  # the policy's verdict when it was decided; None when unchanged
+    requester: str
+    request_type: str
+    title: str | None
+    files: list[str] = []  # the files written, in order
+
+
+class RecordLogs(NamedTuple):
+    requests: Path
+    audit: Path
+
+
+def record_logs(ws: Workspace) -> RecordLogs:
+    """Where ``ws`` keeps its requests and audit log (docs/formats.md, "Federation records")."""
+    root = Path(ws.root)
+    folder = root / ".sudocode" / "federation" if ws.kind is WorkspaceKind.SUDOCODE else root / ".crossdeck"
+    return RecordLogs(folder / "requests.jsonl", folder / "audit.jsonl")
+
+
+def check_actor(actor: str | None) -> str:
+    """The actor, stripped; a ``DecisionError`` when it is missing or not one printable word."""
+    text = (actor or "").strip()
+    if not text:
+        raise DecisionError("an actor is required: who decides, as a BD_ACTOR name (web/crew/bob) "
+                            "or an entity id (bob@acme.dev)")
+    if not _ACTOR.fullmatch(text):
+        raise DecisionError(f"{text!r} is not an actor name: use a BD_ACTOR name (web/crew/bob) or an "
+                            "entity id (bob@acme.dev), without spaces, angle brackets or control characters, "
+                            "at most 200 characters")
+    return text
+
+
+def find_request(fed: Federation, request_ref: str) -> tuple[Workspace, Request]:
+    """The incoming request ``request_ref`` names in the loaded federation.
+
+    ``WORKSPACE:REQUEST_ID`` picks the workspace. A bare id picks the one incoming request of a
+    local workspace with that id (the sender's outgoing copy of the same request does not count);
+    when several workspaces hold one, the error lists the ``WORKSPACE:ID`` of each."""
+    ref = request_ref.strip()
+    if not ref:
+        raise DecisionError("no request given: name it as REQUEST_ID or WORKSPACE:REQUEST_ID")
+    scoped = [ws for ws in fed.workspaces if ref.startswith(ws.name + ":")]
+    if scoped:
+        ws = max(scoped, key=lambda w: len(w.name))
+        ident = ref[len(ws.name) + 1:]
+        found = next((r for r in ws.requests if r.request_id == ident), None)
+        if found is None:
+            raise DecisionError(f"{ws.name} holds no request {ident}"
+                                + (f" (it holds {_some_ids(ws)})" if ws.requests else " (it has no requests)"))
+        return _decidable(ws, found)
+    matches = [(ws, r) for ws in fed.workspaces for r in ws.requests if r.request_id == ref]
+    if not matches:
+        hint = " (WORKSPACE:REQUEST_ID needs the workspace's name as `crossdeck summary` shows it)" if ":" in ref else ""
+        raise DecisionError(f"no request {ref} in the {len(fed.workspaces)} loaded workspaces{hint}; "
+                            "`crossdeck approvals --all` lists them")
+    incoming = [(ws, r) for ws, r in matches if r.direction == "incoming" and not ws.remote_cache]
+    if len(incoming) > 1:
+        names = ", ".join(f"{ws.name}:{ref}" for ws, _ in incoming)
+        raise DecisionError(f"{len(incoming)} workspaces hold an incoming request {ref}: name one of {names}")
+    return _decidable(*(incoming or matches)[0])
+
+
+def decide(fed: Federation, request_ref: str, decision: Decision, actor: str, reason: str | None,
+           now: dt.datetime, *, lock_timeout: float = DEFAULT_TIMEOUT) -> DecisionResult:
+    """Approve or reject the incoming request ``request_ref`` as ``actor`` at ``now``; waits up to
+    ``lock_timeout`` seconds for the workspace's lock."""
+    if decision not in DECISIONS:
+        raise DecisionError(f"unknown decision {decision!r}: approve or reject")
+    actor = check_actor(actor)
+    reason = (reason or "").strip() or None
+    if decision == "reject" and reason is None:
+        raise DecisionError("rejecting needs a reason: the requester sees it")
+    ws, loaded = find_request(fed, request_ref)
+    try:
+        with workspace_lock(Path(ws.root), lock_timeout):
+            return _decide_locked(ws, loaded.request_id, decision, actor, reason, _utc(now))
+    except DecisionError:
+        raise
+    except SyncError as exc:  # the lock timed out or could not be taken
+        raise DecisionError(str(exc)) from None
+
+
+def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: str, reason: str | None,
+                   now: dt.datetime) -> DecisionResult:
+    started = time.monotonic()
+    logs = record_logs(ws)
+    ref = f"{ws.name}:{request_id}"
+    fresh = _reread(ws, logs.requests)
+    current = next((r for r in fresh.requests if r.request_id == request_id), None)
+    if current is None or current.line is None:
+        raise DecisionError(f"{ref} is no longer in {logs.requests}")
+    before = current.status
+    if before in _ALREADY[decision]:
+        return _result(ws, current, decision, actor, changed=False, after=before, decided_by=_decided_by(current),
+                       decided_at=current.approved_at if decision == "approve" else current.updated_at,
+                       reason=current.rejection_reason, verdict=None, files=[])
+    if before is not RequestStatus.PENDING:
+        raise DecisionError(f"{ref} is already {before.value}{_how(current)}: it cannot be {_PAST[decision]}")
+    judgement = judge(fresh, current, now.date())
+    if decision == "approve" and judgement.verdict is Verdict.DENIED:
+        raise DecisionError(f"{ref} cannot be approved: the policy denies it: {judgement.reason}"
+                            + (f" ({judgement.rule})" if judgement.rule else ""))
+    stamp = timestamp(now)
+    after = _OUTCOME[decision]
+    snapshot = _snapshot(_raw_line(logs.requests, current.line), decision, actor, reason, stamp)
+    _append(logs.requests, snapshot, ref, None)
+    _append(logs.audit, _audit_entry(current, decision, actor, reason, judgement, stamp, started), ref, logs.requests)
+    return _result(ws, current, decision, actor, changed=True, after=after, decided_by=actor, decided_at=stamp,
+                   reason=reason, verdict=judgement.verdict,
+                   files=[str(logs.requests), str(logs.audit)])
+
+
+def timestamp(now: dt.datetime) -> str:
+    """``now`` as the federation records write it: UTC, whole seconds, ``Z``."""
+    return _utc(now).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc(now: dt.datetime) -> dt.datetime:
+    """``now`` in UTC (a naive datetime is taken as UTC, as ``core.timeutil`` reads the files)."""
+    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _reread(ws: Workspace, path: Path) -> Workspace:
+    """``ws`` with its requests as the file on disk holds them now (the last line for an id wins)."""
+    fresh = msgspec.structs.replace(ws, requests=[])
+    if path.is_file():
+        read_requests(path, fresh, Diagnostics(), ReadLimits())
+    return fresh
+
+
+def _raw_line(path: Path, line: int) -> dict[str, Any]:
+    """Line ``line`` of ``path`` as written, every field in its order (the loader validated it)."""
+    try:
+        raw = msgspec.json.decode(path.read_bytes().split(b"\n")[line - 1].strip())
+    except (OSError, IndexError, msgspec.DecodeError) as exc:
+        raise DecisionError(f"cannot re-read line {line} of {path}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise DecisionError(f"line {line} of {path} is not a request")
+    return raw
+
+
+def _snapshot(raw: dict[str, Any], decision: Decision, actor: str, reason: str | None, stamp: str) -> dict[str, Any]:
+    """The latest line with the decision applied; every other field, known or not, unchanged."""
+    line = dict(raw)
+    line["status"] = _OUTCOME[decision].value
+    if decision == "approve":
+        line["approved_by"] = actor
+        line["approved_at"] = stamp
+    else:
+        line["rejected_by"] = actor
+        line["rejection_reason"] = reason
+    line["updated_at"] = stamp
+    return line
+
+
+def _audit_entry(request: Request, decision: Decision, actor: str, reason: str | None, judgement: Judgement,
+                 stamp: str, started: float) -> dict[str, Any]:
+    after = _OUTCOME[decision].value
+    payload: dict[str, Any] = {"decision": after, "verdict": judgement.verdict.value}
+    if reason is not None:
+        payload["reason"] = reason
+    return {
+        "timestamp": stamp,
+        "operation_type": decision,
+        "direction": "incoming",
+        "local_repo": request.to_repo,
+        "remote_repo": request.from_repo,
+        "request_id": request.request_id,
+        "payload": payload,
+        "result": {"status": after},
+        "status": "success",
+        "error_message": None,
+        "duration_ms": round((time.monotonic() - started) * 1000),
+        "actor": actor,
+    }
+
+
+def _append(path: Path, record: dict[str, Any], ref: str, recorded_in: Path | None) -> None:
+    try:
+        append_jsonl(path, record)
+    except OSError as exc:
+        cause = exc.strerror or str(exc)
+        if recorded_in is None:
+            raise DecisionError(f"cannot record the decision on {ref} in {path}: {cause}; nothing changed") from None
+        raise DecisionError(f"the decision on {ref} is recorded in {recorded_in}, but its audit entry could not "
+                            f"be written to {path}: {cause}") from None
+
+
+def _decidable(ws: Workspace, request: Request) -> tuple[Workspace, Request]:
+    ref = f"{ws.name}:{request.request_id}"
+    if ws.remote_cache:
+        raise DecisionError(f"{ref} is in a cached copy of the remote workspace {ws.name}: it is decided there")
+    if request.direction != "incoming":
+        raise DecisionError(f"{ref} is an outgoing request (sent to {request.to_repo}): "
+                            "only the workspace that receives it can approve or reject it")
+    return ws, request
+
+
+def _decided_by(request: Request) -> str | None:
+    if request.status is RequestStatus.REJECTED:
+        by = request.extra.get("rejected_by")
+        return by if isinstance(by, str) else None
+    return request.approved_by
+
+
+def _how(request: Request) -> str:
+    """`` (by bob@acme.dev: reason)`` for the message saying how a request was decided."""
+    by = _decided_by(request)
+    parts = [f"by {by}"] if by else []
+    if request.rejection_reason:
+        parts.append(request.rejection_reason)
+    return f" ({': '.join(parts)})" if parts else ""
+
+
+def _some_ids(ws: Workspace, shown: int = 5) -> str:
+    ids = sorted({r.request_id for r in ws.requests})
+    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
+def _result(ws: Workspace, request: Request, decision: Decision, actor: str, *, changed: bool,
+            after: RequestStatus, decided_by: str | None, decided_at: str | None, reason: str | None,
+            verdict: Verdict | None, files: list[str]) -> DecisionResult:
+    title = request.payload.get("title")
+    return DecisionResult(
+        workspace=ws.name, request_id=request.request_id, ref=f"{ws.name}:{request.request_id}",
+        decision=decision, changed=changed, before=request.status, after=after, actor=actor,
+        decided_by=decided_by, decided_at=decided_at, reason=reason, verdict=verdict,
+        requester=request.from_repo, request_type=request.request_type,
+        title=title if isinstance(title, str) else None if title is None else str(title), files=files)

@@ -1,0 +1,55 @@
+"""One lock per workspace, held across processes, so that two crossdeck processes (two
+terminals, the dashboard and a script) never interleave their changes to the same workspace.
+
+The lock file lives in crossdeck's state dir (``locks/<sha1 of the workspace root>.lock``),
+never inside the workspace: nothing untracked lands in the user's repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from core.settings import dirs
+from core.sync import SyncError
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class WorkspaceLocked(SyncError):
+    """Another process held the workspace's lock for longer than the timeout."""
+
+
+def lock_path(root: Path) -> Path:
+    """Where the lock of the workspace at ``root`` lives (the same file for every spelling of it)."""
+    digest = hashlib.sha1(str(Path(root).resolve()).encode("utf-8")).hexdigest()
+    return dirs().state / "locks" / f"{digest}.lock"
+
+
+@contextmanager
+def workspace_lock(root: Path, timeout: float = DEFAULT_TIMEOUT) -> Iterator[Path]:
+    """Hold the lock of the workspace at ``root``; raises ``WorkspaceLocked`` after ``timeout``
+    seconds of waiting. Yields the lock file's path."""
+    from filelock import FileLock, Timeout
+
+    path = lock_path(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SyncError(f"cannot create the lock folder {path.parent}: {exc.strerror or exc}") from None
+    lock = FileLock(path, timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise WorkspaceLocked(
+            f"the workspace at {root} is locked by another crossdeck process "
+            f"(waited {timeout:g} s); try again when it is done (lock file: {path})"
+        ) from None
+    except OSError as exc:
+        raise SyncError(f"cannot lock the workspace at {root}: {exc.strerror or exc} (lock file: {path})") from None
+    try:
+        yield path
+    finally:
+        lock.release()
