@@ -1,38 +1,77 @@
 """The demo federation: a fresh copy of ``sample_workspaces/`` the user can play with.
 
-The copy never lands inside crossdeck's own checkout: the demo runs on the copy only.
+``prepare_demo`` copies the sample workspaces into ``DEST/workspaces``, shifts every date so
+the anchor in ``demo.json`` becomes today (``core.demo_dates``), makes each workspace a git
+repository with a short history (``core.demo_git``), and makes ``DEST/home`` the place for
+``CROSSDECK_HOME``. The copy never lands inside crossdeck's own checkout: the demo runs on the
+copy only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
-from datetime import datetime
 from pathlib import Path
 
+import msgspec
+
+from core.demo_dates import ShiftReport, shift_demo
+from core.demo_git import GitUnavailable, RepoReport, make_repositories
 from core.resources import sample_workspaces
 from core.settings import dirs
+from core.timeutil import today as current_day
 
 
 class DemoError(Exception):
     pass
 
 
+class Demo(msgspec.Struct, kw_only=True):
+    """A prepared demo: where it is and what was done to it."""
+
+    root: str
+    workspaces: str
+    home: str
+    dates: ShiftReport
+    repositories: list[RepoReport] = []
+    problems: list[str] = []  # what could not be done (no git: the copy has no history)
+
+
 def default_demo_dir() -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return dirs().data / "demo" / stamp
+    """A new folder under the data dir, named by the time (with a suffix if that one is taken)."""
+    base = dirs().data / "demo" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate, number = base, 1
+    while candidate.exists():
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate
 
 
-def prepare_demo(dest: Path | None = None) -> Path:
-    """Copy the sample workspaces into ``dest`` (new or empty) and return the copy's root."""
-    source = sample_workspaces().resolve()
-    target = (dest or default_demo_dir()).expanduser().resolve()
+def check_target(target: Path, source: Path) -> None:
+    """Refuse a folder inside crossdeck's own checkout, or one that already holds something."""
     checkout = source.parent
     if target == checkout or checkout in target.parents and (checkout / "pyproject.toml").is_file():
         raise DemoError(f"{target} is inside crossdeck's own checkout; choose a folder outside {checkout}")
-    if target.exists() and any(target.iterdir()):
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise DemoError(f"{target} already exists and is not empty; choose a new folder")
+
+
+def prepare_demo(dest: Path | None = None, today: dt.date | None = None, git: bool = True) -> Demo:
+    """Copy, date-shift and (``git``) version the sample workspaces into ``dest`` (new or empty)."""
+    source = sample_workspaces().resolve()
+    target = (dest or default_demo_dir()).expanduser().resolve()
+    check_target(target, source)
+    day = today or current_day()
     target.mkdir(parents=True, exist_ok=True)
     workspaces = target / "workspaces"
-    shutil.copytree(source, workspaces, ignore=shutil.ignore_patterns("__pycache__"))
-    (target / "home").mkdir(exist_ok=True)
-    return target
+    shutil.copytree(source, workspaces, ignore=shutil.ignore_patterns("__pycache__", ".git"))
+    home = target / "home"
+    home.mkdir(exist_ok=True)
+    dates = shift_demo(workspaces, day)
+    demo = Demo(root=str(target), workspaces=str(workspaces), home=str(home), dates=dates)
+    if git:
+        try:
+            demo.repositories = make_repositories(workspaces, day)
+        except GitUnavailable as exc:
+            demo.problems.append(f"{exc}; the workspaces have no git history")
+    return demo

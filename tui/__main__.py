@@ -1,6 +1,6 @@
 """The ``crossdeck`` console script: a thin launcher. ``tui`` (or no verb) opens the dashboard;
-every headless verb goes to ``core.cli``; ``demo`` prepares its copy in core, then opens the
-dashboard on it."""
+``demo`` prepares its copy in core, then opens the dashboard on it; every headless verb goes
+to ``core.cli``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.launch import run_tui
 
             return run_tui(args[1:])
+        if args[0] == "demo":
+            from tui.launch import run_demo
+
+            return run_demo(args[1:])
         from core.cli import main as cli_main
 
         return cli_main(args)

@@ -45,3 +45,26 @@ def open_dashboard(roots: list[Path], theme: str | None = None) -> int:
         sys.stderr.write(f"crossdeck: {exc}\n")
         return EXIT_UNUSABLE
     return 0
+
+
+def demo_parser() -> argparse.ArgumentParser:
+    from core.commands import demo
+
+    parser = argparse.ArgumentParser(
+        prog="crossdeck demo",
+        description="Copy the demo federation to a fresh folder, dated today, with git history, and open it.")
+    demo.add_arguments(parser)
+    parser.add_argument("--theme", help="crossdeck-dark, crossdeck-light, crossdeck-high-contrast, or a user theme")
+    return parser
+
+
+def run_demo(argv: list[str]) -> int:
+    """``crossdeck demo``: core prepares the copy (and sets CROSSDECK_HOME inside it); the
+    dashboard opens on it. Without a terminal (CI, a pipe) it prints the folder instead."""
+    from core.commands import demo
+
+    args = demo_parser().parse_args(argv)
+    if not (args.no_open or args.json) and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        sys.stderr.write("crossdeck demo: no terminal to open the dashboard in; preparing the copy only\n")
+        args.no_open = True
+    return demo.run(args, open_dashboard=lambda workspaces: open_dashboard([workspaces], args.theme))
