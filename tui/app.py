@@ -21,14 +21,18 @@ from textual.widgets import ContentSwitcher, Footer, Header, Input, Static, Tab,
 
 from core import timeutil
 from core.settings import Settings, save_setting
-from tui.messages import DataLoaded, LoadFailed, LoadProgress
+from tui.messages import DataLoaded, FilesChanged, LoadFailed, LoadProgress
 from tui.panes.base import Pane
 from tui.panes.registry import make_panes
+from tui.safe import shorten_path
 from tui.search import ItemSearch
 from tui.themes import DEFAULT_THEME, load_themes
 
 if TYPE_CHECKING:
     from core.dashboard import DashboardData
+    from core.watch import Snapshot
+
+WATCH_SECONDS = 2.0
 
 
 class CrossdeckApp(App[None]):
@@ -53,6 +57,7 @@ class CrossdeckApp(App[None]):
         self.clock = now or timeutil.now
         self.watch_files = watch
         self.data: DashboardData | None = None
+        self._files: Snapshot | None = None  # the last live-reload snapshot
         self.panes: list[Pane] = make_panes()
         for pane in self.panes:
             self.bind(pane.KEY, f"show_pane('{pane.PANE_ID}')", description=pane.TITLE, show=False)
@@ -73,10 +78,12 @@ class CrossdeckApp(App[None]):
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
-            self.notify(problem, severity="warning", title="theme")
+            self.notify(problem, severity="warning", title="theme", markup=False)
         self.sub_title = ", ".join(str(r) for r in self.roots)
         self.query_one("#filter-bar").display = False
         self.call_after_refresh(self.load_data)  # paint first: the load holds the GIL for a while
+        if self.watch_files:
+            self.set_interval(WATCH_SECONDS, self.check_files, name="live reload")
 
     def _choose_theme(self) -> None:
         """Register the theme files and pick the theme before the first paint: switching themes
@@ -110,7 +117,7 @@ class CrossdeckApp(App[None]):
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#status-line", Static).update(f"load failed: {message.error}")
-        self.notify(message.error, severity="error", title="load failed", timeout=10)
+        self.notify(message.error, severity="error", title="load failed", timeout=10, markup=False)
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         first = self.data is None
@@ -126,6 +133,25 @@ class CrossdeckApp(App[None]):
                         title="diagnostics", timeout=8)
         if first:
             self.current_pane.focus_main()
+
+    @work(thread=True, exclusive=True, group="watch", name="check files")
+    def check_files(self) -> None:
+        """Live reload: when a file of a loaded workspace changed, reload (panes keep their selection)."""
+        from core.watch import Snapshot, changed_workspaces
+
+        if self.data is None:
+            return
+        roots = [ws.root for ws in self.data.federation.workspaces if not ws.remote_cache]
+        before, self._files = self._files, Snapshot.take(roots)
+        if before is not None and before.roots == self._files.roots:
+            changed = changed_workspaces(before, self._files, roots)
+            if changed:
+                self.post_message(FilesChanged(sorted(changed)))
+
+    def on_files_changed(self, message: FilesChanged) -> None:
+        names = ", ".join(shorten_path(root, [str(r) for r in self.roots]) for root in message.roots)
+        self.notify(f"reloading: {names} changed on disk", timeout=3, markup=False)
+        self.load_data()
 
     def action_reload(self) -> None:
         self.load_data()
@@ -200,4 +226,4 @@ class CrossdeckApp(App[None]):
         try:
             save_setting("theme", name)
         except OSError as exc:
-            self.notify(f"theme not remembered: {exc}", severity="warning")
+            self.notify(f"theme not remembered: {exc}", severity="warning", markup=False)

@@ -26,3 +26,10 @@ class DataLoaded(Message):
 @dataclass
 class LoadFailed(Message):
     error: str
+
+
+@dataclass
+class FilesChanged(Message):
+    """Live reload: files of these workspace roots changed on disk."""
+
+    roots: list[str]

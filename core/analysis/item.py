@@ -1,0 +1,124 @@
+"""One item of the graph, described: its node, its record, its relationships out and in (cross-repo
+ones resolved, stubs marked), why it is blocked, and where it stands in the delegations.
+
+The same description serves ``crossdeck show`` and the dashboard's Explorer: ``describe`` returns
+the mapping ``show --json`` prints; ``item_fields`` gives the record's fields in the order people
+read them, for any kind of node (work unit, rig, domain, contract, import, workspace).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from core.analysis.blocking import BlockerReport, blockers, explain
+from core.analysis.delegation import delegation_position
+from core.analysis.neighbourhood import NodeInfo, node_info
+from core.timeutil import today as _today
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+SKIPPED = frozenset({"membership"})  # the item's workspace and rig are among its fields
+
+# Work-unit fields first, in the order ``crossdeck show`` prints them; other records follow with
+# their own fields in declaration order.
+WORK_UNIT_FIELDS = ("title", "kind", "workspace", "rig", "status", "priority", "type", "assignee", "owner",
+                    "created_by", "labels", "created_at", "updated_at", "closed_at", "close_reason")
+_NOT_FIELDS = frozenset({"source", "line", "extra", "description", "comments", "key", "schema", "value",
+                         "history", "rigs", "routes", "domains", "repos", "governance", "config", "federation",
+                         "compatibility", "permissions", "sync"})
+
+
+class Relation(msgspec.Struct, kw_only=True):
+    kind: str
+    raw_type: str
+    blocking: bool
+    cross: bool  # the other end is in another workspace
+    peer: NodeInfo  # the node at the other end (a stub when it is not loaded)
+    terms: dict[str, Any] | None = None  # delegation edges only
+
+    @property
+    def label(self) -> str:
+        """The relationship's name as people know it: the stored type of an unknown kind."""
+        return self.raw_type if self.kind == "other" else self.kind
+
+
+def relations(graph: nx.MultiDiGraph, key: str, outgoing: bool) -> list[Relation]:
+    """The edges out of ``key`` (``outgoing``) or into it, by the other end's key then kind."""
+    adjacency = graph._succ[key] if outgoing else graph._pred[key]
+    home = graph._node[key].get("workspace")
+    out = []
+    for other in sorted(adjacency):
+        peer = node_info(graph, other)
+        for kind, attrs in sorted(adjacency[other].items()):
+            if kind in SKIPPED:
+                continue
+            cross = attrs.get("cross")
+            out.append(Relation(kind=kind, raw_type=str(attrs.get("raw_type", kind)),
+                                blocking=bool(attrs.get("blocking")),
+                                cross=cross if isinstance(cross, bool) else peer.workspace != home, peer=peer,
+                                terms=dict(attrs["terms"]) if "terms" in attrs else None))
+    return out
+
+
+def describe(graph: nx.MultiDiGraph, key: str, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything known of node ``key``: ``node``, ``record`` (builtins), ``out``, ``in``,
+    ``blockers`` (a ``BlockerReport``), ``why_blocked`` (one line), ``delegation`` (or None).
+    ``today`` decides what is overdue (default: the clock's today)."""
+    record = graph._node[key].get("record")
+    report = blockers(graph, key)
+    return {
+        "node": node_info(graph, key),
+        "record": msgspec.to_builtins(record) if isinstance(record, msgspec.Struct) else None,
+        "out": relations(graph, key, outgoing=True),
+        "in": relations(graph, key, outgoing=False),
+        "blockers": report,
+        "why_blocked": explain(report),
+        "delegation": delegation_position(graph, key, today or _today()),
+    }
+
+
+def item_fields(node: NodeInfo, record: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(name, value) pairs of the fields worth showing, as text: the work-unit fields in their
+    order, then any other scalar (or list of scalars) the record holds; empty values left out."""
+    values: dict[str, Any] = {"kind": node.kind, "workspace": node.workspace}
+    record = record or {}
+    names = list(WORK_UNIT_FIELDS)
+    names += [name for name in record if name not in WORK_UNIT_FIELDS and name not in _NOT_FIELDS]
+    out = []
+    for name in names:
+        value = record.get(name, values.get(name))
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, list):
+            if not all(isinstance(v, (str, int, float, bool)) for v in value):
+                continue
+            shown = ", ".join(map(str, value))
+        elif isinstance(value, (str, int, float, bool)):
+            shown = str(value)
+        else:
+            continue
+        out.append((name, shown))
+    return out
+
+
+def source_of(record: dict[str, Any] | None) -> tuple[str, int | None] | None:
+    """The file (and line) a record was read from, where it says."""
+    if not record or not record.get("source"):
+        return None
+    line = record.get("line")
+    return str(record["source"]), line if isinstance(line, int) else None
+
+
+def blocked_across(report: BlockerReport) -> list[str]:
+    """The workspaces an item's blocking reaches: its own, then each open blocker's, in the order
+    the paths meet them (``web-7tq`` is blocked across three towns)."""
+    seen = [report.workspace] if report.workspace else []
+    for path in report.paths[:len(report.blockers)]:
+        for step in path:
+            if step.workspace and step.workspace not in seen:
+                seen.append(step.workspace)
+    return seen if report.is_blocked else []

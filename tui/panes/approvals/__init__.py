@@ -1,0 +1,1 @@
+"""The Approvals pane: pending incoming requests, their verdicts, and deciding them."""

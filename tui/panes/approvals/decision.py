@@ -1,0 +1,54 @@
+"""Deciding a request from the keyboard: what the confirm modal lists and what the user is told
+afterwards. The decision itself is one call into ``core.sync.decisions`` (see the pane)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from core.actor import Actor
+from core.analysis.approvals import IncomingRequest
+from core.text import one_line
+from tui.panes.approvals.rows import verdict_text
+
+if TYPE_CHECKING:
+    from core.sync.decisions import DecisionResult
+
+Decision = Literal["approve", "reject"]
+_PAST = {"approve": "approved", "reject": "rejected"}
+
+
+def intended_change(decision: Decision, reason: str | None) -> str:
+    """``status pending -> approved`` or ``status pending -> rejected: <reason>``."""
+    if decision == "approve":
+        return "status pending -> approved"
+    return f"status pending -> rejected: {reason}"
+
+
+def confirm_title(decision: Decision) -> str:
+    return "Approve this request?" if decision == "approve" else "Reject this request?"
+
+
+def confirm_rows(row: IncomingRequest, decision: Decision, actor: Actor, reason: str | None) -> list[tuple[str, str]]:
+    """Workspace, request, requester, item, verdict, actor and the intended change."""
+    verdict = verdict_text(row.verdict)
+    return [
+        ("workspace", row.workspace),
+        ("request", f"{row.request_id} ({row.request_type})"),
+        ("requester", f"{row.requester} ({row.trust_level.value})"),
+        ("item", row.title or "(no title)"),
+        ("verdict", f"{verdict}: {row.reason}" if verdict else row.reason),
+        ("actor", f"{actor.name} (from {actor.source})"),
+        ("change", intended_change(decision, reason)),
+    ]
+
+
+def success_text(result: DecisionResult) -> str:
+    """``approved req-7c2e41 as web/crew/bob``; or why nothing changed."""
+    if not result.changed:
+        by = f" by {result.decided_by}" if result.decided_by else ""
+        return one_line(f"{result.request_id} was already {result.after.value}{by}: nothing changed")
+    text = f"{_PAST[result.decision]} {result.request_id} as {result.actor}"
+    if result.decision == "reject" and result.reason:
+        text += f": {result.reason}"
+    return one_line(text)
+

@@ -1,0 +1,1 @@
+"""Audit trail: every workspace's events on one timeline, filtered by text and by field."""

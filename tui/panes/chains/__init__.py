@@ -1,0 +1,1 @@
+"""Delegation chains pane: a tree per chain with completion, overdue and cycle marks."""

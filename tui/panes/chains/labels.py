@@ -1,0 +1,132 @@
+"""What the Delegation chains pane says about a ``ChainNode``: its one-line label (with the
+completion mark), the headline, and the detail of the highlighted node.
+
+Only presentation: completion, overdue terms and cycles come from ``core.analysis.delegation``.
+Every string from a workspace goes through ``one_line`` and is drawn as text, never as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.analysis.delegation import ChainNode, DelegationChains
+from core.text import one_line
+from tui.widgets.master_detail import DetailText
+
+COMPLETE, OPEN, OVERDUE = "complete", "open", "overdue"
+_SCHEMES = ("hop://", "realm://", "beads://local/", "beads://")
+
+
+@dataclass(frozen=True)
+class ChainEntry:
+    """One node of the tree: the chain node, the keys from its root down to it, its label."""
+
+    node: ChainNode
+    path: tuple[str, ...]
+    text: str
+    mark: str  # complete | open | overdue
+    mark_len: int  # the label's first ``mark_len`` characters are the mark
+    matched: bool = True  # False: shown only as the ancestor of a node the filter matches
+
+
+def short_workspace(name: str | None) -> str:
+    """``hop://globex.io/payments`` -> ``payments``; ``acme-dev/api-service`` -> ``api-service``."""
+    if not name:
+        return "?"
+    bare = name
+    for scheme in _SCHEMES:
+        if bare.startswith(scheme):
+            bare = bare[len(scheme):]
+            break
+    return bare.rstrip("/").rsplit("/", 1)[-1] or name
+
+
+def mark_of(node: ChainNode) -> tuple[str, str]:
+    """(kind, text): ``! OVERDUE (due D)``, ``✓``, or ``✗``."""
+    if node.overdue:
+        return OVERDUE, f"! OVERDUE (due {one_line(str(node.terms.get('deadline', '?')))})"
+    return (COMPLETE, "✓") if node.complete else (OPEN, "✗")
+
+
+def label_text(node: ChainNode) -> tuple[str, str, int]:
+    """(label, mark kind, mark length) for ``node``, on one line."""
+    kind, mark = mark_of(node)
+    parts = [f"{mark} " + (node.key if node.label == node.key else f"{node.key}: {node.label}")]
+    if node.status is not None:
+        parts.append(f"[{node.status}]")
+    else:
+        parts.append(f"(not loaded: {node.stub or '?'} stub, cache {node.cache_status or 'empty'})")
+    parts.append(short_workspace(node.workspace))
+    terms = []
+    if "portion" in node.terms:
+        terms.append(f"portion: {node.terms['portion']}")
+    if "deadline" in node.terms and not node.overdue:
+        terms.append(f"due {node.terms['deadline']}")
+    if terms:
+        parts.append("{" + ", ".join(str(t) for t in terms) + "}")
+    if node.delegated_to:
+        parts.append(f"→ {node.delegated_to}")
+    if node.cycle:
+        parts.append("(cycle: delegated back to an item above)")
+    elif node.repeated:
+        parts.append("(shown above)")
+    return one_line("  ".join(str(p) for p in parts)), kind, len(one_line(mark))
+
+
+def entry(node: ChainNode, path: tuple[str, ...], matched: bool = True) -> ChainEntry:
+    text, kind, length = label_text(node)
+    return ChainEntry(node=node, path=path, text=text, mark=kind, mark_len=length, matched=matched)
+
+
+def headline(result: DelegationChains) -> str:
+    t = result.totals
+    plural = "s" if t.chains != 1 else ""
+    return (f"{t.chains} chain{plural} · {t.delegations} delegations: {t.complete} complete · {t.overdue} overdue · "
+            f"{t.cycles} cycle{'s' if t.cycles != 1 else ''} (today {result.today}; ✓ complete, ✗ open, ! overdue)")
+
+
+def cycles_text(result: DelegationChains) -> str:
+    return "; ".join(" -> ".join(cycle + cycle[:1]) for cycle in result.cycles)
+
+
+_MARK_STYLE = {COMPLETE: "bold $success", OPEN: "$foreground-muted", OVERDUE: "bold $error"}
+_TERM_NAMES = {"portion": "portion", "deadline": "deadline", "acceptance_criteria": "acceptance",
+               "credit_share": "credit share"}
+
+
+def detail(item: ChainEntry) -> DetailText:
+    node = item.node
+    kind, mark = mark_of(node)
+    out = DetailText().title(node.key, node.label if node.label != node.key else "")
+    state = {COMPLETE: "complete" + (" (done itself)" if node.done else " (every delegated child is complete)"),
+             OPEN: "open", OVERDUE: "past its deadline and not complete"}[kind]
+    out.line((mark, _MARK_STYLE[kind]), f"  {state}", indent=2)
+    if node.status is not None:
+        out.field("status", node.status)
+    else:
+        out.field("not loaded", f"{node.stub or '?'} stub; cache {node.cache_status or 'empty'}", "$warning")
+    out.field("workspace", node.workspace or "?")
+    if len(item.path) > 1:
+        out.section(f"Delegation from {item.path[-2]}")
+        for name, value in node.terms.items():
+            out.field(_TERM_NAMES.get(name, name), str(value), "bold $error" if name == "deadline" and node.overdue
+                      else "")
+        out.field("delegated by", node.delegated_by or "-")
+        out.field("delegated to", node.delegated_to or "-")
+        if node.forms:
+            out.field("stated in", ", ".join(node.forms))
+    else:
+        out.section("Root of its chain")
+    if node.children:
+        done = sum(child.complete for child in node.children)
+        out.section(f"Delegated: {len(node.children)} ({done} complete)")
+        for child in node.children:
+            child_kind, child_mark = mark_of(child)
+            out.line((child_mark, _MARK_STYLE[child_kind]), " ", child.key, indent=2)
+    if node.cycle:
+        out.line(("cycle: this item is delegated back to an item above it; not expanded again", "bold $error"),
+                 indent=2)
+    elif node.repeated:
+        out.line(("shown in full earlier in the tree (it has another parent)", "$foreground-muted"), indent=2)
+    out.line(("Enter opens it in the Explorer", "$foreground-muted italic"))
+    return out

@@ -1,0 +1,95 @@
+"""Delegation chains: a tree per chain, from its root delegation down, with completion (✓), open
+(✗) and overdue (! with the deadline) marks, stubs of items not loaded, and cycles on top."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static, Tree
+
+from core.analysis.delegation import ChainNode
+from core.dashboard import DashboardData
+from tui.panes.base import Pane
+from tui.panes.chains import labels
+from tui.panes.chains.labels import ChainEntry
+from tui.panes.chains.tree import ChainTree
+from tui.safe import literal
+from tui.widgets.master_detail import MasterDetail
+
+
+class ChainsPane(Pane):
+    PANE_ID = "chains"
+    TITLE = "Delegation chains"
+    KEY = "3"
+    DESCRIPTION = "delegation trees with completion, overdue terms, remote stubs and cycles"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open in Explorer", show=False),
+        Binding("space", "toggle", "Expand or collapse", show=False),
+        Binding("e", "expand_all", "Expand all"),
+        Binding("c", "collapse_all", "Collapse all"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._chains: list[ChainNode] = []
+        self._needle = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="chains-headline", classes="pane-headline")
+        yield Static("", id="chains-cycles")
+        yield MasterDetail(ChainTree(id="chains-tree"), placeholder="no delegation highlighted", id="chains-view")
+
+    def on_mount(self) -> None:
+        self.query_one("#chains-cycles").display = False
+
+    @property
+    def tree(self) -> ChainTree:
+        return self.query_one("#chains-tree", ChainTree)
+
+    def show(self, data: DashboardData) -> None:
+        result = data.chains
+        self._chains = list(result.chains)
+        self.query_one("#chains-headline", Static).update(literal(labels.headline(result)))
+        cycles = self.query_one("#chains-cycles", Static)
+        cycles.display = bool(result.cycles)
+        cycles.update(literal(f"cycles: {labels.cycles_text(result)}"))
+        self._fill()
+
+    def _fill(self) -> None:
+        tree = self.tree
+        tree.fill(self._chains, self._needle)
+        if not self._chains:
+            self.query_one("#chains-view", MasterDetail).show_detail(None)
+
+    def apply_filter(self, text: str) -> None:
+        self._needle = text
+        self._fill()
+
+    def action_open(self) -> None:
+        self.tree.action_open()
+
+    def action_toggle(self) -> None:
+        self.tree.action_toggle_node()
+
+    def action_expand_all(self) -> None:
+        self.tree.root.expand_all()
+
+    def action_collapse_all(self) -> None:
+        for node in self.tree.root.children:
+            node.collapse_all()
+
+    def on_chain_tree_opened(self, event: ChainTree.Opened) -> None:
+        event.stop()
+        self.app.show_item(event.key)  # type: ignore[attr-defined]
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[ChainEntry]) -> None:
+        event.stop()
+        item = event.node.data
+        view = self.query_one("#chains-view", MasterDetail)
+        view.show_detail(labels.detail(item) if item is not None else None)
+
+    @property
+    def detail_text(self) -> str:
+        return self.query_one("#chains-view", MasterDetail).detail_text

@@ -1,0 +1,1 @@
+"""Explorer: the federation as a lazy tree, and the detail of one node."""

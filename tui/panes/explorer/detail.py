@@ -1,0 +1,124 @@
+"""The Explorer's detail pane: one node's fields, description, relationships, why it is blocked,
+its delegations and its neighbourhood, each under a heading (hidden when it has nothing to say).
+
+Everything shown is computed by core (``core.analysis.item.describe``,
+``core.analysis.neighbourhood``); this widget only lays it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from core.analysis.item import describe
+from core.analysis.neighbourhood import neighbourhood, to_text
+from core.analysis.outline import OutlineEntry
+from tui.panes.explorer import sections
+from tui.panes.explorer.sections import unwrapped
+from tui.safe import literal, literal_block
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+# (id, heading); a heading of None has no heading line
+_SECTIONS: tuple[tuple[str, str | None], ...] = (
+    ("title", None), ("notice", None), ("fields", "Fields"), ("blocked", "Why blocked"),
+    ("description", "Description"), ("out", "Depends on / points to"), ("in", "Depended on by / pointed to from"),
+    ("delegation", "Delegation"), ("hood", "Neighbourhood"),
+)
+
+
+class ItemDetail(VerticalScroll, can_focus=True):
+    """What is known of the node the Explorer's cursor is on."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.key: str | None = None
+        self.depth = 1
+        self.text_by_section: dict[str, str] = {}  # plain text of each section shown (for tests)
+        self._graph: nx.MultiDiGraph | None = None
+
+    def compose(self) -> ComposeResult:
+        for name, heading in _SECTIONS:
+            if heading is not None:
+                yield Static(heading, id=f"detail-{name}-head", classes="explorer-heading")
+            yield Static("", id=f"detail-{name}", classes="explorer-section")
+
+    def on_mount(self) -> None:
+        self.clear("select an item in the tree")
+
+    # -- what to show -----------------------------------------------------------------------------
+    def show_node(self, graph: nx.MultiDiGraph, key: str, roots: list[str], today: dt.date) -> None:
+        """Everything about node ``key`` of ``graph`` (a stub too)."""
+        self.key = key
+        self._graph = graph
+        detail: dict[str, Any] = describe(graph, key, today)
+        node = detail["node"]
+        self._set("title", sections.title(node))
+        self._set("notice", sections.stub_notice(node))
+        self._set("fields", sections.fields(detail, roots))
+        self._set("description", sections.description(detail))
+        self._set("out", unwrapped(sections.relations(detail["out"], outgoing=True)),
+                  f"Depends on / points to ({len(detail['out'])})")
+        self._set("in", unwrapped(sections.relations(detail["in"], outgoing=False)),
+                  f"Depended on by / pointed to from ({len(detail['in'])})")
+        is_item = node.kind in ("work-unit", "stub")
+        self._set("blocked", unwrapped(sections.why_blocked(detail["blockers"])) if is_item else None)
+        position = sections.delegation(detail["delegation"])
+        self._set("delegation", unwrapped(position) if position is not None else None)
+        self._show_hood()
+        self.scroll_home(animate=False)
+
+    def show_group(self, entry: OutlineEntry) -> None:
+        """A top group of the tree (towns, realms, ...): what it holds."""
+        self.clear(f"{entry.children} {entry.name}", title=entry.name)
+        self.key = entry.key
+
+    def show_unknown(self, ref: str, why: str) -> None:
+        self.clear(why, title=ref)
+        self.key = None
+
+    def clear(self, message: str, title: str | None = None) -> None:
+        self.key = None
+        self._graph = None
+        for name, _ in _SECTIONS:
+            self._set(name, None)
+        if title is not None:
+            self._set("title", literal(title, "bold"))
+        self._set("notice", literal(message, "italic"))
+
+    def set_depth(self, depth: int) -> None:
+        self.depth = depth
+        self._show_hood()
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def _show_hood(self) -> None:
+        if self._graph is None or self.key is None:
+            self._set("hood", None)
+            return
+        hood = neighbourhood(self._graph, self.key, depth=self.depth)
+        other = 2 if self.depth == 1 else 1
+        self._set("hood", unwrapped(literal_block(to_text(hood).rstrip("\n"))),
+                  f"Neighbourhood (depth {self.depth}; g: depth {other}; {len(hood.nodes) - 1} nodes around it)")
+
+    def _set(self, name: str, body: Text | None, heading: str | None = None) -> None:
+        widget = self.query_one(f"#detail-{name}", Static)
+        widget.display = body is not None
+        widget.update(body if body is not None else "")
+        self.text_by_section[name] = body.plain if body is not None else ""
+        heads = self.query(f"#detail-{name}-head")
+        if heads:
+            head = heads.first(Static)
+            head.display = body is not None
+            if heading is not None:
+                head.update(literal(heading))
+
+    @property
+    def plain(self) -> str:
+        """All the text shown, section by section (for tests and copying)."""
+        return "\n".join(text for text in self.text_by_section.values() if text)

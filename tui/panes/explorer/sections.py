@@ -1,0 +1,152 @@
+"""The text of each section of the Explorer's detail pane, from ``core.analysis.item.describe``.
+
+Every string from a workspace goes through ``literal`` / ``literal_block``: shown, never parsed.
+Styles here are text attributes only (bold, dim, italic); colours come from the stylesheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+
+from core.analysis.blocking import BlockerReport, Step, longest_paths, step_state
+from core.analysis.delegation import ChainNode, DelegationPosition
+from core.analysis.item import Relation, blocked_across, item_fields, source_of
+from core.analysis.neighbourhood import NodeInfo, node_text
+from tui.safe import literal, literal_block, shorten_path
+
+NAME_WIDTH = 14
+
+
+def _lines(lines: Sequence[Text]) -> Text:
+    return Text("\n").join(lines) if lines else Text("none", style="dim italic")
+
+
+def unwrapped(text: Text) -> Text:
+    """``text`` drawn line by line, never wrapped (trees and paths keep their shape; the pane
+    scrolls sideways instead)."""
+    text.no_wrap = True
+    text.overflow = "ignore"
+    return text
+
+
+def title(node: NodeInfo) -> Text:
+    text = literal(node.key, "bold")
+    if node.label != node.key:
+        text.append_text(literal(f"  {node.label}"))
+    return text
+
+
+def stub_notice(node: NodeInfo) -> Text | None:
+    """What is known of a node that is not loaded; None for a loaded one."""
+    if not node.stub:
+        return None
+    known = f"cached status {node.cache_status}" if node.cache_status else "status unknown"
+    where = f" in {node.workspace}" if node.workspace else ""
+    return literal(f"not loaded: a {node.stub} stub{where} ({known})", "italic")
+
+
+def fields(detail: dict[str, Any], roots: list[str]) -> Text:
+    node: NodeInfo = detail["node"]
+    record = detail["record"]
+    lines = []
+    shown = [(n, v) for n, v in item_fields(node, record) if n not in ("title", "id")]  # they head the pane
+    width = max([NAME_WIDTH, *(len(n) + 1 for n, _ in shown)])
+    for name, value in shown:
+        if value.startswith("/"):
+            value = shorten_path(value, roots)
+        line = Text(f"{name:<{width}} ", style="dim")
+        line.append_text(literal(value, "bold" if name == "status" else ""))
+        lines.append(line)
+    where = source_of(record)
+    if where is not None:
+        path, line_no = where
+        line = Text(f"{'source':<{width}} ", style="dim")
+        line.append_text(literal(shorten_path(path, roots) + (f":{line_no}" if line_no else "")))
+        lines.append(line)
+    return _lines(lines)
+
+
+def description(detail: dict[str, Any]) -> Text | None:
+    record = detail["record"] or {}
+    text = record.get("description")
+    return literal_block(text) if isinstance(text, str) and text.strip() else None
+
+
+def relations(rows: list[Relation], outgoing: bool) -> Text:
+    lines = []
+    width = max((len(rel.label) for rel in rows), default=0)
+    for rel in rows:
+        line = Text("→ " if outgoing else "← ")
+        line.append_text(literal(f"{rel.label:<{width}}  ", "bold" if rel.blocking else ""))
+        line.append_text(literal(node_text(rel.peer)))
+        if rel.cross and rel.peer.workspace:
+            line.append_text(literal(f"  (in {rel.peer.workspace})", "italic"))
+        if rel.peer.stub:
+            line.append("  ◇ stub", style="bold")
+        lines.append(line)
+    return _lines(lines)
+
+
+def why_blocked(report: BlockerReport) -> Text:
+    if report.is_done:
+        return literal(f"done ({report.status}): nothing blocks it")
+    found = report.paths[:len(report.blockers)]
+    stuck = report.paths[len(report.blockers):]
+    lines: list[Text] = []
+    if report.is_blocked:
+        across = blocked_across(report)
+        head = f"blocked by {len(found)} open item{'s' if len(found) != 1 else ''}"
+        if len(across) > 1:
+            head += f" across {len(across)} workspaces:"
+        lines.append(literal(head, "bold"))
+        if len(across) > 1:
+            lines.append(literal("  " + ", ".join(across)))
+    else:
+        lines.append(literal("not blocked by any open item" + (" it can see" if stuck else "")))
+    for number, path in enumerate(longest_paths(found + stuck), 1):
+        lines.append(literal(f"path {number}: {report.key}", "italic"))
+        lines += [_step_line(step, depth) for depth, step in enumerate(path, 1)]
+    if stuck:
+        lines.append(literal(f"{len(stuck)} unresolved (status unknown, not counted)", "italic"))
+    for cycle in report.cycles:
+        lines.append(literal("cycle: " + " -> ".join(cycle + cycle[:1]), "bold"))
+    return Text("\n").join(lines)
+
+
+def _step_line(step: Step, depth: int) -> Text:
+    line = Text("  " * depth + "└ ")
+    line.append_text(literal(f"{step.edge} ", "dim"))
+    line.append_text(literal(step.key, "bold" if not step.unresolved else "italic"))
+    line.append_text(literal(f" [{step_state(step)}]"))
+    if step.cross and step.workspace:
+        line.append_text(literal(f"  (in {step.workspace})", "italic"))
+    return line
+
+
+def delegation(position: DelegationPosition | None) -> Text | None:
+    if position is None:
+        return None
+    state = "complete" if position.complete else "not complete"
+    state += ", OVERDUE" if position.overdue else ""
+    state += ", in a delegation cycle" if position.in_cycle else ""
+    lines = [literal(state, "bold")]
+    lines += [_link("from", node) for node in position.delegated_from]
+    lines += [_link("to", node) for node in position.delegates_to]
+    return Text("\n").join(lines)
+
+
+def _link(direction: str, node: ChainNode) -> Text:
+    state = node.status if node.status is not None else f"{node.stub} stub"
+    state += ", complete" if node.complete else ""
+    state += ", OVERDUE" if node.overdue else ""
+    line = Text(f"{direction:<5} ", style="dim")
+    line.append_text(literal(f"{node.key} [{state}]", "bold" if node.overdue else ""))
+    terms = [f"{k}: {v}" for k, v in node.terms.items()]
+    terms += [f"by {node.delegated_by}"] if node.delegated_by else []
+    terms += [f"to {node.delegated_to}"] if node.delegated_to else []
+    if terms:
+        line.append_text(literal("  {" + ", ".join(terms) + "}", "italic"))
+    return line

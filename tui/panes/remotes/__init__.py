@@ -1,0 +1,1 @@
+"""Remotes pane: every configured remote, its trust, permissions and cached state."""

@@ -1,0 +1,109 @@
+"""What the Remotes pane says about a ``RemoteReport``: its row, the headline, its detail.
+
+Ages (``5m ago``) are measured from the moment the data was loaded (``DashboardData.loaded_at``,
+the app's clock), never from the wall clock, so a picture of the pane is the same on every run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.analysis.reach import STATES, RemoteReport, RemotesSummary
+from core.commands.remote import ago
+from tui.safe import shorten_path
+from tui.widgets.master_detail import DetailText
+from tui.widgets.table import Column
+
+COLUMNS = [Column("STATE", 13), Column("WORKSPACE", 31), Column("REMOTE", 25), Column("VIA", 4), Column("TRUST", 9),
+           Column("CHECKED", 7), Column("SYNCED", 7), Column("LATENCY", 7), Column("CIRCUIT", 0)]
+
+_STYLE = {"unreachable": "bold $error", "stale": "bold $warning", "never checked": "$foreground-muted",
+          "synced": "bold $success"}
+
+
+def state_word(state: str) -> str:
+    """``never checked``, ``synced``, ``stale``, ``unreachable``."""
+    return state.replace("-", " ")
+
+
+def key_of(report: RemoteReport) -> str:
+    """The row's key: a remote is named by the workspace whose config names it, and its name."""
+    return f"{report.workspace}\t{report.name}"
+
+
+def latency(report: RemoteReport) -> str:
+    return "-" if report.latency_ms is None else f"{report.latency_ms:.0f} ms"
+
+
+def row(report: RemoteReport, moment: dt.datetime) -> list[str]:
+    return [state_word(report.state), report.workspace, report.name, report.transport, report.trust_level,
+            ago(report.last_check_at, moment), ago(report.last_sync_at, moment), latency(report),
+            report.circuit_state or "-"]
+
+
+def headline(summary: RemotesSummary) -> str:
+    total = len(summary.remotes)
+    counts = " · ".join(f"{summary.counts.get(state, 0)} {state_word(state)}" for state in STATES)
+    return f"{total} remote{'s' if total != 1 else ''}: {counts} · stale after {summary.ttl_seconds}s without a sync"
+
+
+def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: list[str]) -> DetailText:
+    word = state_word(report.state)
+    out = DetailText().title(report.name, report.display_name or "")
+    out.line((word, _STYLE.get(word, "")), f" · {report.trust_level} · {report.transport}", indent=2)
+    out.section("Where")
+    out.field("url", report.url)
+    out.field("serves", report.remote_workspace)
+    out.field("named by", report.workspace)
+    out.field("config", shorten_path(report.source, roots) or "-")
+    out.section("State")
+    out.field("last check", _when(report.last_check_at, moment))
+    out.field("last sync", _when(report.last_sync_at, moment))
+    out.field("latency", latency(report))
+    out.field("circuit", report.circuit_state or "-")
+    if report.failing_since:
+        out.field("failing since", f"{_when(report.failing_since, moment)}, {report.failures} failed in a row",
+                  "bold $error")
+    if report.last_error:
+        out.field("last error", report.last_error, "$error" if report.state == "unreachable" else "")
+    if report.fetched_ref:
+        out.field("fetched ref", report.fetched_ref)
+    if report.state == "never-checked":
+        out.line(("no check or sync recorded for this remote yet", "$foreground-muted italic"), indent=2)
+    _permissions(out, report)
+    sync = report.sync
+    out.section("Sync")
+    if sync.auto_sync:
+        every = f" every {sync.interval_minutes} min" if sync.interval_minutes else ""
+        out.field("auto-sync", "on" + every)
+    else:
+        out.field("auto-sync", "off: manual sync")
+    out.field("stale after", f"{ttl_seconds}s without a sync")
+    return out
+
+
+def _permissions(out: DetailText, report: RemoteReport) -> None:
+    perms = report.permissions
+    out.section("Permissions")
+    out.field("query", _allowed(perms.query), "" if perms.query else "$foreground-muted")
+    if perms.mutate:
+        out.field("mutate", "allowed: " + (", ".join(perms.operations) if perms.operations else "any operation"),
+                  "$warning")
+        if perms.auto_approve_conditions:
+            out.field("auto-approve", "when every condition holds:")
+            out.items(perms.auto_approve_conditions)
+        else:
+            out.field("auto-approve", "no conditions set", "$foreground-muted")
+        out.field("daily cap", "none" if perms.max_creates_per_day is None
+                  else f"{perms.max_creates_per_day} creates a day")
+    else:
+        out.field("mutate", "denied", "$foreground-muted")
+    out.field("subscribe", _allowed(perms.subscribe), "" if perms.subscribe else "$foreground-muted")
+
+
+def _allowed(value: bool) -> str:
+    return "allowed" if value else "denied"
+
+
+def _when(stamp: str | None, moment: dt.datetime) -> str:
+    return "never" if stamp is None else f"{stamp} ({ago(stamp, moment)})"

@@ -1,0 +1,89 @@
+"""Remotes: every remote every workspace names, worst state first, with what it may do and what
+the state store last saw of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from core.analysis.reach import RemoteReport
+from core.dashboard import DashboardData
+from tui.panes.base import Pane
+from tui.panes.remotes import describe
+from tui.safe import literal
+from tui.widgets.master_detail import MasterDetail
+from tui.widgets.table import FastTable
+
+
+class RemotesPane(Pane):
+    PANE_ID = "remotes"
+    TITLE = "Remotes"
+    KEY = "6"
+    DESCRIPTION = "configured remotes: state (never checked, synced, stale, unreachable), trust, permissions"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open the remote in Explorer", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._by_key: dict[str, RemoteReport] = {}
+        self._moment: dt.datetime | None = None
+        self._ttl = 0
+        self._roots: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="remotes-headline", classes="pane-headline")
+        table = FastTable(describe.COLUMNS, empty="no remotes loaded yet", id="remotes-table")
+        yield MasterDetail(table, placeholder="no remote highlighted", id="remotes-view")
+
+    @property
+    def table(self) -> FastTable:
+        return self.query_one("#remotes-table", FastTable)
+
+    def show(self, data: DashboardData) -> None:
+        summary = data.remotes
+        self._moment, self._ttl = data.loaded_at, summary.ttl_seconds
+        self._roots = list(data.federation.roots)
+        self._by_key = {describe.key_of(r): r for r in summary.remotes}
+        self.query_one("#remotes-headline", Static).update(literal(describe.headline(summary)))
+        table = self.table
+        table.empty_text = ("no workspace names a remote (.sudocode/federation.config.json remote_repos, "
+                            ".crossdeck/remotes.json)")
+        table.set_rows([describe.row(r, data.loaded_at) for r in summary.remotes], list(self._by_key))
+        self._describe(table.current_key)
+
+    def apply_filter(self, text: str) -> None:
+        self.table.filter(text)
+
+    def action_open(self) -> None:
+        key = self.table.current_key
+        if key is not None:
+            self._open(key)
+
+    def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
+        event.stop()
+        self._describe(event.key)
+
+    def on_fast_table_selected(self, event: FastTable.Selected) -> None:
+        event.stop()
+        self._open(event.key)
+
+    def _open(self, key: str) -> None:
+        report = self._by_key.get(key)
+        if report is not None:
+            # core.graph brings networkx: imported here, out of the cold start
+            from core.graph import remote_key
+
+            self.app.show_item(remote_key(report.name))  # type: ignore[attr-defined]
+
+    def _describe(self, key: str | None) -> None:
+        report = self._by_key.get(key) if key is not None else None
+        view = self.query_one("#remotes-view", MasterDetail)
+        if report is None or self._moment is None:
+            view.show_detail(None)
+        else:
+            view.show_detail(describe.detail(report, self._moment, self._ttl, self._roots))

@@ -1,0 +1,1 @@
+"""Stale imports pane: realm imports that lag or no longer fit the contracts they use."""

@@ -1,0 +1,84 @@
+"""Stale imports: every realm import that lags or no longer fits its contract, worst first, with
+the reasons, the day count and the changes in between for the highlighted one."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from core.analysis.stale import ImportReport
+from core.dashboard import DashboardData
+from tui.panes.base import Pane
+from tui.panes.stale import describe
+from tui.safe import literal
+from tui.widgets.master_detail import MasterDetail
+from tui.widgets.table import FastTable
+
+
+class StalePane(Pane):
+    PANE_ID = "stale"
+    TITLE = "Stale imports"
+    KEY = "2"
+    DESCRIPTION = "realm imports that are broken, stale past their grace period, stale or pending, and why"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "toggle_all", "Show all"),
+        Binding("enter", "open", "Open in Explorer", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.show_all = False
+        self._reports: list[ImportReport] = []
+        self._by_key: dict[str, ImportReport] = {}
+        self._roots: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="stale-headline", classes="pane-headline")
+        table = FastTable(describe.COLUMNS, empty="no realm imports loaded yet", id="stale-table")
+        yield MasterDetail(table, placeholder="no import highlighted", id="stale-view")
+
+    @property
+    def table(self) -> FastTable:
+        return self.query_one("#stale-table", FastTable)
+
+    def show(self, data: DashboardData) -> None:
+        self._reports = list(data.stale)
+        self._by_key = {r.key: r for r in self._reports}
+        self._roots = list(data.federation.roots)
+        self._refresh_rows()
+
+    def _refresh_rows(self) -> None:
+        rows = describe.shown(self._reports, self.show_all)
+        self.query_one("#stale-headline", Static).update(literal(describe.headline(self._reports, self.show_all)))
+        table = self.table
+        table.empty_text = describe.empty_text(self._reports, self.show_all)
+        table.set_rows([describe.row(r) for r in rows], [r.key for r in rows])
+        self._describe(table.current_key)
+
+    def apply_filter(self, text: str) -> None:
+        self.table.filter(text)
+
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self._refresh_rows()
+
+    def action_open(self) -> None:
+        key = self.table.current_key
+        if key is not None:
+            self.app.show_item(key)  # type: ignore[attr-defined]
+
+    def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
+        event.stop()
+        self._describe(event.key)
+
+    def on_fast_table_selected(self, event: FastTable.Selected) -> None:
+        event.stop()
+        self.app.show_item(event.key)  # type: ignore[attr-defined]
+
+    def _describe(self, key: str | None) -> None:
+        report = self._by_key.get(key) if key is not None else None
+        view = self.query_one("#stale-view", MasterDetail)
+        view.show_detail(describe.detail(report, self._roots) if report is not None else None)
