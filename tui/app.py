@@ -170,8 +170,8 @@ class CrossdeckApp(App[None]):
         pane_id = (event.tab.id or "").removeprefix("tab-")
         switcher = self.query_one("#panes", ContentSwitcher)
         if switcher.current != pane_id:
+            self._reset_filter()  # the pane being left drops its filter before the switch
             switcher.current = pane_id
-            self._reset_filter()
             self.current_pane.focus_main()
 
     def show_item(self, key: str) -> None:

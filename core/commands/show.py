@@ -11,12 +11,11 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-import msgspec
 
-from core.analysis.blocking import blockers, explain
-from core.analysis.delegation import ChainNode, DelegationPosition, delegation_position
+from core.analysis.item import describe
+from core.analysis.delegation import ChainNode, DelegationPosition
 from core.analysis.lookup import RefLookupError, find_node
-from core.analysis.neighbourhood import NodeInfo, node_info, node_text
+from core.analysis.neighbourhood import node_text
 from core.commands.common import add_common, graph_of
 from core.commands.output import EXIT_UNUSABLE, report_diagnostics, respond
 from core.federation import Federation
@@ -25,9 +24,6 @@ from core.timeutil import today
 
 if TYPE_CHECKING:
     import networkx as nx
-
-SKIPPED = frozenset({"membership"})  # the item's workspace and rig are among its fields
-
 
 def add_ref_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("ref", metavar="REF",
@@ -57,51 +53,12 @@ def open_ref(args: argparse.Namespace, fed: Federation) -> tuple[nx.MultiDiGraph
         return None
 
 
-class Relation(msgspec.Struct, kw_only=True):
-    kind: str
-    raw_type: str
-    blocking: bool
-    cross: bool  # the other end is in another workspace
-    peer: NodeInfo  # the node at the other end (a stub when it is not loaded)
-    terms: dict[str, Any] | None = None  # delegation edges only
-
-
-def relations(graph: nx.MultiDiGraph, key: str, outgoing: bool) -> list[Relation]:
-    adjacency = graph._succ[key] if outgoing else graph._pred[key]
-    home = graph._node[key].get("workspace")
-    out = []
-    for other in sorted(adjacency):
-        peer = node_info(graph, other)
-        for kind, attrs in sorted(adjacency[other].items()):
-            if kind in SKIPPED:
-                continue
-            cross = attrs.get("cross")
-            out.append(Relation(kind=kind, raw_type=str(attrs.get("raw_type", kind)),
-                                blocking=bool(attrs.get("blocking")),
-                                cross=cross if isinstance(cross, bool) else peer.workspace != home, peer=peer,
-                                terms=dict(attrs["terms"]) if "terms" in attrs else None))
-    return out
-
-
-def describe(graph: nx.MultiDiGraph, key: str) -> dict[str, Any]:
-    record = graph._node[key].get("record")
-    report = blockers(graph, key)
-    return {
-        "node": node_info(graph, key),
-        "record": msgspec.to_builtins(record) if isinstance(record, msgspec.Struct) else None,
-        "out": relations(graph, key, outgoing=True),
-        "in": relations(graph, key, outgoing=False),
-        "blockers": report,
-        "why_blocked": explain(report),
-        "delegation": delegation_position(graph, key, today()),
-    }
-
-
 def run(args: argparse.Namespace, fed: Federation) -> int:
     opened = open_ref(args, fed)
     if opened is None:
         return EXIT_UNUSABLE
-    return respond(args, fed, describe(*opened), _text)
+    graph, key = opened
+    return respond(args, fed, describe(graph, key, today()), _text)
 
 
 _FIELDS = ("title", "kind", "workspace", "rig", "status", "priority", "type", "assignee", "owner", "created_by",

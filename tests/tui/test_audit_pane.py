@@ -14,7 +14,7 @@ from tests.conftest import PROJECT
 from tui.app import CrossdeckApp
 from tui.panes.audit.filters import AuditFilters
 from tui.panes.audit.pane import AuditPane
-from tui.panes.audit.table import AuditTable
+from tui.widgets.table import FastTable
 
 pytestmark = pytest.mark.anyio
 
@@ -34,8 +34,8 @@ async def loaded(app: CrossdeckApp, pilot) -> AuditPane:  # type: ignore[no-unty
     return app.query_one(AuditPane)
 
 
-def table(app: CrossdeckApp) -> AuditTable:
-    return app.query_one("#audit-table", AuditTable)
+def table(app: CrossdeckApp) -> FastTable:
+    return app.query_one("#audit-table", FastTable)
 
 
 def headline(app: CrossdeckApp) -> str:

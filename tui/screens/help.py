@@ -38,7 +38,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         sections = [(f"{self.pane.TITLE} pane", binding_rows(list(type(self.pane).BINDINGS))),
-                    ("Tables and trees", [("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("Home End g G", "first, last"),
+                    ("Tables and trees", [("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("Home End", "first, last (g G in tables)"),
                                           ("Enter / click", "open"), ("mouse", "select rows, switch panes")]),
                     ("Everywhere", [(key_label(b.key), b.description) for b in self._app_bindings()])]
         lines = ["[b]crossdeck keys[/b]", ""]

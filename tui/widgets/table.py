@@ -81,13 +81,17 @@ class FastTable(ScrollView, can_focus=True):
         self._keys: list[str] = []
         self._haystack: list[str] = []
         self._view: list[int] = []  # row numbers shown, in order
+        self._allowed: Sequence[int] | None = None  # a restriction chosen outside the table
         self.filter_text = ""
 
     # -- data ------------------------------------------------------------------------------------
-    def set_rows(self, rows: Sequence[Sequence[object]], keys: Sequence[str]) -> None:
-        """Replace every row (cells of any type, shown as safe text); keep the cursor on the same
-        key when it is still there."""
+    def set_rows(self, rows: Sequence[Sequence[object]], keys: Sequence[str],
+                 allowed: Sequence[int] | None = None) -> None:
+        """Replace every row (cells of any type, shown as safe text) and the restriction (row
+        numbers of the new rows, or None for all); keep the cursor on the same key when it is
+        still there."""
         current = self.current_key
+        self._allowed = allowed
         self._rows = [tuple(one_line(str(cell)) for cell in row) for row in rows]
         self._keys = list(keys)
         self._haystack = ["\t".join(row).casefold() for row in self._rows]
@@ -98,12 +102,21 @@ class FastTable(ScrollView, can_focus=True):
         self.filter_text = text
         self._refilter(self.current_key)
 
+    def restrict(self, allowed: Sequence[int] | None) -> None:
+        """Show only the rows numbered in ``allowed`` (in that order), under the text filter; None
+        shows every row. A structured filter swaps this list instead of rebuilding the rows."""
+        self._allowed = allowed
+        self._refilter(self.current_key)
+
+    @property
+    def restricted(self) -> bool:
+        return self._allowed is not None
+
     def _refilter(self, keep: str | None) -> None:
         needle = self.filter_text.casefold()
-        if needle:
-            self._view = [i for i, hay in enumerate(self._haystack) if needle in hay]
-        else:
-            self._view = list(range(len(self._rows)))
+        hay = self._haystack
+        candidates: Sequence[int] = range(len(self._rows)) if self._allowed is None else self._allowed
+        self._view = [i for i in candidates if needle in hay[i]] if needle else list(candidates)
         self.virtual_size = Size(self._total_width(), len(self._view) + 1)
         position = 0
         if keep is not None:

@@ -18,7 +18,6 @@ from core.analysis.audit_subject import event_subject
 from core.commands.audit import detail
 from core.dashboard import DashboardData
 from tui.panes.audit.filters import AuditFilters
-from tui.panes.audit.table import AuditTable
 from tui.panes.base import Pane
 from tui.safe import literal
 from tui.widgets.table import Column, FastTable
@@ -64,11 +63,11 @@ class AuditPane(Pane):
         filters = AuditFilters(id="audit-filters")
         filters.display = False
         yield filters
-        yield AuditTable(COLUMNS, empty=EMPTY, id="audit-table")
+        yield FastTable(COLUMNS, empty=EMPTY, id="audit-table")
 
     @property
-    def table(self) -> AuditTable:
-        return self.query_one("#audit-table", AuditTable)
+    def table(self) -> FastTable:
+        return self.query_one("#audit-table", FastTable)
 
     @property
     def filters(self) -> AuditFilters:
@@ -90,7 +89,7 @@ class AuditPane(Pane):
         })
         allowed = self._allowed(self.filters.values)
         self.table.empty_text = EMPTY if allowed is None else NO_MATCH
-        self.table.load(rows, keys, allowed)
+        self.table.set_rows(rows, keys, allowed)
         self._headline()
 
     def _allowed(self, values: dict[str, str]) -> list[int] | None:
