@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Header, Input, Static, Tab, Tabs
+from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from core import timeutil
 from core.settings import Settings, save_setting
 from tui.messages import DataLoaded, FilesChanged, LoadFailed, LoadProgress
 from tui.panes.base import Pane
-from tui.panes.registry import make_panes
-from tui.safe import shorten_path
+from tui.panes.registry import PANES, make_pane, spec_of
+from tui.safe import literal, shorten_path
 from tui.search import ItemSearch
 from tui.themes import DEFAULT_THEME, load_themes
 
@@ -58,29 +58,31 @@ class CrossdeckApp(App[None]):
         self.watch_files = watch
         self.data: DashboardData | None = None
         self._files: Snapshot | None = None  # the last live-reload snapshot
-        self.panes: list[Pane] = make_panes()
-        for pane in self.panes:
-            self.bind(pane.KEY, f"show_pane('{pane.PANE_ID}')", description=pane.TITLE, show=False)
+        self.panes: dict[str, Pane] = {}  # the panes mounted so far, by id (each on first show)
+        for spec in PANES:
+            self.bind(spec.key, f"show_pane('{spec.pane_id}')", description=spec.title, show=False)
         self._theme_problems: list[str] = []
         self._choose_theme()
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
-        yield Tabs(*[Tab(f"{pane.KEY} {pane.TITLE}", id=f"tab-{pane.PANE_ID}") for pane in self.panes], id="pane-tabs")
-        with Horizontal(id="filter-bar"):
-            yield Static("filter:", id="filter-label")
-            yield Input(placeholder="type to filter this pane; Esc clears", id="filter")
+        yield Static("crossdeck", id="title-bar")
+        yield Tabs(*[Tab(f"{spec.key} {spec.title}", id=f"tab-{spec.pane_id}") for spec in PANES], id="pane-tabs")
         yield Static("reading workspaces…", id="status-line")
-        with ContentSwitcher(initial=self.panes[0].PANE_ID, id="panes"):
-            yield from self.panes
+        first = make_pane(PANES[0])
+        self.panes[first.PANE_ID] = first
+        with ContentSwitcher(initial=_slot(first.PANE_ID), id="panes"):
+            for spec in PANES:
+                with Vertical(id=_slot(spec.pane_id), classes="pane-slot"):
+                    if spec is PANES[0]:
+                        yield first
         yield Footer()
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
             self.notify(problem, severity="warning", title="theme", markup=False)
         self.sub_title = ", ".join(str(r) for r in self.roots)
-        self.query_one("#filter-bar").display = False
+        self.query_one("#title-bar", Static).update(literal(f"crossdeck — {self.sub_title}"))
         self.call_after_refresh(self.load_data)  # paint first: the load holds the GIL for a while
         if self.watch_files:
             self.set_interval(WATCH_SECONDS, self.check_files, name="live reload")
@@ -104,7 +106,9 @@ class CrossdeckApp(App[None]):
             self.post_message(LoadProgress(what, fraction))
 
         try:
-            from core.dashboard import load_dashboard  # networkx and friends load here, after the first paint
+            from core.dashboard import (
+                load_dashboard,  # networkx and friends load here, after the first paint
+            )
 
             data = load_dashboard(self.roots, self.settings, self.clock(), progress)
         except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
@@ -126,7 +130,7 @@ class CrossdeckApp(App[None]):
         errors, warnings = len(fed.errors), len(fed.warnings)
         self.query_one("#status-line", Static).update(
             f"{len(fed.workspaces)} workspaces · {errors} errors · {warnings} warnings")
-        for pane in self.panes:
+        for pane in self.panes.values():
             pane.show(message.data)
         if first and errors:
             self.notify(f"{errors} files or records could not be read: see Overview", severity="error",
@@ -160,30 +164,49 @@ class CrossdeckApp(App[None]):
     @property
     def current_pane(self) -> Pane:
         switcher = self.query_one("#panes", ContentSwitcher)
-        return next(p for p in self.panes if p.PANE_ID == switcher.current)
+        return self.panes[(switcher.current or "").removeprefix("slot-")]
+
+    async def ensure_pane(self, pane_id: str) -> Pane:
+        """The pane ``pane_id``, mounted (and shown the loaded data) on first use: its module
+        is imported then, so the first screen does not wait for every pane."""
+        pane = self.panes.get(pane_id)
+        if pane is None:
+            pane = make_pane(spec_of(pane_id))
+            self.panes[pane_id] = pane
+            await self.query_one(f"#{_slot(pane_id)}", Vertical).mount(pane)
+            if self.data is not None:
+                pane.show(self.data)
+        return pane
 
     def action_show_pane(self, pane_id: str) -> None:
         self.query_one("#pane-tabs", Tabs).active = f"tab-{pane_id}"
 
     @on(Tabs.TabActivated, "#pane-tabs")
-    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+    async def _tab_activated(self, event: Tabs.TabActivated) -> None:
         pane_id = (event.tab.id or "").removeprefix("tab-")
         switcher = self.query_one("#panes", ContentSwitcher)
-        if switcher.current != pane_id:
+        if switcher.current != _slot(pane_id):
+            pane = await self.ensure_pane(pane_id)
             self._reset_filter()  # the pane being left drops its filter before the switch
-            switcher.current = pane_id
-            self.current_pane.focus_main()
+            switcher.current = _slot(pane_id)
+            pane.focus_main()
 
     def show_item(self, key: str) -> None:
         """Open the Explorer on the node ``key`` (from search, a table row, a path step)."""
+        self.call_later(self._show_item, key)
+
+    async def _show_item(self, key: str) -> None:
+        explorer = await self.ensure_pane("explorer")
         self.action_show_pane("explorer")
-        explorer = next(p for p in self.panes if p.PANE_ID == "explorer")
         explorer.reveal(key)  # type: ignore[attr-defined]
 
     # -- filter ------------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        bar = self.query_one("#filter-bar")
-        bar.display = True
+    async def action_filter(self) -> None:
+        if not self.query("#filter-bar"):  # made on first use: the first screen does without it
+            await self.mount(Horizontal(Static("filter:", id="filter-label"),
+                                        Input(placeholder="type to filter this pane; Esc clears", id="filter"),
+                                        id="filter-bar"), after="#pane-tabs")
+        self.query_one("#filter-bar").display = True
         self.query_one("#filter", Input).focus()
 
     @on(Input.Changed, "#filter")
@@ -199,11 +222,12 @@ class CrossdeckApp(App[None]):
         self.current_pane.focus_main()
 
     def _reset_filter(self) -> None:
+        if not self.query("#filter-bar"):
+            return
         field = self.query_one("#filter", Input)
         if field.value:
             field.value = ""
             self.current_pane.apply_filter("")
-        self.query_one("#filter-bar").display = False
 
     # -- help, themes --------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -213,9 +237,9 @@ class CrossdeckApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> ...:  # type: ignore[no-untyped-def]
         yield from super().get_system_commands(screen)
-        for pane in self.panes:
-            yield SystemCommand(f"Pane: {pane.TITLE}", pane.DESCRIPTION or f"show {pane.TITLE}",
-                                lambda p=pane.PANE_ID: self.action_show_pane(p))
+        for spec in PANES:
+            yield SystemCommand(f"Pane: {spec.title}", spec.description,
+                                lambda p=spec.pane_id: self.action_show_pane(p))
         for name in sorted(self.available_themes):
             if name.startswith("crossdeck"):
                 yield SystemCommand(f"Theme: {name}", "switch to this theme and remember it",
@@ -227,3 +251,8 @@ class CrossdeckApp(App[None]):
             save_setting("theme", name)
         except OSError as exc:
             self.notify(f"theme not remembered: {exc}", severity="warning", markup=False)
+
+
+def _slot(pane_id: str) -> str:
+    """The id of the switcher's slot that holds pane ``pane_id`` once it is mounted."""
+    return f"slot-{pane_id}"

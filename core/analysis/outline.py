@@ -14,11 +14,10 @@ someone looks. ``path_to`` gives the keys from a top group down to a node (to re
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 import msgspec
 
-from core.federation import Federation
 from core.model import (
     Contract,
     Domain,
@@ -30,6 +29,9 @@ from core.model import (
     WorkspaceKind,
     WorkUnit,
 )
+
+if TYPE_CHECKING:
+    from core.federation import Federation
 
 GROUP_PREFIX = "group:"  # the keys of the top groups (they are not graph nodes)
 _GROUPS = (

@@ -8,14 +8,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from core.commands.common import add_common
-from core.commands.output import EXIT_UNUSABLE, diagnostic_counts, emit_json, finish, report_diagnostics, table
-from core.federation import Federation
+from core.commands.output import (
+    EXIT_UNUSABLE,
+    diagnostic_counts,
+    emit_json,
+    finish,
+    report_diagnostics,
+    table,
+)
 from core.text import one_line
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from core.analysis.audit import AuditEntry, AuditQuery
+    from core.federation import Federation
 
 DETAIL_WIDTH = 100
 

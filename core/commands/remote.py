@@ -9,15 +9,19 @@ import datetime as dt
 import sys
 from typing import TYPE_CHECKING
 
-from core.commands.output import finish, table
 from core.commands.common import add_common
-from core.commands.output import EXIT_UNUSABLE, emit_json
-from core.commands.output import diagnostic_counts
-from core.federation import Federation
+from core.commands.output import (
+    EXIT_UNUSABLE,
+    diagnostic_counts,
+    emit_json,
+    finish,
+    table,
+)
 from core.text import one_line
 
 if TYPE_CHECKING:
     from core.analysis.reach import RemoteReport, RemotesSummary
+    from core.federation import Federation
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

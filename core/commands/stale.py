@@ -8,12 +8,18 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from core.commands.common import add_common, graph_of
-from core.commands.output import EXIT_UNUSABLE, diagnostic_counts, emit_json, nothing_loaded, report_diagnostics
-from core.federation import Federation
+from core.commands.output import (
+    EXIT_UNUSABLE,
+    diagnostic_counts,
+    emit_json,
+    nothing_loaded,
+    report_diagnostics,
+)
 from core.text import one_line
 
 if TYPE_CHECKING:
     from core.analysis.stale import ImportReport
+    from core.federation import Federation
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

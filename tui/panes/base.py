@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual.containers import Vertical
 
 if TYPE_CHECKING:
     from core.dashboard import DashboardData
+    from tui.panes.registry import PaneSpec
 
 
 class Pane(Vertical):
-    """A pane of the dashboard. Subclasses set the class attributes and implement ``show``."""
+    """A pane of the dashboard. Subclasses implement ``show``; what a pane is called and its key
+    are stated once, in ``tui.panes.registry`` (``make_pane`` sets ``spec``)."""
 
-    PANE_ID: ClassVar[str] = ""
-    TITLE: ClassVar[str] = ""
-    KEY: ClassVar[str] = ""  # the key that shows it
-    DESCRIPTION: ClassVar[str] = ""
+    spec: PaneSpec
+
+    @property
+    def PANE_ID(self) -> str:  # noqa: N802 - read like the constant it is
+        return self.spec.pane_id
+
+    @property
+    def TITLE(self) -> str:  # noqa: N802
+        return self.spec.title
+
+    @property
+    def KEY(self) -> str:  # noqa: N802
+        return self.spec.key
+
+    @property
+    def DESCRIPTION(self) -> str:  # noqa: N802
+        return self.spec.description
 
     DEFAULT_CSS = """
     Pane { height: 1fr; }

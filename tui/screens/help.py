@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.panes.base import Pane
+from tui.panes.registry import PANES
 
 _KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "Esc", "enter": "Enter", "ctrl+r": "Ctrl+R",
               "ctrl+p": "Ctrl+P", "up": "↑", "down": "↓", "pageup": "PgUp", "pagedown": "PgDn"}
@@ -53,8 +54,7 @@ class HelpScreen(ModalScreen[None]):
     def _app_bindings(self) -> list[Binding]:
         app = self.app_bindings
         out = [b for b in app.BINDINGS if isinstance(b, Binding) and b.description]
-        panes = getattr(app, "panes", [])
-        out += [Binding(p.KEY, "", f"{p.TITLE}: {p.DESCRIPTION}") for p in panes]
+        out += [Binding(spec.key, "", f"{spec.title}: {spec.description}") for spec in PANES]
         out.append(Binding("ctrl+p", "", "command palette: panes, themes, jump to any item"))
         return out
 

@@ -24,7 +24,12 @@ from core.model import Request, to_raw
 from core.settings import config_path
 from core.text import one_line
 from tui.panes.approvals import rows as fmt
-from tui.panes.approvals.decision import Decision, confirm_rows, confirm_title, success_text
+from tui.panes.approvals.decision import (
+    Decision,
+    confirm_rows,
+    confirm_title,
+    success_text,
+)
 from tui.panes.approvals.detail import RequestDetail, incoming_lines, outgoing_lines
 from tui.panes.base import Pane
 from tui.safe import literal
@@ -43,10 +48,6 @@ _LOWER_TITLE = {"outgoing": "Outgoing requests (o hides · h shows decided)",
 
 
 class ApprovalsPane(Pane):
-    PANE_ID = "approvals"
-    TITLE = "Approvals"
-    KEY = "4"
-    DESCRIPTION = "pending incoming requests with policy verdicts; approve or reject them"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve"),
         Binding("r", "reject", "Reject"),

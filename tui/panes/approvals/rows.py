@@ -11,7 +11,12 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
-from core.analysis.approvals import ApprovalsReport, IncomingRequest, OutgoingRequest, Verdict
+from core.analysis.approvals import (
+    ApprovalsReport,
+    IncomingRequest,
+    OutgoingRequest,
+    Verdict,
+)
 from core.timeutil import parse_ts
 from tui.widgets.table import Column
 

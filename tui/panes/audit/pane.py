@@ -7,7 +7,7 @@ load; Enter on an event that names an item opens it in the Explorer.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,11 +16,13 @@ from textual.widgets import Static
 from core.analysis.audit import AuditEntry, AuditQuery, parse_moment, workspace_matches
 from core.analysis.audit_subject import event_subject
 from core.commands.audit import detail
-from core.dashboard import DashboardData
 from tui.panes.audit.filters import AuditFilters
 from tui.panes.base import Pane
 from tui.safe import literal
 from tui.widgets.table import Column, FastTable
+
+if TYPE_CHECKING:
+    from core.dashboard import DashboardData
 
 COLUMNS = [Column("TIME (UTC)", 19), Column("WORKSPACE", 26), Column("ACTOR", 20), Column("TYPE", 15),
            Column("DETAIL", 0)]
@@ -39,10 +41,6 @@ def event_key(entry: AuditEntry, position: int) -> str:
 
 
 class AuditPane(Pane):
-    PANE_ID = "audit"
-    TITLE = "Audit trail"
-    KEY = "5"
-    DESCRIPTION = "every workspace's events, newest first; filter by actor, org, workspace, type, time"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "filters", "Field filters"),
         Binding("enter", "open", "Open item", show=False),

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, Tree
 
 from core.analysis.delegation import ChainNode
-from core.dashboard import DashboardData
 from tui.panes.base import Pane
 from tui.panes.chains import labels
 from tui.panes.chains.labels import ChainEntry
@@ -18,12 +17,11 @@ from tui.panes.chains.tree import ChainTree
 from tui.safe import literal
 from tui.widgets.master_detail import MasterDetail
 
+if TYPE_CHECKING:
+    from core.dashboard import DashboardData
+
 
 class ChainsPane(Pane):
-    PANE_ID = "chains"
-    TITLE = "Delegation chains"
-    KEY = "3"
-    DESCRIPTION = "delegation trees with completion, overdue terms, remote stubs and cycles"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open in Explorer", show=False),
         Binding("space", "toggle", "Expand or collapse", show=False),

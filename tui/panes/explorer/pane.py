@@ -4,7 +4,7 @@ node under the cursor: fields, relationships, why it is blocked, its neighbourho
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,11 +15,13 @@ from textual.widgets import Static, Tree
 from core.analysis.blocking import blockers
 from core.analysis.lookup import RefLookupError, find_node
 from core.analysis.outline import GROUP_PREFIX, Outline, SearchResult
-from core.dashboard import DashboardData
 from tui.panes.base import Pane
 from tui.panes.explorer.detail import ItemDetail
 from tui.panes.explorer.tree import ExplorerTree
 from tui.safe import literal
+
+if TYPE_CHECKING:
+    from core.dashboard import DashboardData
 
 # Below this many work units the outline is built on the spot (a few ms); above, in a worker.
 BUILD_INLINE = 20_000
@@ -27,10 +29,6 @@ SEARCH_LIMIT = 500
 
 
 class ExplorerPane(Pane):
-    PANE_ID = "explorer"
-    TITLE = "Explorer"
-    KEY = "7"
-    DESCRIPTION = "browse towns, realms and repos; an item's fields, links, blockers and neighbourhood"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "toggle_depth", "Depth 1/2"),
         Binding("b", "go_blocker", "Go to blocker"),

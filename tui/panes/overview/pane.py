@@ -21,10 +21,6 @@ _COUNTS = (("work_units", "units"), ("relationships", "links"), ("delegations", 
 
 
 class OverviewPane(Pane):
-    PANE_ID = "overview"
-    TITLE = "Overview"
-    KEY = "1"
-    DESCRIPTION = "workspaces by kind, record counts, remote health, diagnostics"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open workspace", show=False),
         Binding("d", "focus_diagnostics", "Diagnostics"),

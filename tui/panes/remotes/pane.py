@@ -4,26 +4,24 @@ the state store last saw of it."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from core.analysis.reach import RemoteReport
-from core.dashboard import DashboardData
 from tui.panes.base import Pane
 from tui.panes.remotes import describe
 from tui.safe import literal
 from tui.widgets.master_detail import MasterDetail
 from tui.widgets.table import FastTable
 
+if TYPE_CHECKING:
+    from core.dashboard import DashboardData
+
 
 class RemotesPane(Pane):
-    PANE_ID = "remotes"
-    TITLE = "Remotes"
-    KEY = "6"
-    DESCRIPTION = "configured remotes: state (never checked, synced, stale, unreachable), trust, permissions"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open the remote in Explorer", show=False),
     ]

@@ -3,26 +3,24 @@ the reasons, the day count and the changes in between for the highlighted one.""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from core.analysis.stale import ImportReport
-from core.dashboard import DashboardData
 from tui.panes.base import Pane
 from tui.panes.stale import describe
 from tui.safe import literal
 from tui.widgets.master_detail import MasterDetail
 from tui.widgets.table import FastTable
 
+if TYPE_CHECKING:
+    from core.dashboard import DashboardData
+
 
 class StalePane(Pane):
-    PANE_ID = "stale"
-    TITLE = "Stale imports"
-    KEY = "2"
-    DESCRIPTION = "realm imports that are broken, stale past their grace period, stale or pending, and why"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "toggle_all", "Show all"),
         Binding("enter", "open", "Open in Explorer", show=False),
