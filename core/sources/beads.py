@@ -15,9 +15,9 @@ from typing import Any
 import msgspec
 
 from core.diagnostics import Diagnostics
-from core.model import AuditEvent, Delegation, Relationship, WorkUnit, Workspace, WorkspaceKind
+from core.model import AuditEvent, Delegation, Relationship, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import read_crossdeck_folder
-from core.sources.files import ReadLimits, iter_jsonl
+from core.sources.files import ReadLimits, iter_jsonl, iter_typed
 from core.sources.keys import FolderKeys, ItemKeys
 from core.sources.schema import Schema, iter_records, opt, req
 
@@ -58,6 +58,13 @@ EVENT = Schema(
     "beads event",
     {"issue_id": opt(str), "event_type": req(str), "actor": opt(str), "created_at": req(str)},
 )
+# The fast path of an export line (files.iter_typed): the fields above, typed dependencies, and
+# ``metadata`` (the unknown field most common in real exports); anything else takes the checked path.
+ISSUE_LINE = msgspec.json.Decoder(ISSUE.line_type(
+    "BeadsIssueLine",
+    typed={"labels": list[str], "dependencies": list[DEPENDENCY.line_type("BeadsDependencyLine")]},  # type: ignore[misc]
+    kept="metadata",
+))
 DELEGATED_FROM = "delegated-from"
 _TERM_FIELDS = ("portion", "deadline", "acceptance_criteria", "credit_share")
 _decode = msgspec.json.Decoder().decode
@@ -73,6 +80,8 @@ class BeadsLoad:
         self.diags = diags
         self.limits = limits
         self.rig = rig
+        # What every unit of this folder shares; _typed_unit copies it and sets the rest.
+        self._template = WorkUnit(key="", id="", title="", workspace=ws.name, kind="bead", rig=rig)
 
     def load(self, beads_dir: Path) -> None:
         export = beads_dir / "issues.jsonl"
@@ -86,6 +95,7 @@ class BeadsLoad:
 
     # -- issues ------------------------------------------------------------------------------
     def _work_unit(self, path: Path, number: int, raw: dict[str, Any]) -> WorkUnit | None:
+        """The checked path: any issue line, with its unknown fields kept in ``extra``."""
         parsed = ISSUE.read(raw)
         if isinstance(parsed, str):
             self.diags.error(path, parsed, number)
@@ -95,21 +105,48 @@ class BeadsLoad:
         if labels is not None and not all(isinstance(label, str) for label in labels):
             self.diags.error(path, "beads issue: field 'labels' should be a list of strings", number)
             return None
-        unit = WorkUnit(
-            key=self.keys.key_for(known["id"]),
-            workspace=self.ws.name,
-            kind="bead",
-            rig=self.rig,
-            source=str(path),
-            line=number,
-            extra=extra,
-            **known,
-        )
+        unit = WorkUnit(key=self.keys.key_for(known["id"]), workspace=self.ws.name, kind="bead", rig=self.rig,
+                        source=str(path), line=number, extra=extra, **known)
+        self._unit_extras(unit, path, number)
+        return unit
+
+    def _typed_unit(self, line: Any, path: Path, source: str, number: int) -> WorkUnit:
+        """The fast path: an issue line that decoded straight into ``ISSUE_LINE``'s struct.
+
+        The unit is a copy of this folder's template with each field set: a msgspec struct built
+        from 16 keywords or more costs ~0.6 us more than from 15 (1.0 us for all 23 of WorkUnit's,
+        against 0.5 us this way), 40 ms over a 100k-unit load.
+        """
+        unit = self._template.__copy__()
+        unit.key = self.keys.key_for(line.id)
+        unit.source = source
+        unit.line = number
+        unit.extra = {} if line.metadata is msgspec.UNSET else {"metadata": line.metadata}
+        unit.id = line.id
+        unit.title = line.title
+        unit.status = "open" if line.status is None else line.status
+        unit.priority = line.priority
+        unit.type = line.type
+        unit.description = line.description
+        unit.labels = [] if line.labels is None else line.labels
+        unit.assignee = line.assignee
+        unit.owner = line.owner
+        unit.created_by = line.created_by
+        unit.created_at = line.created_at
+        unit.updated_at = line.updated_at
+        unit.closed_at = line.closed_at
+        unit.close_reason = line.close_reason
+        unit.comments = [] if line.comments is None else line.comments
+        if unit.extra:
+            self._delegation_from_metadata(unit, path, number)
+        return unit
+
+    def _unit_extras(self, unit: WorkUnit, path: Path, number: int) -> None:
+        """What a work unit's unknown fields state: a delegation in its metadata, references."""
         self._delegation_from_metadata(unit, path, number)
-        references = extra.get("references")
+        references = unit.extra.get("references")
         if references is not None:
             self._references(unit, references, path, number)
-        return unit
 
     def _references(self, unit: WorkUnit, references: Any, path: Path, number: int) -> None:
         """A work unit's ``references: [{"type": "depends_on", "target": URI}]`` (design form)."""
@@ -129,20 +166,37 @@ class BeadsLoad:
             )
 
     def _load_export(self, path: Path) -> None:
+        """An export file: a line that fits ``ISSUE_LINE`` takes the fast path, any other line the
+        checked one; both give the same records and messages (tests/test_typed_lines.py)."""
         units = self.ws.work_units
-        for number, raw in iter_jsonl(path, self.diags, self.limits):
-            deps = raw.pop("dependencies", None)
-            unit = self._work_unit(path, number, raw)
-            if unit is None:
+        source = str(path)
+        key_for = self.keys.key_for
+        for number, line in iter_typed(path, ISSUE_LINE, self.diags, self.limits):
+            if type(line) is dict:
+                self._export_line(path, number, line)
                 continue
+            unit = self._typed_unit(line, path, source, number)
             units.append(unit)
-            if deps is None:
-                continue
-            if not isinstance(deps, list):
-                self.diags.error(path, "beads issue: field 'dependencies' should be a list", number)
-                continue
-            for dep in deps:
-                self._dependency(path, number, dep, unit.id, DEPENDENCY)
+            if line.dependencies:
+                for dep in line.dependencies:
+                    child = dep.issue_id or unit.id
+                    self._add_dependency(source, number, child, unit.key if child == unit.id else key_for(child),
+                                         dep.depends_on_id, dep.type, dep.created_at, dep.created_by, {})
+
+    def _export_line(self, path: Path, number: int, raw: dict[str, Any]) -> None:
+        """One export line through the checked path."""
+        deps = raw.pop("dependencies", None)
+        unit = self._work_unit(path, number, raw)
+        if unit is None:
+            return
+        self.ws.work_units.append(unit)
+        if deps is None:
+            return
+        if not isinstance(deps, list):
+            self.diags.error(path, "beads issue: field 'dependencies' should be a list", number)
+            return
+        for dep in deps:
+            self._dependency(path, number, dep, unit.id, DEPENDENCY)
 
     def _load_backup_issues(self, backup: Path) -> None:
         by_id: dict[str, WorkUnit] = {}
@@ -183,31 +237,26 @@ class BeadsLoad:
             self.diags.error(path, parsed, number)
             return
         known, extra = parsed
-        source = known.get("issue_id") or issue_id or ""
-        target = known["depends_on_id"]
-        dep_type = known.get("type") or "blocks"
-        from_key = self.keys.key_for(source)
+        child = known.get("issue_id") or issue_id or ""
+        self._add_dependency(str(path), number, child, self.keys.key_for(child), known["depends_on_id"],
+                             known.get("type"), known.get("created_at"), known.get("created_by"), extra)
+
+    def _add_dependency(self, source: str, number: int, child: str, child_key: str, target: str,
+                        dep_type: str | None, created_at: str | None, created_by: str | None,
+                        extra: dict[str, Any]) -> None:
+        """A dependency as a relationship (and a delegation when it is ``delegated-from``)."""
+        dep_type = dep_type or "blocks"
         to_key = self.keys.resolve(target)
         self.ws.relationships.append(
-            Relationship(
-                type=dep_type,
-                from_ref=source,
-                to_ref=target,
-                from_key=from_key,
-                to_key=to_key,
-                workspace=self.ws.name,
-                created_at=known.get("created_at"),
-                created_by=known.get("created_by"),
-                source=str(path),
-                line=number,
-                extra=extra,
-            )
+            Relationship(type=dep_type, from_ref=child, to_ref=target, from_key=child_key, to_key=to_key,
+                         workspace=self.ws.name, created_at=created_at, created_by=created_by, source=source,
+                         line=number, extra=extra)
         )
         if dep_type == DELEGATED_FROM:
             self.ws.delegations.append(
-                Delegation(parent=target, child=source, parent_key=to_key, child_key=from_key,
-                           delegated_by=known.get("created_by"), forms=["dependency"],
-                           workspace=self.ws.name, source=str(path), line=number)
+                Delegation(parent=target, child=child, parent_key=to_key, child_key=child_key,
+                           delegated_by=created_by, forms=["dependency"], workspace=self.ws.name, source=source,
+                           line=number)
             )
 
     def _delegation_from_metadata(self, unit: WorkUnit, path: Path, number: int) -> None:
@@ -251,6 +300,7 @@ class BeadsLoad:
     # -- events ------------------------------------------------------------------------------
     def _load_events(self, path: Path) -> None:
         audit = self.ws.audit
+        source = str(path)
         for number, known, extra in iter_records(path, EVENT, self.diags, self.limits):
             issue_id = known.get("issue_id")
             audit.append(
@@ -262,7 +312,7 @@ class BeadsLoad:
                     payload=extra,
                     subject=self.keys.key_for(issue_id) if issue_id else None,
                     origin="beads-events",
-                    source=str(path),
+                    source=source,
                     line=number,
                 )
             )

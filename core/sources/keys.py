@@ -15,18 +15,43 @@ class ItemKeys(Protocol):
         """The canonical key a reference written in this workspace points to, if it can tell."""
 
 
-class FolderKeys:
+class MemoKeys:
+    """Base of the key resolvers: ``resolve`` remembers what each reference resolved to.
+
+    References repeat (parents, epics, convoys, the same ``external:`` target from many beads):
+    in a 100k-unit load about half the resolutions are repeats. A resolver's answer depends only
+    on the reference and on tables fixed when the resolver is made, so remembering is safe.
+    """
+
+    __slots__ = ("_resolved",)
+
+    def __init__(self) -> None:
+        self._resolved: dict[str, str | None] = {}
+
+    def resolve(self, ref: str) -> str | None:
+        resolved = self._resolved
+        if ref in resolved:
+            return resolved[ref]
+        key = resolved[ref] = self._resolve(ref)
+        return key
+
+    def _resolve(self, ref: str) -> str | None:
+        raise NotImplementedError
+
+
+class FolderKeys(MemoKeys):
     """Keys of a standalone ``.beads`` folder: ``beads://local/FOLDER/ID``."""
 
     __slots__ = ("folder",)
 
     def __init__(self, folder: str):
+        super().__init__()
         self.folder = folder
 
     def key_for(self, ident: str) -> str:
         return uri.beads_key(self.folder, ident)
 
-    def resolve(self, ref: str) -> str | None:
+    def _resolve(self, ref: str) -> str | None:
         parsed = uri.try_parse(ref)
         if parsed is None:
             return None

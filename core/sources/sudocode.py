@@ -10,9 +10,10 @@ from typing import Any
 
 from core import uri
 from core.diagnostics import Diagnostics
-from core.model import Relationship, SudocodeRepo, WorkUnit, Workspace, WorkspaceKind
+from core.model import Relationship, SudocodeRepo, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import read_record_logs, read_remotes, remote_name
 from core.sources.files import ReadLimits, iter_jsonl, load_json
+from core.sources.keys import MemoKeys
 from core.sources.schema import Schema, opt, req
 
 _COMMON = {
@@ -30,16 +31,21 @@ SPEC = Schema("sudocode spec", _COMMON)
 RELATIONSHIP = Schema("sudocode relationship", {"from": req(str), "to": req(str), "type": req(str)})
 
 
-class SudocodeKeys:
+class SudocodeKeys(MemoKeys):
     """``ORG/REPO#ID`` keys; a plain id in a relationship is an item of this repo."""
 
     def __init__(self, repo: str):
+        super().__init__()
         self.repo = repo
 
     def key_for(self, ident: str) -> str:
         return uri.sudocode_key(self.repo, ident)
 
-    def resolve(self, ref: str) -> str | None:
+    def _resolve(self, ref: str) -> str | None:
+        if "/" not in ref and "#" not in ref and ":" not in ref:
+            # No form with a canonical key is written without these (``scheme://``, ``org/repo#id``):
+            # a plain id of this repo, the common case, needs no parse.
+            return self.key_for(ref) if ref.strip() else None
         parsed = uri.try_parse(ref)
         if parsed is not None:
             key = uri.canonical(parsed)
@@ -80,6 +86,7 @@ def _optional_json(path: Path, diags: Diagnostics, limits: ReadLimits) -> dict[s
 
 def _load_items(path: Path, schema: Schema, kind: str, ws: Workspace, keys: SudocodeKeys,
                 diags: Diagnostics, limits: ReadLimits) -> None:
+    source = str(path)
     for number, raw in iter_jsonl(path, diags, limits):
         relationships = raw.pop("relationships", None)
         parsed = schema.read(raw)
@@ -92,22 +99,22 @@ def _load_items(path: Path, schema: Schema, kind: str, ws: Workspace, keys: Sudo
             diags.error(path, f"sudocode {kind}: field 'tags' should be a list of strings", number)
             continue
         unit = WorkUnit(key=keys.key_for(known["id"]), workspace=ws.name, kind=kind,
-                        status=known.pop("status", "open"), source=str(path), line=number, extra=extra, **known)
+                        status=known.pop("status", "open"), source=source, line=number, extra=extra, **known)
         ws.work_units.append(unit)
         if relationships is not None:
-            _relationships(relationships, unit, ws, keys, diags, path, number)
+            _relationships(relationships, ws, keys, diags, path, source, number)
         if unit.description and "[[" in unit.description:
             for ref in uri.find_refs(unit.description):
                 target = str(ref)
                 ws.relationships.append(
                     Relationship(type="references", from_ref=unit.id, to_ref=target, from_key=unit.key,
-                                 to_key=uri.canonical(ref), workspace=ws.name, source=str(path), line=number,
+                                 to_key=uri.canonical(ref), workspace=ws.name, source=source, line=number,
                                  extra={"mentioned_in": "content"})
                 )
 
 
-def _relationships(entries: Any, unit: WorkUnit, ws: Workspace, keys: SudocodeKeys, diags: Diagnostics,
-                   path: Path, number: int) -> None:
+def _relationships(entries: Any, ws: Workspace, keys: SudocodeKeys, diags: Diagnostics, path: Path,
+                   source: str, number: int) -> None:
     if not isinstance(entries, list):
         diags.error(path, "sudocode item: field 'relationships' should be a list", number)
         return
@@ -120,5 +127,5 @@ def _relationships(entries: Any, unit: WorkUnit, ws: Workspace, keys: SudocodeKe
         ws.relationships.append(
             Relationship(type=known["type"], from_ref=known["from"], to_ref=known["to"],
                          from_key=keys.resolve(known["from"]), to_key=keys.resolve(known["to"]),
-                         workspace=ws.name, source=str(path), line=number, extra=extra)
+                         workspace=ws.name, source=source, line=number, extra=extra)
         )

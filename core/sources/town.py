@@ -17,6 +17,7 @@ from core.model import AuditEvent, Delegation, Employment, Entity, Rig, Route, T
 from core.sources.beads import BeadsLoad
 from core.sources.federation_records import read_crossdeck_folder
 from core.sources.files import ReadLimits, iter_jsonl, load_json
+from core.sources.keys import MemoKeys
 from core.sources.schema import Schema, iter_records, opt, req
 
 TOWN = Schema(
@@ -35,6 +36,8 @@ DELEGATION = Schema(
     {"parent": req(str), "child": req(str), "terms": opt(dict), "delegated_by": opt(str),
      "delegated_to": opt(str)},
 )
+# Module constants: an Enum member read off its class costs four times a global (Python 3.11).
+_LOCAL_SHORT, _RIG_SHORT, _EXTERNAL = uri.RefForm.LOCAL_SHORT, uri.RefForm.RIG_SHORT, uri.RefForm.EXTERNAL
 _NOT_RIGS = frozenset({"mayor", "deacon", "settings", "docs", "plugins"})
 
 
@@ -45,11 +48,12 @@ def town_file(root: Path) -> Path | None:
     return None
 
 
-class TownKeys:
+class TownKeys(MemoKeys):
     """Keys of a town's items, and resolution of the references they make (routes, rigs)."""
 
     def __init__(self, owner: str, town: str, routes: uri.RouteTable, rig_prefixes: uri.RouteTable,
                  route_rigs: dict[str, str | None], rig_names: set[str], rig: str | None = None):
+        super().__init__()
         self.owner = owner
         self.town = town
         self.routes = routes
@@ -57,6 +61,7 @@ class TownKeys:
         self.route_rigs = route_rigs
         self.rig_names = rig_names
         self.rig = rig
+        self._rig_prefix = uri.hop_key(owner, town, rig, "") if rig is not None else None
 
     def for_rig(self, rig: str | None) -> TownKeys:
         return TownKeys(self.owner, self.town, self.routes, self.rig_prefixes, self.route_rigs,
@@ -71,12 +76,12 @@ class TownKeys:
         return (rig is not None), rig
 
     def key_for(self, ident: str) -> str:
-        if self.rig is not None:
-            return uri.hop_key(self.owner, self.town, self.rig, ident)
+        if self._rig_prefix is not None:  # a rig's own beads: every key starts the same
+            return self._rig_prefix + ident
         _, rig = self.rig_of(ident)
         return uri.hop_key(self.owner, self.town, rig, ident)
 
-    def resolve(self, ref: str) -> str | None:
+    def _resolve(self, ref: str) -> str | None:
         parsed = uri.try_parse(ref)
         if parsed is None:
             return None
@@ -84,12 +89,12 @@ class TownKeys:
         if key is not None:
             return key
         form = parsed.form
-        if form is uri.RefForm.LOCAL_SHORT:
+        if form is _LOCAL_SHORT:
             return uri.hop_key(self.owner, self.town, self.rig, parsed.id)
-        if form is uri.RefForm.RIG_SHORT:
+        if form is _RIG_SHORT:
             rig = parsed.segments[0]
             return uri.hop_key(self.owner, self.town, rig, parsed.id) if rig in self.rig_names else None
-        if form is uri.RefForm.EXTERNAL:
+        if form is _EXTERNAL:
             project = parsed.segments[0]
             if project in self.rig_names:
                 return uri.hop_key(self.owner, self.town, project, parsed.id)
@@ -246,6 +251,7 @@ def _load_events(root: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimi
         path = root / name
         if not path.is_file():
             continue
+        source = str(path)
         for number, known, extra in iter_records(path, EVENT, diags, limits):
             ident = (known["ts"], known["type"], known.get("actor"))
             if ident in seen and origin == "town-feed":
@@ -254,7 +260,7 @@ def _load_events(root: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimi
             payload = known.get("payload") or {}
             ws.audit.append(
                 AuditEvent(ts=known["ts"], actor=known.get("actor"), type=known["type"], workspace=ws.name,
-                           payload=payload, origin=origin, source=str(path), line=number, extra=extra)
+                           payload=payload, origin=origin, source=source, line=number, extra=extra)
             )
 
 
