@@ -24,7 +24,7 @@ from core.settings import Settings, save_setting
 from tui.messages import DataLoaded, FilesChanged, LoadFailed, LoadProgress
 from tui.panes.base import Pane
 from tui.panes.registry import PANES, make_pane, spec_of
-from tui.safe import literal, shorten_path
+from tui.safe import literal, plural, shorten_path
 from tui.search import ItemSearch
 from tui.themes import DEFAULT_THEME, load_themes
 
@@ -129,7 +129,7 @@ class CrossdeckApp(App[None]):
         fed = message.data.federation
         errors, warnings = len(fed.errors), len(fed.warnings)
         self.query_one("#status-line", Static).update(
-            f"{len(fed.workspaces)} workspaces · {errors} errors · {warnings} warnings")
+            f"{plural(len(fed.workspaces), 'workspace')} · {plural(errors, 'error')} · {plural(warnings, 'warning')}")
         for pane in self.panes.values():
             pane.show(message.data)
         if first and errors:

@@ -27,3 +27,8 @@ def shorten_path(path: str, roots: list[str]) -> str:
             if path.startswith(base + "/"):
                 return path[len(base) + 1:]
     return path
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 warning``, ``2 warnings``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

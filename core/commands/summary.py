@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     return exit_code(fed)
 
 
-_KIND_NAMES = {"town": ("town", "towns"), "realm": ("realm", "realms"),
+KIND_NAMES = {"town": ("town", "towns"), "realm": ("realm", "realms"),
                "sudocode": ("sudocode repo", "sudocode repos"), "beads": ("beads folder", "beads folders")}
 _COLUMNS = (("work_units", "units"), ("relationships", "links"), ("delegations", "deleg"),
             ("contracts", "exports"), ("imports", "imports"), ("remotes", "remotes"),
@@ -58,7 +58,7 @@ _COLUMNS = (("work_units", "units"), ("relationships", "links"), ("delegations",
 
 def _print_table(data: dict[str, Any]) -> None:
     out = sys.stdout
-    kinds = ", ".join(f"{n} {_KIND_NAMES[k][n != 1]}" for k, n in data["by_kind"].items())
+    kinds = ", ".join(f"{n} {KIND_NAMES[k][n != 1]}" for k, n in data["by_kind"].items())
     out.write(f"{len(data['workspaces'])} workspaces ({kinds or 'none'})\n\n")
     width = max([len("WORKSPACE")] + [len(one_line(r["name"])) for r in data["workspaces"]])
     header = f"{'KIND':9} {'WORKSPACE':{width}} " + " ".join(f"{label:>8}" for _, label in _COLUMNS)

@@ -243,7 +243,7 @@ async def test_help_lists_the_explorer_keys() -> None:
         await loaded(app, pilot)
         await pilot.press("question_mark")
         await pilot.pause()
-        text = str(app.screen.query_one("#help-text").render())
+        text = app.screen.plain_text  # type: ignore[attr-defined]
         assert "Depth 1/2" in text and "Go to blocker" in text
 
 

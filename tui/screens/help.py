@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -34,22 +36,32 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, pane: Pane, app: App[None]) -> None:
         super().__init__()
+        self.sections: list[tuple[str, list[tuple[str, str]]]] = []
         self.pane = pane
         self.app_bindings = app
 
     def compose(self) -> ComposeResult:
-        sections = [(f"{self.pane.TITLE} pane", binding_rows(list(type(self.pane).BINDINGS))),
+        self.sections = sections = [(f"{self.pane.TITLE} pane", binding_rows(list(type(self.pane).BINDINGS))),
                     ("Tables and trees", [("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("Home End", "first, last (g G in tables)"),
                                           ("Enter / click", "open"), ("mouse", "select rows, switch panes")]),
                     ("Everywhere", [(key_label(b.key), b.description) for b in self._app_bindings()])]
-        lines = ["[b]crossdeck keys[/b]", ""]
-        for title, rows in sections:
-            lines.append(f"[b $accent]{title}[/]")
-            lines.extend(f"  [b]{key:<14}[/b] {text}" for key, text in rows)
-            lines.append("")
-        lines.append("[dim]Esc, q or ? closes this help[/dim]")
         with VerticalScroll(id="help-body"):
-            yield Static("\n".join(lines), id="help-text")
+            yield Static(Text("crossdeck keys", style="bold"), classes="help-title")
+            for title, rows in sections:
+                yield Static(Text(title, style="bold"), classes="help-section")
+                table = Table.grid(padding=(0, 2))
+                table.add_column(width=14, style="bold", no_wrap=True)
+                table.add_column(ratio=1)
+                for key, text in rows:
+                    table.add_row(key, text)
+                yield Static(table, classes="help-keys")
+            yield Static(Text("Esc, q or ? closes this help", style="dim"), classes="help-title")
+
+    @property
+    def plain_text(self) -> str:
+        """What the help lists, as plain lines (for tests and for copying)."""
+        return "\n".join(f"{title}\n" + "\n".join(f"  {key}  {text}" for key, text in rows)
+                         for title, rows in self.sections)
 
     def _app_bindings(self) -> list[Binding]:
         app = self.app_bindings

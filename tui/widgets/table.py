@@ -117,12 +117,13 @@ class FastTable(ScrollView, can_focus=True):
         hay = self._haystack
         candidates: Sequence[int] = range(len(self._rows)) if self._allowed is None else self._allowed
         self._view = [i for i in candidates if needle in hay[i]] if needle else list(candidates)
+        height_changed = self.virtual_size.height != len(self._view) + 1
         self.virtual_size = Size(self._total_width(), len(self._view) + 1)
         position = 0
         if keep is not None:
             position = next((n for n, i in enumerate(self._view) if self._keys[i] == keep), 0)
         self.cursor = min(position, max(len(self._view) - 1, 0))
-        self.refresh()
+        self.refresh(layout=height_changed and self.styles.height is not None and self.styles.height.is_auto)
 
     @property
     def row_count(self) -> int:

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from core.commands.summary import KIND_NAMES
 from tui.panes.base import Pane
 from tui.safe import literal, shorten_path
 from tui.widgets.table import Column, FastTable
@@ -22,7 +23,6 @@ _COUNTS = (("work_units", "units"), ("relationships", "links"), ("delegations", 
 
 class OverviewPane(Pane):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open workspace", show=False),
         Binding("d", "focus_diagnostics", "Diagnostics"),
         Binding("w", "focus_workspaces", "Workspaces"),
     ]
@@ -33,12 +33,12 @@ class OverviewPane(Pane):
                         empty="no workspace loaded yet", id="overview-workspaces")
         yield Static("", id="overview-remotes", classes="pane-subhead")
         yield Static("Diagnostics", classes="pane-subhead")
-        yield FastTable([Column("SEVERITY", 9), Column("WHERE", 60), Column("MESSAGE", 0)],
+        yield FastTable([Column("SEVERITY", 9), Column("WHERE", 44), Column("MESSAGE", 0)],
                         empty="no diagnostics: every file read cleanly", id="overview-diagnostics")
 
     def show(self, data: DashboardData) -> None:
         summary = data.summary
-        kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items()) or "none"
+        kinds = ", ".join(f"{n} {KIND_NAMES[k][n != 1]}" for k, n in summary["by_kind"].items()) or "none"
         totals = summary["totals"]
         self.query_one("#overview-headline", Static).update(literal(
             f"{len(summary['workspaces'])} workspaces ({kinds}) · {totals.get('work_units', 0)} work units · "
