@@ -15,13 +15,13 @@ from core.commands import (
     approvals, audit, blockers, chains, check, demo,
     graph, list_work, remote, show, stale, summary,
 )
-from core.commands import decide
+from core.commands import decide, sync
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
 from core.roots import NoRoots, choose_roots
 from core.settings import config_path, load_settings
 
-VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide)
+VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide, sync)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.federation import load_federation
 
     fed = load_federation(roots, settings.limits, settings.discovery_max_depth)
+    from core.sync.remote_workspaces import include_remote_workspaces
+
+    include_remote_workspaces(fed, ttl_seconds=settings.remote_ttl_seconds)  # what `sync` fetched
     fed.diagnostics[:0] = settings_diags.items
     return int(args.run(args, fed))
 

@@ -24,6 +24,7 @@ from core.federation import Federation, load_federation
 from core.graph import build_graph
 from core.settings import Settings
 from core.store import remote_states, remote_status_by_workspace
+from core.sync.remote_workspaces import include_remote_workspaces
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
 
@@ -50,6 +51,7 @@ def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
     store_diags = Diagnostics()
     states = remote_states(diags=store_diags)
     fed.diagnostics.extend(store_diags)
+    include_remote_workspaces(fed, states, now, ttl_seconds=settings.remote_ttl_seconds)
     ttl = settings.remote_ttl_seconds
     status = remote_status_by_workspace(now, ttl, diags=Diagnostics())  # its warnings are in store_diags
     say("building the graph", 0.65)
@@ -66,7 +68,7 @@ def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
         chains=delegation_chains(graph, today),
         approvals=approvals(graph, today),
         audit=AuditTimeline(fed.workspaces),
-        remotes=remotes_report(fed.workspaces, states, now, ttl),
+        remotes=remotes_report([ws for ws in fed.workspaces if not ws.remote_cache], states, now, ttl),
         loaded_at=now,
     )
     say("ready", 1.0)

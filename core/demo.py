@@ -17,6 +17,7 @@ import msgspec
 
 from core.demo_dates import ShiftReport, shift_demo
 from core.demo_git import GitUnavailable, RepoReport, make_repositories
+from core.demo_remotes import wire_demo_remotes
 from core.resources import sample_workspaces
 from core.settings import dirs
 from core.timeutil import today as current_day
@@ -72,6 +73,7 @@ def prepare_demo(dest: Path | None = None, today: dt.date | None = None, git: bo
     if git:
         try:
             demo.repositories = make_repositories(workspaces, day)
+            demo.problems += wire_demo_remotes(workspaces, home)  # core.demo_remotes: real remotes, seeded states
         except GitUnavailable as exc:
             demo.problems.append(f"{exc}; the workspaces have no git history")
     return demo

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from core.diagnostics import Diagnostics
     from core.model import Remote
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 HISTORY_KEPT = 500  # reachability checks kept per remote
 
@@ -64,6 +64,13 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         )""",
         "CREATE INDEX reachability_by_remote ON reachability (workspace, remote, id)",
     ),
+    # 2: the time of the last successful contact (check or sync), for `remote check`
+    2: (
+        "ALTER TABLE remote_cache ADD COLUMN last_ok_at TEXT",
+        """UPDATE remote_cache SET last_ok_at = (
+            SELECT MAX(checked_at) FROM reachability r
+            WHERE r.workspace = remote_cache.workspace AND r.remote = remote_cache.remote AND r.ok = 1)""",
+    ),
 }
 
 log = logging.getLogger("crossdeck.store")
@@ -92,6 +99,7 @@ class RemoteState(msgspec.Struct, kw_only=True, frozen=True):
     fetched_ref: str | None = None
     failing_since: str | None = None
     failures: int = 0
+    last_ok_at: str | None = None  # the last successful contact (schema 2)
 
 
 class Check(msgspec.Struct, kw_only=True, frozen=True):
@@ -125,7 +133,7 @@ def effective_status(state: RemoteState | None, now: dt.datetime, ttl_seconds: i
 # -- reading ------------------------------------------------------------------------------------
 def remote_states(path: Path | None = None, diags: Diagnostics | None = None) -> dict[tuple[str, str], RemoteState]:
     """Every remote's stored state, keyed by (workspace, remote name); empty when unreadable."""
-    rows = _read(path, diags, lambda conn: conn.execute(f"SELECT {_STATE_COLUMNS} FROM remote_cache").fetchall())
+    rows = _read(path, diags, lambda conn: conn.execute(f"SELECT {_state_columns(conn)} FROM remote_cache").fetchall())
     states = (RemoteState(**dict(zip(_STATE_FIELDS, row))) for row in rows or ())
     return {(s.workspace, s.remote): s for s in states}
 
@@ -156,7 +164,12 @@ def reachability_history(workspace: str, remote: str, limit: int = 50, path: Pat
 
 _RANK = {SYNCED: 0, STALE: 1, UNREACHABLE: 2}
 _STATE_FIELDS = tuple(RemoteState.__struct_fields__)
-_STATE_COLUMNS = ", ".join(_STATE_FIELDS)
+_ADDED_IN = {"last_ok_at": 2}  # columns a store of an older schema (read, never migrated by a read) lacks
+
+
+def _state_columns(conn: sqlite3.Connection) -> str:
+    version = _version(conn) or 0
+    return ", ".join(f if _ADDED_IN.get(f, 1) <= version else f"NULL AS {f}" for f in _STATE_FIELDS)
 
 
 def _default_ttl() -> int:
@@ -216,7 +229,7 @@ def served_workspace(remote: Remote) -> str:
 
 def _record(remote: Remote, *, ok: bool, synced: bool, latency_ms: float | None, error: str | None,
             at: dt.datetime | None, circuit_state: str | None, fetched_ref: str | None, path: Path | None) -> None:
-    stamp = _iso(at or timeutil.now())
+    stamp = iso(at or timeutil.now())
     with _writing(path) as conn:
         conn.execute(
             "INSERT INTO reachability (workspace, remote, checked_at, ok, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)",
@@ -237,10 +250,10 @@ def _record(remote: Remote, *, ok: bool, synced: bool, latency_ms: float | None,
 # unreachable and starts (or continues) its run of failures.
 _UPSERT = """
 INSERT INTO remote_cache (workspace, remote, remote_workspace, url, transport, last_sync_at, last_check_at, status,
-                          latency_ms, last_error, circuit_state, fetched_ref, failing_since, failures)
+                          latency_ms, last_error, circuit_state, fetched_ref, failing_since, failures, last_ok_at)
 VALUES (:workspace, :remote, :remote_workspace, :url, :transport, CASE WHEN :synced THEN :at END, :at, :status,
         :latency_ms, :error, :circuit_state, :fetched_ref, CASE WHEN :ok THEN NULL ELSE :at END,
-        CASE WHEN :ok THEN 0 ELSE 1 END)
+        CASE WHEN :ok THEN 0 ELSE 1 END, CASE WHEN :ok THEN :at END)
 ON CONFLICT (workspace, remote) DO UPDATE SET
     remote_workspace = excluded.remote_workspace,
     url = excluded.url,
@@ -253,13 +266,15 @@ ON CONFLICT (workspace, remote) DO UPDATE SET
     circuit_state = COALESCE(excluded.circuit_state, remote_cache.circuit_state),
     fetched_ref = COALESCE(excluded.fetched_ref, remote_cache.fetched_ref),
     failing_since = CASE WHEN :ok THEN NULL ELSE COALESCE(remote_cache.failing_since, :at) END,
-    failures = CASE WHEN :ok THEN 0 ELSE remote_cache.failures + 1 END
+    failures = CASE WHEN :ok THEN 0 ELSE remote_cache.failures + 1 END,
+    last_ok_at = CASE WHEN :ok THEN :at ELSE remote_cache.last_ok_at END
 """
 
 
-def _iso(value: dt.datetime) -> str:
-    value = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+def iso(value: dt.datetime) -> str:
+    """UTC ISO 8601 to the second, with ``Z``, as the store writes times."""
+    value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @contextmanager
@@ -270,6 +285,10 @@ def _writing(path: Path | None) -> Iterator[sqlite3.Connection]:
     try:
         with closing(_open(path)) as conn:
             conn.execute("PRAGMA journal_mode = WAL")
+            # WAL with synchronous NORMAL never corrupts the file; a power cut may lose the last
+            # contacts recorded, which is fine for derived data, and writers (a parallel sync's
+            # threads) no longer queue behind an fsync each.
+            conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 _migrate(conn, path)
@@ -306,4 +325,4 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         for statement in _MIGRATIONS[target]:
             conn.execute(statement)
-        conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (target, _iso(timeutil.now())))
+        conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (target, iso(timeutil.now())))

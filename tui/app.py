@@ -21,7 +21,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from core import timeutil
 from core.settings import Settings, save_setting
-from tui.messages import DataLoaded, FilesChanged, LoadFailed, LoadProgress
+from tui.messages import DataLoaded, FilesChanged, LoadFailed, LoadProgress, RemotesSynced
 from tui.panes.base import Pane
 from tui.panes.registry import PANES, make_pane, spec_of
 from tui.safe import literal, plural, shorten_path
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from core.watch import Snapshot
 
 WATCH_SECONDS = 2.0
+AUTO_SYNC_SECONDS = 60.0  # how often remotes with sync.auto_sync are checked for being due
 
 
 class CrossdeckApp(App[None]):
@@ -86,6 +87,7 @@ class CrossdeckApp(App[None]):
         self.call_after_refresh(self.load_data)  # paint first: the load holds the GIL for a while
         if self.watch_files:
             self.set_interval(WATCH_SECONDS, self.check_files, name="live reload")
+            self.set_interval(AUTO_SYNC_SECONDS, lambda: self.sync_remotes(due_only=True), name="auto sync")
 
     def _choose_theme(self) -> None:
         """Register the theme files and pick the theme before the first paint: switching themes
@@ -151,6 +153,32 @@ class CrossdeckApp(App[None]):
             changed = changed_workspaces(before, self._files, roots)
             if changed:
                 self.post_message(FilesChanged(sorted(changed)))
+
+    @work(thread=True, group="sync", name="sync remotes")
+    def sync_remotes(self, name: str | None = None, due_only: bool = False) -> None:
+        """Sync git remotes through core (bounded, retried, circuit-broken), then reload so every
+        pane shows what the store and the caches now say. ``due_only``: the auto-sync timer."""
+        from core.store import remote_states
+        from core.sync.fetch_pool import auto_sync_due, contact_all, targets_of
+
+        if self.data is None:
+            return
+        workspaces = self.data.federation.workspaces
+        targets = (auto_sync_due(workspaces, remote_states(), self.clock()) if due_only
+                   else targets_of(workspaces, name))
+        if not targets:
+            return
+        outcomes = contact_all("sync", targets, now=self.clock)
+        failed = [o for o in outcomes if o.result == "failed"]
+        self.post_message(RemotesSynced(len(outcomes), len(failed)))
+
+    def on_remotes_synced(self, message: RemotesSynced) -> None:
+        if message.failed:
+            self.notify(f"{message.failed} of {message.count} remotes could not be synced: see Remotes",
+                        severity="warning", markup=False)
+        else:
+            self.notify(f"synced {message.count} remote{'s' if message.count != 1 else ''}", markup=False)
+        self.load_data()
 
     def on_files_changed(self, message: FilesChanged) -> None:
         names = ", ".join(shorten_path(root, [str(r) for r in self.roots]) for root in message.roots)

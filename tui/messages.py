@@ -32,3 +32,11 @@ class FilesChanged(Message):
     """Live reload: files of these workspace roots changed on disk."""
 
     roots: list[str]
+
+
+@dataclass
+class RemotesSynced(Message):
+    """A sync of ``count`` remotes finished; ``failed`` of them could not be reached."""
+
+    count: int
+    failed: int

@@ -1,6 +1,8 @@
 """``crossdeck remote ACTION``: the remotes of every workspace. ``list`` shows each remote's
-transport, trust, permissions, sync settings and cached state; the sync work adds actions
-(add, remove, sync) as further sub-parsers of ``remote``."""
+transport, trust, permissions, sync settings and cached state; ``add`` and ``remove`` change a
+workspace's remotes (``core.sync.remote_config``); ``check`` contacts them (``git ls-remote``,
+through the same pool, retries and circuit breaker as ``crossdeck sync``, core/commands/sync.py)
+and exits 1 when any is unreachable."""
 
 from __future__ import annotations
 
@@ -11,10 +13,14 @@ from typing import TYPE_CHECKING
 
 from core.commands.common import add_common
 from core.commands.output import (
+    EXIT_ERRORS,
+    EXIT_OK,
     EXIT_UNUSABLE,
     diagnostic_counts,
     emit_json,
     finish,
+    nothing_loaded,
+    report_diagnostics,
     table,
 )
 from core.text import one_line
@@ -28,6 +34,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("remote", help="the remotes of every workspace: state, trust, permissions")
     actions = parser.add_subparsers(dest="remote_action", metavar="ACTION", parser_class=type(parser))
     add_list_parser(actions)
+    add_change_parsers(actions)
+    add_check_parser(actions)
 
     def usage(args: argparse.Namespace) -> int:
         parser.print_help(sys.stderr)
@@ -43,6 +51,80 @@ def add_list_parser(actions: argparse._SubParsersAction) -> None:  # type: ignor
     parser.set_defaults(run=run_list)
 
 
+def add_change_parsers(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    add = actions.add_parser("add", help="add a remote to a workspace's remotes",
+                             description="add a remote to a workspace's remotes (docs/cli/remote.md)")
+    add.add_argument("remote_name", metavar="NAME", help="the remote's name (unique in the workspace)")
+    add.add_argument("url", metavar="URL", help="any URL git accepts, a path (relative to the workspace root), "
+                                                "or an HTTP federation endpoint")
+    add.add_argument("--trust", default="untrusted", choices=("untrusted", "verified", "trusted"),
+                     help="the trust the workspace grants it (default: untrusted)")
+    add.add_argument("--transport", choices=("git", "http"),
+                     help="default: http for http(s):// URLs, git otherwise")
+    remove = actions.add_parser("remove", help="remove a remote from a workspace's remotes",
+                                description="remove a remote from a workspace's remotes (docs/cli/remote.md)")
+    remove.add_argument("remote_name", metavar="NAME", help="the remote's name")
+    for parser in (add, remove):
+        parser.add_argument("--workspace", "-w", metavar="W",
+                            help="the workspace (its name or folder); needed when several are loaded")
+        add_common(parser)
+        parser.set_defaults(run=run_change)
+
+
+def add_check_parser(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from core.commands.sync import add_contact_arguments
+
+    parser = actions.add_parser("check", help="contact each remote (git ls-remote): latency, last success, "
+                                              "last error, circuit; exit 1 when any is unreachable",
+                                usage="crossdeck remote check [NAME] [ROOT...] [--all] [--force] [--json] [--verbose]",
+                                description="check that remotes answer (docs/cli/remote.md)")
+    add_contact_arguments(parser, name_optional=True)
+    parser.set_defaults(run=run_check)
+
+
+def run_check(args: argparse.Namespace, fed: Federation) -> int:
+    from core.commands.sync import contact_verb
+
+    return contact_verb("check", args, fed)
+
+
+def run_change(args: argparse.Namespace, fed: Federation) -> int:
+    """remote add / remote remove: print what changed; 1 when refused, 2 when nothing loaded."""
+    from core.sync import SyncError
+    from core.sync.remote_config import (
+        RemoteUsageError,
+        add_remote,
+        find_workspace,
+        holder_of,
+        new_record,
+        remove_remote,
+    )
+
+    action = args.remote_action
+    if nothing_loaded(fed):
+        report_diagnostics(fed.diagnostics, verbose=args.verbose)
+        return EXIT_UNUSABLE
+    try:
+        if action == "add":
+            record = new_record(args.remote_name, args.url, args.trust, args.transport)
+            change = add_remote(find_workspace(fed, args.workspace), record)
+        else:
+            change = remove_remote(holder_of(fed, args.remote_name, args.workspace), args.remote_name)
+    except SyncError as exc:
+        report_diagnostics(fed.diagnostics, verbose=args.verbose)
+        sys.stderr.write(f"crossdeck remote {action}: {one_line(str(exc))}\n")
+        return EXIT_UNUSABLE if isinstance(exc, RemoteUsageError) else EXIT_ERRORS
+    if args.json:
+        emit_json(change)
+    else:
+        done = "added" if action == "add" else "removed"
+        where = "to" if action == "add" else "from"
+        sys.stdout.write(f"{done} remote {one_line(change.name)} ({one_line(str(change.record.get('url')))}) "
+                         f"{where} {one_line(change.workspace)}\n  wrote {one_line(change.file)}\n")
+    report_diagnostics(fed.diagnostics, verbose=args.verbose)
+    return EXIT_OK
+
+
 def remotes(fed: Federation) -> tuple[dt.datetime, RemotesSummary]:
     """The clock (``CROSSDECK_NOW`` fixes it) and every remote's report; an unreadable state store
     adds a warning to the federation's diagnostics and reads as empty."""
@@ -56,7 +138,8 @@ def remotes(fed: Federation) -> tuple[dt.datetime, RemotesSummary]:
     states = remote_states(diags=diags)
     fed.diagnostics.extend(diags.items)
     moment = now()
-    return moment, remotes_report(fed.workspaces, states, moment, load_settings().remote_ttl_seconds)
+    local = [ws for ws in fed.workspaces if not ws.remote_cache]  # a cached remote's own remotes are not ours
+    return moment, remotes_report(local, states, moment, load_settings().remote_ttl_seconds)
 
 
 def run_list(args: argparse.Namespace, fed: Federation) -> int:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 class RemotesPane(Pane):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "sync(False)", "Sync this remote"),
+        Binding("S", "sync(True)", "Sync all"),
         Binding("enter", "open", "Open the remote in Explorer", show=False),
     ]
 
@@ -56,6 +58,17 @@ class RemotesPane(Pane):
 
     def apply_filter(self, text: str) -> None:
         self.table.filter(text)
+
+    def action_sync(self, everything: bool) -> None:
+        """Sync the highlighted remote (or all of them) in a worker; the pane updates from the store."""
+        key = self.table.current_key
+        report = None if everything or key is None else self._by_key.get(key)
+        if not everything and report is None:
+            return
+        name = None if report is None else f"{report.workspace}:{report.name}"
+        self.notify(f"syncing {'every remote' if name is None else report.name}…", timeout=3,  # type: ignore[union-attr]
+                    markup=False)
+        self.app.sync_remotes(name)  # type: ignore[attr-defined]
 
     def action_open(self) -> None:
         key = self.table.current_key
