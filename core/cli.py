@@ -15,13 +15,14 @@ from core.commands import (
     approvals, audit, blockers, chains, check, demo,
     graph, list_work, remote, show, stale, summary,
 )
-from core.commands import decide, sync
+from core.commands import decide, delegate, realm, request, sync
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
 from core.roots import NoRoots, choose_roots
 from core.settings import config_path, load_settings
 
-VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide, sync)
+VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide, sync,
+         realm, delegate, request)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,7 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     fed = load_federation(roots, settings.limits, settings.discovery_max_depth)
     from core.sync.remote_workspaces import include_remote_workspaces
 
-    include_remote_workspaces(fed, ttl_seconds=settings.remote_ttl_seconds)  # what `sync` fetched
+    from core.store import remote_states
+
+    # What `sync` fetched joins as remote workspaces. The store is read quietly here: the verbs
+    # about remotes (remote list/check, sync) report its problems themselves, once.
+    include_remote_workspaces(fed, remote_states(diags=Diagnostics()), ttl_seconds=settings.remote_ttl_seconds)
     fed.diagnostics[:0] = settings_diags.items
     return int(args.run(args, fed))
 

@@ -28,21 +28,26 @@ def test_approve_prints_what_changed(demo: Path) -> None:
     requests, audit = api_logs(demo)
     result = crossdeck("approve", "req-7c2e41", str(demo), "--actor", "web/crew/bob")
     assert result.returncode == 0, result.stderr
+    created = last_line_for(requests, "req-7c2e41")["result"]["created"]
     assert result.stdout.splitlines() == [
-        f"approved {API}:req-7c2e41 (pending -> approved) as web/crew/bob",
+        f"approved {API}:req-7c2e41 (pending -> completed) as web/crew/bob",
+        f"  created {created['canonical_ref']}: Add avatar upload endpoint",
+        "    discovered-from acme-dev/frontend#i-8b4c",
         f"  wrote {requests}",
+        f"  wrote {requests.parent.parent / 'issues.jsonl'}",
         f"  wrote {audit}",
+        "  not committed: the workspace is not in a git repository: the change is written, not committed",
     ]
     assert last_line_for(requests, "req-7c2e41")["approved_by"] == "web/crew/bob"
     assert lines(audit)[-1]["timestamp"] == "2026-11-20T10:00:00Z"
 
     again = crossdeck("approve", "req-7c2e41", str(demo), "--actor", "alice@acme.dev")
     assert again.returncode == 0, again.stderr
-    assert again.stdout == f"{API}:req-7c2e41 is already approved by web/crew/bob; nothing changed\n"
+    assert again.stdout == f"{API}:req-7c2e41 is already completed (approved by web/crew/bob); nothing changed\n"
 
     listed = crossdeck("approvals", str(demo), "--all", "--json")
     decided = {row["request_id"]: row for row in json.loads(listed.stdout)["decided"]}
-    assert decided["req-7c2e41"]["status"] == "approved"
+    assert decided["req-7c2e41"]["status"] == "completed"
 
 
 def test_reject_prints_the_reason(demo: Path) -> None:
@@ -57,7 +62,7 @@ def test_json_matches_the_schemas(demo: Path) -> None:
     assert first.returncode == 0, first.stderr
     doc = json.loads(first.stdout)
     assert_matches_schema("approve", doc)
-    assert (doc["changed"], doc["before"], doc["after"], doc["verdict"]) == (True, "pending", "approved",
+    assert (doc["changed"], doc["before"], doc["after"], doc["verdict"]) == (True, "pending", "completed",
                                                                               "auto-approvable")
     again = json.loads(crossdeck("approve", "req-7c2e41", str(demo), "--actor", "bob", "--json").stdout)
     assert_matches_schema("approve", again)

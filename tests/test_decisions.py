@@ -72,23 +72,28 @@ def snapshot_files(root: Path) -> dict[str, bytes]:
 
 def test_approve_appends_a_full_snapshot_and_an_audit_entry(demo: Path) -> None:
     requests, audit = api_logs(demo)
+    issues = requests.parent.parent / "issues.jsonl"
     previous = last_line_for(requests, "req-7c2e41")
     count, audit_count = len(lines(requests)), len(lines(audit))
 
     result = decide_in(demo, "req-7c2e41")
 
     assert (result.workspace, result.request_id, result.ref) == (API, "req-7c2e41", f"{API}:req-7c2e41")
-    assert (result.changed, result.before, result.after) == (True, RequestStatus.PENDING, RequestStatus.APPROVED)
+    # a create_issue request: approving it creates the issue, and the request is completed
+    assert (result.changed, result.before, result.after) == (True, RequestStatus.PENDING, RequestStatus.COMPLETED)
     assert (result.actor, result.decided_by, result.decided_at) == (BOB, BOB, STAMP)
     assert result.verdict is Verdict.AUTO_APPROVABLE
-    assert result.files == [str(requests), str(audit)]
+    assert result.files == [str(requests), str(issues), str(audit)]
+    assert result.created is not None
+    created = {"id": result.created.id, "canonical_ref": result.created.key}
     rows = lines(requests)
-    assert len(rows) == count + 1
-    written = rows[-1]
+    assert len(rows) == count + 2
+    written, completed = rows[-2:]
     # every field of the previous line is kept, in its order; the decision's fields follow
     assert list(written)[:len(previous)] == list(previous)
     assert written == {**previous, "status": "approved", "updated_at": STAMP, "approved_by": BOB,
                        "approved_at": STAMP}
+    assert completed == {**written, "status": "completed", "result": {"created": created}, "completed_at": STAMP}
     entries = lines(audit)
     assert len(entries) == audit_count + 1
     entry = entries[-1]
@@ -98,7 +103,8 @@ def test_approve_appends_a_full_snapshot_and_an_audit_entry(demo: Path) -> None:
         "timestamp": STAMP, "operation_type": "approve", "direction": "incoming",
         "local_repo": "github.com/acme-dev/api-service", "remote_repo": "github.com/acme-dev/frontend",
         "request_id": "req-7c2e41", "payload": {"decision": "approved", "verdict": "auto-approvable"},
-        "result": {"status": "approved"}, "status": "success", "error_message": None, "actor": BOB}
+        "result": {"status": "completed", "created": created}, "status": "success", "error_message": None,
+        "actor": BOB}
     assert isinstance(entry["duration_ms"], int) and entry["duration_ms"] >= 0
 
 
@@ -126,7 +132,7 @@ def test_the_loader_reads_the_decision_back(demo: Path) -> None:
     api = fed.workspace(API)
     assert api is not None
     by_id = {r.request_id: r for r in api.requests}
-    assert (by_id["req-7c2e41"].status, by_id["req-7c2e41"].approved_by) == (RequestStatus.APPROVED, BOB)
+    assert (by_id["req-7c2e41"].status, by_id["req-7c2e41"].approved_by) == (RequestStatus.COMPLETED, BOB)
     assert (by_id["req-9d4b17"].status, by_id["req-9d4b17"].rejection_reason) == (
         RequestStatus.REJECTED, "one client at a time")
     assert by_id["req-9d4b17"].extra["rejected_by"] == BOB
@@ -142,10 +148,11 @@ def test_a_town_keeps_its_decisions_under_crossdeck(tmp_path: Path) -> None:
     write_json(root / ".crossdeck" / "remotes.json", {"remotes": [remote("github.com/acme/web")]})
     write_jsonl(root / ".crossdeck" / "requests.jsonl", [request("req-1")])
     result = decide_in(root, "req-1")
-    assert result.files == [str(root / ".crossdeck" / "requests.jsonl"), str(root / ".crossdeck" / "audit.jsonl")]
+    assert result.files == [str(root / ".crossdeck" / "requests.jsonl"), str(root / ".beads" / "issues.jsonl"),
+                            str(root / ".crossdeck" / "audit.jsonl")]  # the new bead is town-level (no rig asked)
     assert lines(root / ".crossdeck" / "audit.jsonl")[0]["operation_type"] == "approve"
     fed = load_federation([root])
-    assert fed.workspaces[0].requests[0].status is RequestStatus.APPROVED
+    assert fed.workspaces[0].requests[0].status is RequestStatus.COMPLETED
 
 
 # -- what changes nothing, what is refused -------------------------------------------------------
@@ -156,7 +163,7 @@ def test_approving_an_approved_request_changes_nothing(demo: Path) -> None:
     again = decide_in(demo, "req-7c2e41")
     assert snapshot_files(demo) == before
     assert (again.changed, again.before, again.after, again.files) == (
-        False, RequestStatus.APPROVED, RequestStatus.APPROVED, [])
+        False, RequestStatus.COMPLETED, RequestStatus.COMPLETED, [])
     assert (again.actor, again.decided_by, again.decided_at, again.verdict) == (BOB, "alice@acme.dev", STAMP, None)
 
 
@@ -228,7 +235,7 @@ def test_workspace_colon_id_picks_one_of_two_workspaces_holding_the_id(demo: Pat
                        f"{API}:req-7c2e41, hop://acme.dev/extra:req-7c2e41")
     api_before = api_logs(demo)[0].read_bytes()
     result = decide_in(demo, "hop://acme.dev/extra:req-7c2e41")
-    assert (result.workspace, result.after) == ("hop://acme.dev/extra", RequestStatus.APPROVED)
+    assert (result.workspace, result.after) == ("hop://acme.dev/extra", RequestStatus.COMPLETED)
     assert api_logs(demo)[0].read_bytes() == api_before
     assert last_line_for(town / ".crossdeck" / "requests.jsonl", "req-7c2e41")["approved_by"] == BOB
 
@@ -271,7 +278,7 @@ def test_a_torn_last_line_gets_a_newline_before_the_decision(demo: Path) -> None
     assert [(d.path.endswith("requests.jsonl"), "malformed JSON" in d.message) for d in fed.errors] == [(True, True)]
     api = fed.workspace(API)
     assert api is not None
-    assert {r.request_id: r.status for r in api.requests}["req-7c2e41"] is RequestStatus.APPROVED
+    assert {r.request_id: r.status for r in api.requests}["req-7c2e41"] is RequestStatus.COMPLETED
 
 
 def test_the_lock_lives_in_the_state_dir_and_times_out_naming_the_workspace(demo: Path) -> None:
@@ -325,7 +332,10 @@ def test_two_processes_approving_and_rejecting_at_once_write_one_decision(demo: 
     winner = next(actor for actor, kind, _ in outcomes if kind == "changed")
     loser_message = next(message for _, kind, message in outcomes if kind == "refused")
     assert "is already" in loser_message and winner in loser_message
-    assert len(lines(requests)) == count + 1 and len(lines(audit)) == audit_count + 1
+    # an approval of this create request writes two lines (approved, then completed with the
+    # item it created); a rejection one
+    written = 2 if winner == "alice@acme.dev" else 1
+    assert len(lines(requests)) == count + written and len(lines(audit)) == audit_count + 1
     assert lines(audit)[-1]["actor"] == winner
 
 
@@ -334,7 +344,9 @@ def test_two_processes_approving_at_once_approve_once(demo: Path) -> None:
     count, audit_count = len(lines(requests)), len(lines(audit))
     outcomes = _race(demo, ("approve", None, "alice@acme.dev"), ("approve", None, "bob@acme.dev"))
     assert sorted(kind for _, kind, _ in outcomes) == ["changed", "unchanged"]
-    assert len(lines(requests)) == count + 1 and len(lines(audit)) == audit_count + 1
+    # one approval (the approved line, then the completed one naming the one issue created)
+    assert len(lines(requests)) == count + 2 and len(lines(audit)) == audit_count + 1
+    assert [row["status"] for row in lines(requests)[-2:]] == ["approved", "completed"]
     fed = load_federation([demo])
     api = fed.workspace(API)
     assert api is not None

@@ -1,15 +1,18 @@
-"""``crossdeck approve`` and ``crossdeck reject``: decide an incoming cross-repo request.
+"""``crossdeck approve`` and ``crossdeck reject``: decide an incoming cross-repo request; and what
+every verb that changes something shares (``act``: the actor, the call, the output, the exit code).
 
 Both call ``core.sync.decisions.decide`` (the dashboard's approvals pane calls the same) and
-print what changed. Exit codes: 0 decided, or already decided that way (nothing changed); 1 the
-decision was refused (the message says why); 2 a usage error (no actor, an empty reason) or
-nothing loadable.
+print what changed. Exit codes: 0 done, or already done that way (nothing changed); 1 refused (the
+message says why), or written but not committed (git refused; the message says why); 2 a usage
+error (no actor, an empty reason) or nothing loadable.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 
@@ -18,11 +21,15 @@ from core.commands.common import add_common
 from core.commands.output import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE, emit_json, nothing_loaded, report_diagnostics
 from core.federation import Federation
 from core.settings import config_path, load_settings
+from core.sync import SyncError
+from core.sync.create import Created
 from core.sync.decisions import DecisionError, DecisionResult, check_actor, decide
+from core.sync.gitcommit import CommitOutcome
 from core.text import one_line
 from core.timeutil import now
 
-_HELP = {"approve": "approve an incoming cross-repo request", "reject": "reject an incoming cross-repo request"}
+_HELP = {"approve": "approve an incoming cross-repo request (creating the item it asks for)",
+         "reject": "reject an incoming cross-repo request"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         parser = sub.add_parser(verb, help=_HELP[verb], description=_HELP[verb] + " (docs/cli/approve.md)")
         parser.add_argument("request", metavar="REQUEST",
                             help="REQUEST_ID, or WORKSPACE:REQUEST_ID where two workspaces hold that id")
-        parser.add_argument("--actor", help="who decides (default: $BD_ACTOR, then actor in config.toml)")
+        add_actor_option(parser, "who decides")
         if verb == "reject":
             parser.add_argument("--reason", required=True, help="why (required; the requester sees it)")
         else:
@@ -39,53 +46,102 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         parser.set_defaults(run=run, decision=verb)
 
 
+def add_actor_option(parser: argparse.ArgumentParser, who: str) -> None:
+    parser.add_argument("--actor", help=f"{who} (default: $BD_ACTOR, then actor in config.toml)")
+
+
 def run(args: argparse.Namespace, fed: Federation) -> int:
     verb = args.decision
+    if verb == "reject" and not (args.reason or "").strip():
+        return usage(verb, "--reason is empty: say why the request is rejected")
+    return act(verb, args, fed, lambda actor: decide(fed, args.request, verb, actor, args.reason, now()), describe,
+               who="decides")
+
+
+def act(verb: str, args: argparse.Namespace, fed: Federation, action: Callable[[str], Any],
+        render: Callable[[Any], list[str]], who: str = "acts") -> int:
+    """Run ``action(actor)`` for a verb that changes something, and report: its result on stdout
+    (``--json``: as one document), a refusal on stderr. The exit code is 0 when it is done, 1 when
+    it was refused or its commit failed, 2 with no actor or nothing loadable."""
     acting = acting_actor(load_settings().actor, args.actor)
     if acting is None:
-        return _usage(verb, f"no actor: say who decides with --actor NAME. {how_to_set(str(config_path()))}")
+        return usage(verb, f"no actor: say who {who} with --actor NAME. {how_to_set(str(config_path()))}")
     try:
         actor = check_actor(acting.name)
     except DecisionError as exc:
-        return _usage(verb, str(exc))
-    if verb == "reject" and not (args.reason or "").strip():
-        return _usage(verb, "--reason is empty: say why the request is rejected")
+        return usage(verb, str(exc))
     if nothing_loaded(fed):
         report_diagnostics(fed.diagnostics, verbose=args.verbose)
         return EXIT_UNUSABLE
     try:
-        result = decide(fed, args.request, verb, actor, args.reason, now())
-    except DecisionError as exc:
+        result = action(actor)
+    except SyncError as exc:
         report_diagnostics(fed.diagnostics, verbose=args.verbose)
         sys.stderr.write(f"crossdeck {verb}: {one_line(str(exc))}\n")
         return EXIT_ERRORS
     if args.json:
         emit_json(msgspec.to_builtins(result))
     else:
-        sys.stdout.write("\n".join(describe(result)) + "\n")
+        sys.stdout.write("\n".join(render(result)) + "\n")
     report_diagnostics(fed.diagnostics, verbose=args.verbose)
-    return EXIT_OK
+    failed = [c for c in _commits(result) if c.failed]
+    for commit in failed:
+        sys.stderr.write(f"crossdeck {verb}: {one_line(commit.note)}\n")
+    return EXIT_ERRORS if failed else EXIT_OK
+
+
+def _commits(result: Any) -> list[CommitOutcome]:
+    single = getattr(result, "commit", None)
+    return [single] if single is not None else list(getattr(result, "commits", None) or [])
 
 
 def describe(result: DecisionResult) -> list[str]:
-    """What changed, in words: the first line says it all; then each file written."""
+    """What changed, in words: the first line says it all; then the item created, each file
+    written and the commit."""
     ref = one_line(result.ref)
+    past = _past(result)
     if result.changed:
-        head = f"{result.after.value} {ref} ({result.before.value} -> {result.after.value}) as {one_line(result.actor)}"
+        head = f"{past} {ref} ({result.before.value} -> {result.after.value}) as {one_line(result.actor)}"
         if result.reason:
             head += f": {one_line(result.reason)}"
     else:
-        past = _past(result)
         by = f" by {one_line(result.decided_by)}" if result.decided_by else ""
         state = f"{past}{by}" if result.after.value == past else f"{result.after.value} ({past}{by})"
         head = f"{ref} is already {state}; nothing changed"
-    return [head, *(f"  wrote {one_line(path)}" for path in result.files)]
+    lines = [head]
+    if result.created is not None:
+        lines += created_lines(result.created, result.title)
+    return [*lines, *written_lines(result.files, result.commit)]
+
+
+def created_lines(created: Created, title: str | None = None) -> list[str]:
+    """``created KEY: title`` (``found`` for one an interrupted attempt made), its links and notes."""
+    verb = "found (created by an earlier attempt)" if created.existed else "created"
+    lines = [f"  {verb} {one_line(created.key)}" + (f": {one_line(title)}" if title else "")]
+    lines += [f"    {one_line(link.type)} {one_line(link.ref)}" for link in created.links]
+    if created.delegated_from:
+        lines.append(f"    delegated from {one_line(str(created.delegated_from.get('parent')))}")
+    return lines + [f"    note: {one_line(note)}" for note in created.notes]
+
+
+def written_lines(files: list[str], commit: CommitOutcome | None) -> list[str]:
+    """``wrote FILE`` for each file, then what git made of them."""
+    lines = [f"  wrote {one_line(path)}" for path in files]
+    if commit is not None:
+        lines.append("  " + commit_text(commit))
+    return lines
+
+
+def commit_text(commit: CommitOutcome) -> str:
+    if commit.sha:
+        return f"committed {commit.sha[:12]} in {one_line(commit.repository or '')}"
+    return f"not committed: {one_line(commit.note)}"
 
 
 def _past(result: DecisionResult) -> str:
     return "approved" if result.decision == "approve" else "rejected"
 
 
-def _usage(verb: str, message: str) -> int:
+def usage(verb: str, message: str) -> int:
     sys.stderr.write(f"crossdeck {verb}: {one_line(message)}\n")
     return EXIT_UNUSABLE

@@ -4,8 +4,8 @@
 ``WORKSPACE:REQUEST_ID`` where two workspaces hold the id), takes the workspace's lock, re-reads
 the request from disk (another process may have decided it since the federation was loaded),
 checks the rules on that fresh state, appends a new full snapshot of the request to the
-workspace's ``requests.jsonl`` and an audit entry to its ``audit.jsonl``, and returns what
-changed. The rules:
+workspace's ``requests.jsonl`` and an audit entry to its ``audit.jsonl``, commits the files it
+wrote (``gitcommit``: the actor is the author), and returns what changed. The rules:
 
 - only an **incoming** request of a local workspace can be decided (an outgoing one is decided by
   its receiver; a cached copy of a remote workspace is decided there);
@@ -20,6 +20,18 @@ changed. The rules:
 The snapshot keeps every field of the latest line as it was (unknown fields included) and sets
 ``status`` with ``approved_by`` / ``approved_at``, or ``rejected_by`` / ``rejection_reason``, and
 ``updated_at``. Every refusal is a ``DecisionError`` with a plain message.
+
+Approving a request that asks for a new item (``create_issue``, ``create_spec``, ``delegate``)
+also creates it in this workspace's own format (``core.sync.requests.plan_creation``), in three
+steps, each durable before the next: the ``approved`` snapshot (the decision), the item (which
+names the request), then a ``completed`` snapshot whose ``result`` names the item. What to create
+is planned and checked before anything is written. A process killed between the steps leaves the
+request ``approved`` without a ``result``: approving it again finishes the job, and finds the item
+if it was written already (never a second one); it can no longer be rejected.
+
+Beside the decision itself, this module holds what every action of ``core.sync`` shares: the
+actor check, timestamps, where a workspace keeps its request and audit logs, re-reading requests
+from disk, and the shape of an audit entry.
 """
 
 from __future__ import annotations
@@ -33,6 +45,7 @@ from typing import Any, Literal, NamedTuple
 import msgspec
 
 from core.analysis.approvals import Judgement, Verdict, judge
+from core.atomic import write_bytes_atomic
 from core.diagnostics import Diagnostics
 from core.federation import Federation
 from core.model import Request, RequestStatus, Workspace, WorkspaceKind
@@ -40,7 +53,10 @@ from core.sources.federation_records import read_requests
 from core.sources.files import ReadLimits
 from core.sync import SyncError
 from core.sync.appendlog import append_jsonl
-from core.sync.lock import DEFAULT_TIMEOUT, workspace_lock
+from core.sync.create import Created
+from core.sync.gitcommit import CommitOutcome, commit_workspace
+from core.sync.lock import DEFAULT_TIMEOUT, lock_path, workspace_lock
+from core.text import one_line
 from core.timeutil import UTC
 
 Decision = Literal["approve", "reject"]
@@ -78,6 +94,8 @@ class DecisionResult(msgspec.Struct, kw_only=True, frozen=True):
     request_type: str
     title: str | None
     files: list[str] = []  # the files written, in order
+    created: Created | None = None  # the item an approval created (or found, created by an interrupted one)
+    commit: CommitOutcome | None = None  # None when nothing was written
 
 
 class RecordLogs(NamedTuple):
@@ -148,7 +166,7 @@ def decide(fed: Federation, request_ref: str, decision: Decision, actor: str, re
     ws, loaded = find_request(fed, request_ref)
     try:
         with workspace_lock(Path(ws.root), lock_timeout):
-            return _decide_locked(ws, loaded.request_id, decision, actor, reason, _utc(now))
+            return _decide_locked(ws, loaded.request_id, decision, actor, reason, utc(now))
     except DecisionError:
         raise
     except SyncError as exc:  # the lock timed out or could not be taken
@@ -157,45 +175,170 @@ def decide(fed: Federation, request_ref: str, decision: Decision, actor: str, re
 
 def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: str, reason: str | None,
                    now: dt.datetime) -> DecisionResult:
+    from core.sync.requests import carry_out, creates_item, plan_creation  # it imports this module's helpers
+
     started = time.monotonic()
     logs = record_logs(ws)
     ref = f"{ws.name}:{request_id}"
-    fresh = _reread(ws, logs.requests)
+    _recover(ws, logs, now)
+    fresh = reread_requests(ws, logs.requests)
     current = next((r for r in fresh.requests if r.request_id == request_id), None)
     if current is None or current.line is None:
         raise DecisionError(f"{ref} is no longer in {logs.requests}")
     before = current.status
-    if before in _ALREADY[decision]:
+    creating = decision == "approve" and creates_item(current.request_type)
+    # approved, asking for an item and without a result: an approval that was cut short
+    finishing = creating and before is RequestStatus.APPROVED and current.result is None
+    if before in _ALREADY[decision] and not finishing:
         return _result(ws, current, decision, actor, changed=False, after=before, decided_by=_decided_by(current),
                        decided_at=current.approved_at if decision == "approve" else current.updated_at,
                        reason=current.rejection_reason, verdict=None, files=[])
-    if before is not RequestStatus.PENDING:
+    if before is not RequestStatus.PENDING and not finishing:
         raise DecisionError(f"{ref} is already {before.value}{_how(current)}: it cannot be {_PAST[decision]}")
-    judgement = judge(fresh, current, now.date())
-    if decision == "approve" and judgement.verdict is Verdict.DENIED:
+    judgement = None if finishing else judge(fresh, current, now.date())
+    if decision == "approve" and judgement is not None and judgement.verdict is Verdict.DENIED:
         raise DecisionError(f"{ref} cannot be approved: the policy denies it: {judgement.reason}"
                             + (f" ({judgement.rule})" if judgement.rule else ""))
+    try:
+        creation = plan_creation(ws, current, actor, now) if creating else None
+    except SyncError as exc:
+        raise DecisionError(f"{ref} cannot be approved: {exc}") from None
     stamp = timestamp(now)
-    after = _OUTCOME[decision]
-    snapshot = _snapshot(_raw_line(logs.requests, current.line), decision, actor, reason, stamp)
-    _append(logs.requests, snapshot, ref, None)
-    _append(logs.audit, _audit_entry(current, decision, actor, reason, judgement, stamp, started), ref, logs.requests)
-    return _result(ws, current, decision, actor, changed=True, after=after, decided_by=actor, decided_at=stamp,
-                   reason=reason, verdict=judgement.verdict,
-                   files=[str(logs.requests), str(logs.audit)])
+    after = RequestStatus.COMPLETED if creation is not None else _OUTCOME[decision]
+    entry = _audit_entry(current, decision, actor, reason, judgement, after, None, stamp, started)
+    planned = [logs.requests, *([creation.plan.file] if creation else []),
+               *([creation.federation] if creation and creation.federation else []), logs.audit]
+    message = _message(current, decision, after, None, actor, reason)
+    _begin(ws, {"request_id": request_id, "decision": decision, "actor": actor, "entry": entry,
+                "files": [str(f) for f in planned], "message": message})
+    snapshot = _raw_line(logs.requests, current.line)
+    files: list[Path] = []
+    if not finishing:
+        snapshot = _snapshot(snapshot, decision, actor, reason, stamp)
+        _append(logs.requests, snapshot, ref, None)
+        files.append(logs.requests)
+    created = None
+    if creation is not None:
+        try:
+            created = carry_out(creation)
+        except SyncError as exc:
+            raise DecisionError(f"{ref} is approved, but its item could not be created: {exc}; approve it "
+                                "again to retry") from None
+        files += [Path(f) for f in created.files]
+        _append(logs.requests, _completed(snapshot, created, stamp), ref, None)
+        files.append(logs.requests)
+    entry = _audit_entry(current, decision, actor, reason, judgement, after, created, stamp, started)
+    _append(logs.audit, entry, ref, logs.requests)
+    files.append(logs.audit)
+    written = list(dict.fromkeys(files))
+    commit = commit_workspace(ws, written, actor, _message(current, decision, after, created, actor, reason), now)
+    _journal(ws).unlink(missing_ok=True)
+    return _result(ws, current, decision, actor, changed=True, after=after, decided_by=actor,
+                   decided_at=stamp if not finishing else current.approved_at, reason=reason,
+                   verdict=judgement.verdict if judgement is not None else None,
+                   files=[str(f) for f in written], created=created, commit=commit)
+
+
+# -- the journal: finishing a decision whose process was killed ---------------------------------
+#
+# A decision is several appends (the snapshot, for an approval that creates an item the item and
+# a completed snapshot, then the audit entry) and a commit. Before the first, the decision is
+# noted in a journal (one per workspace, beside the lock in crossdeck's state dir); after the
+# commit the note goes. A note still there when the next decision in that workspace starts (under
+# the lock) means a process was killed midway: when the request reached the decided state, its
+# audit entry is written if it is missing, and the files are committed. An approval cut short
+# before its item exists is finished by approving again (see the module's docstring).
+
+def _journal(ws: Workspace) -> Path:
+    return lock_path(Path(ws.root)).with_suffix(".journal")
+
+
+def _begin(ws: Workspace, note: dict[str, Any]) -> None:
+    try:
+        write_bytes_atomic(_journal(ws), msgspec.json.encode(note))
+    except OSError as exc:
+        raise DecisionError(f"cannot note the decision in {_journal(ws)}: {exc.strerror or exc}; nothing "
+                            "changed") from None
+
+
+def _recover(ws: Workspace, logs: RecordLogs, now: dt.datetime) -> None:
+    from core.sync.requests import creates_item
+
+    path = _journal(ws)
+    try:
+        note = msgspec.json.decode(path.read_bytes())
+        request_id, decision, entry = note["request_id"], note["decision"], dict(note["entry"])
+    except FileNotFoundError:
+        return
+    except (OSError, msgspec.DecodeError, KeyError, TypeError):
+        path.unlink(missing_ok=True)  # unreadable: nothing can be finished from it
+        return
+    request = next((r for r in reread_requests(ws, logs.requests).requests if r.request_id == request_id), None)
+    final = {RequestStatus.REJECTED} if decision == "reject" else (
+        {RequestStatus.COMPLETED} if request is not None and creates_item(request.request_type)
+        else {RequestStatus.APPROVED, RequestStatus.COMPLETED})
+    if request is not None and request.status in final:
+        if not _audited(logs.audit, request_id, decision):
+            created = request.result.get("created") if isinstance(request.result, dict) else None
+            entry["result"] = {"status": request.status.value, **({"created": created} if created else {})}
+            _append(logs.audit, entry, f"{ws.name}:{request_id}", logs.requests)
+        files = [Path(f) for f in note.get("files") or [] if Path(f).is_file()]
+        commit_workspace(ws, files, str(note.get("actor") or entry.get("actor")),
+                         f"{note.get('message') or decision}\n(finished after an interrupted process)\n", now)
+    path.unlink(missing_ok=True)
+
+
+def _audited(path: Path, request_id: str, decision: Decision) -> bool:
+    """Whether the audit log holds the ``decision`` entry of ``request_id``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    needle = msgspec.json.encode(request_id)
+    for raw in data.split(b"\n"):
+        if needle in raw:
+            try:
+                entry = msgspec.json.decode(raw)
+            except msgspec.DecodeError:
+                continue
+            if isinstance(entry, dict) and (entry.get("request_id"), entry.get("operation_type")) == (request_id,
+                                                                                                       decision):
+                return True
+    return False
+
+
+def _completed(snapshot: dict[str, Any], created: Created, stamp: str) -> dict[str, Any]:
+    """The approved snapshot once its item exists: ``completed``, with the item as ``result``."""
+    line = dict(snapshot)
+    line["status"] = RequestStatus.COMPLETED.value
+    line["result"] = {"created": {"id": created.id, "canonical_ref": created.key}}
+    line["completed_at"] = stamp
+    line["updated_at"] = stamp
+    return line
+
+
+def _message(request: Request, decision: Decision, after: RequestStatus, created: Created | None, actor: str,
+             reason: str | None) -> str:
+    subject = f"{decision} {request.request_id} from {request.from_repo}"
+    if created is not None:
+        subject += f": created {created.key}"
+    body = [f"{request.request_type} {after.value} by {actor} with crossdeck."]
+    if reason:
+        body.append(f"Reason: {reason}")
+    return one_line(subject) + "\n\n" + "\n".join(one_line(line) for line in body) + "\n"
 
 
 def timestamp(now: dt.datetime) -> str:
     """``now`` as the federation records write it: UTC, whole seconds, ``Z``."""
-    return _utc(now).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc(now).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _utc(now: dt.datetime) -> dt.datetime:
+def utc(now: dt.datetime) -> dt.datetime:
     """``now`` in UTC (a naive datetime is taken as UTC, as ``core.timeutil`` reads the files)."""
     return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _reread(ws: Workspace, path: Path) -> Workspace:
+def reread_requests(ws: Workspace, path: Path) -> Workspace:
     """``ws`` with its requests as the file on disk holds them now (the last line for an id wins)."""
     fresh = msgspec.structs.replace(ws, requests=[])
     if path.is_file():
@@ -228,22 +371,35 @@ def _snapshot(raw: dict[str, Any], decision: Decision, actor: str, reason: str |
     return line
 
 
-def _audit_entry(request: Request, decision: Decision, actor: str, reason: str | None, judgement: Judgement,
-                 stamp: str, started: float) -> dict[str, Any]:
-    after = _OUTCOME[decision].value
-    payload: dict[str, Any] = {"decision": after, "verdict": judgement.verdict.value}
+def _audit_entry(request: Request, decision: Decision, actor: str, reason: str | None, judgement: Judgement | None,
+                 after: RequestStatus, created: Created | None, stamp: str, started: float) -> dict[str, Any]:
+    payload: dict[str, Any] = {"decision": _OUTCOME[decision].value}
+    if judgement is not None:
+        payload["verdict"] = judgement.verdict.value
     if reason is not None:
         payload["reason"] = reason
+    result: dict[str, Any] = {"status": after.value}
+    if created is not None:
+        result["created"] = {"id": created.id, "canonical_ref": created.key}
+    return audit_record(decision, actor, stamp, started, direction="incoming", local_repo=request.to_repo,
+                        remote_repo=request.from_repo, request_id=request.request_id, payload=payload, result=result)
+
+
+def audit_record(operation: str, actor: str, stamp: str, started: float, *, direction: str | None,
+                 local_repo: str, remote_repo: str | None = None, request_id: str | None = None,
+                 payload: dict[str, Any] | None = None, result: Any = None, status: str = "success") -> dict[str, Any]:
+    """An audit entry (docs/formats.md, "Audit entry"): the design's ``cross_repo_audit_log`` row
+    plus who did it; ``started`` is the ``time.monotonic()`` the action began at."""
     return {
         "timestamp": stamp,
-        "operation_type": decision,
-        "direction": "incoming",
-        "local_repo": request.to_repo,
-        "remote_repo": request.from_repo,
-        "request_id": request.request_id,
-        "payload": payload,
-        "result": {"status": after},
-        "status": "success",
+        "operation_type": operation,
+        "direction": direction,
+        "local_repo": local_repo,
+        "remote_repo": remote_repo,
+        "request_id": request_id,
+        "payload": payload or {},
+        "result": result,
+        "status": status,
         "error_message": None,
         "duration_ms": round((time.monotonic() - started) * 1000),
         "actor": actor,
@@ -294,11 +450,13 @@ def _some_ids(ws: Workspace, shown: int = 5) -> str:
 
 def _result(ws: Workspace, request: Request, decision: Decision, actor: str, *, changed: bool,
             after: RequestStatus, decided_by: str | None, decided_at: str | None, reason: str | None,
-            verdict: Verdict | None, files: list[str]) -> DecisionResult:
+            verdict: Verdict | None, files: list[str], created: Created | None = None,
+            commit: CommitOutcome | None = None) -> DecisionResult:
     title = request.payload.get("title")
     return DecisionResult(
         workspace=ws.name, request_id=request.request_id, ref=f"{ws.name}:{request.request_id}",
         decision=decision, changed=changed, before=request.status, after=after, actor=actor,
         decided_by=decided_by, decided_at=decided_at, reason=reason, verdict=verdict,
         requester=request.from_repo, request_type=request.request_type,
-        title=title if isinstance(title, str) else None if title is None else str(title), files=files)
+        title=title if isinstance(title, str) else None if title is None else str(title), files=files,
+        created=created, commit=commit)

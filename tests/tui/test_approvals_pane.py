@@ -142,12 +142,14 @@ async def test_approve_from_the_keyboard_writes_and_reloads(demo: Path, actor: s
         assert rows["workspace"] == "acme-dev/api-service"
         assert rows["request"].startswith("req-7c2e41") and rows["item"] == "Add avatar upload endpoint"
         assert rows["requester"] == "github.com/acme-dev/frontend (trusted)"
-        assert rows["actor"] == f"{ACTOR} (from BD_ACTOR)" and rows["change"] == "status pending -> approved"
+        assert rows["actor"] == f"{ACTOR} (from BD_ACTOR)" and rows["change"] == "status pending -> completed, creating an issue here"
         await pilot.press("y")
         await settle(app, pilot)
-        last = lines(requests)[-1]
-        assert (last["request_id"], last["status"], last["approved_by"]) == ("req-7c2e41", "approved", ACTOR)
-        assert last["approved_at"] == "2026-11-20T12:00:00Z"
+        # a create_issue request: approving creates the issue, then the request is completed
+        approved, last = lines(requests)[-2:]
+        assert (approved["request_id"], approved["status"], approved["approved_by"]) == ("req-7c2e41", "approved", ACTOR)
+        assert (last["request_id"], last["status"], last["approved_by"]) == ("req-7c2e41", "completed", ACTOR)
+        assert last["approved_at"] == "2026-11-20T12:00:00Z" and last["result"]["created"]["id"].startswith("i-")
         entries = lines(audit)
         assert len(entries) == audit_before + 1
         assert (entries[-1]["operation_type"], entries[-1]["request_id"], entries[-1]["actor"]) == \
@@ -158,8 +160,9 @@ async def test_approve_from_the_keyboard_writes_and_reloads(demo: Path, actor: s
         assert "4 pending incoming requests" in text_of(app, "#approvals-headline")
         await pilot.press("h")
         decided = {row[2]: row for row in table(app, "decided").visible_rows()}
-        assert decided["req-7c2e41"][4] == "approved" and decided["req-7c2e41"][5] == f"by {ACTOR}"
-        assert ("information", f"approved req-7c2e41 as {ACTOR}") in notes
+        assert decided["req-7c2e41"][4] == "completed" and decided["req-7c2e41"][5] == f"by {ACTOR}"
+        assert any(sev == "information" and text.startswith(f"approved req-7c2e41 as {ACTOR}; created acme-dev/api-service#i-")
+                   for sev, text in notes)
 
 
 async def test_reject_asks_for_a_reason_then_writes_it(demo: Path, actor: str) -> None:

@@ -17,11 +17,16 @@ Decision = Literal["approve", "reject"]
 _PAST = {"approve": "approved", "reject": "rejected"}
 
 
-def intended_change(decision: Decision, reason: str | None) -> str:
-    """``status pending -> approved`` or ``status pending -> rejected: <reason>``."""
-    if decision == "approve":
-        return "status pending -> approved"
-    return f"status pending -> rejected: {reason}"
+_CREATES = {"create_issue": "an issue", "create_spec": "a spec", "delegate": "the delegated work unit"}
+
+
+def intended_change(decision: Decision, reason: str | None, request_type: str = "") -> str:
+    """``status pending -> approved``, ``... -> completed, creating an issue here`` for a request
+    that creates something, or ``status pending -> rejected: <reason>``."""
+    if decision == "reject":
+        return f"status pending -> rejected: {reason}"
+    creates = _CREATES.get(request_type)
+    return f"status pending -> completed, creating {creates} here" if creates else "status pending -> approved"
 
 
 def confirm_title(decision: Decision) -> str:
@@ -38,7 +43,7 @@ def confirm_rows(row: IncomingRequest, decision: Decision, actor: Actor, reason:
         ("item", row.title or "(no title)"),
         ("verdict", f"{verdict}: {row.reason}" if verdict else row.reason),
         ("actor", f"{actor.name} (from {actor.source})"),
-        ("change", intended_change(decision, reason)),
+        ("change", intended_change(decision, reason, row.request_type)),
     ]
 
 
@@ -50,5 +55,7 @@ def success_text(result: DecisionResult) -> str:
     text = f"{_PAST[result.decision]} {result.request_id} as {result.actor}"
     if result.decision == "reject" and result.reason:
         text += f": {result.reason}"
+    if result.created is not None:
+        text += f"; created {result.created.key}"
     return one_line(text)
 

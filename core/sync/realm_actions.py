@@ -1,0 +1,397 @@
+"""Realm actions: bump an export's version with a changelog entry; resolve an import to a version.
+
+**bump** ``REALM/DOMAIN/CONTRACT`` to ``V`` with changes: a history entry dated today goes into
+the export's ``changelog`` (draft layout, ``exports.yaml``) or ``evolution`` (implemented layout,
+``contracts/<c>.yaml``, with ``compatible``), newest first or last as the list already runs, and
+the export's ``version`` becomes ``V`` unless ``V`` is a prerelease (the current version is the
+newest stable one). ``V`` must be newer than every version the export lists; bumping to a version
+it already lists with the same changes changes nothing. ``incompatible`` marks the entry
+``compatible: false``, which makes the importers on older versions broken.
+
+**resolve** ``REALM/IMPORTER/imports/CONTRACT``: the import's ``resolved_version`` becomes ``V``
+(default: the contract's current version), ``resolved_at`` now and ``status`` ``current`` (or,
+for an older ``V``, ``stale`` in the draft layout, ``outdated`` in the implemented one). ``V``
+must be a version the contract lists and one the import's range admits (``range`` widens it).
+
+Who may: when a domain (or, implemented layout, the repo) lists maintainers and the actor is an
+entity id (``bob@acme.dev``), the actor must be one of them; a ``BD_ACTOR`` name cannot be
+matched to a person and is let through.
+
+**The YAML is edited in place**, not re-dumped: the file's text is kept and only the scalars that
+change are replaced (in their quoting style), and a new entry or key is inserted as lines at the
+indentation of its neighbours, so comments, key order and quoting survive. The edited text is
+parsed again and must equal the old data with exactly the intended change; a layout the editor
+does not handle (a flow-style mapping or list where something must be inserted, a block scalar to
+replace) falls back to dumping the whole document with ``yaml.CSafeDumper`` (``sort_keys`` off),
+which loses the file's comments: the result says so (``comments_kept`` false).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import yaml
+
+from core.analysis.stale import contract_versions, parse_range, parse_version
+from core.atomic import write_text_atomic
+from core.federation import Federation, load_workspace
+from core.model import Contract, Realm, Workspace, WorkspaceKind
+from core.sync import SyncError
+from core.sync.appendlog import append_jsonl
+from core.sync.decisions import audit_record, check_actor, record_logs, timestamp, utc
+from core.sync.gitcommit import CommitOutcome, commit_workspace
+from core.sync.lock import workspace_lock
+
+_Keys = list[str | int]
+
+
+class RealmError(SyncError):
+    """A realm action was refused; the message says why."""
+
+
+class RealmChange(msgspec.Struct, kw_only=True, frozen=True):
+    """What a bump or a resolve changed (``changed`` false: it was so already; nothing written)."""
+
+    action: str  # bump | resolve
+    realm: str  # realm://REALM
+    key: str  # the contract's key (bump) or the import's (resolve)
+    changed: bool
+    before: dict[str, Any]  # bump: version; resolve: status, resolved_version, resolved_at, range
+    after: dict[str, Any]
+    entry: dict[str, Any] | None = None  # bump: the history entry added
+    file: str
+    comments_kept: bool = True  # false: the file had to be re-dumped, its comments are gone
+    actor: str
+    files: list[str] = []
+    commit: CommitOutcome | None = None
+
+
+def bump(fed: Federation, ref: str, version: str, changes: list[str], incompatible: bool, actor: str,
+         now: dt.datetime) -> RealmChange:
+    actor, now = check_actor(actor), utc(now)
+    changes = [c.strip() for c in changes if c and c.strip()]
+    if not changes:
+        raise RealmError("say what changed: at least one --change")
+    try:
+        wanted = parse_version(version)
+    except ValueError:
+        raise RealmError(f"{version!r} is not a version (MAJOR.MINOR.PATCH)") from None
+    ws, key = _realm_of(fed, ref, 1)
+    with _locked(ws):
+        fresh = _reload(ws)
+        contract = next((c for c in fresh.contracts if c.key == key), None)
+        if contract is None:
+            raise RealmError(f"{ws.name} exports no {key.rpartition('/')[2]} in domain {key.split('/')[3]}")
+        _check_maintainer(fresh, contract.domain, contract.owner, actor)
+        path, at = _record_of(Path(contract.source), "exports", "name", contract.name)
+        field = "evolution" if not at else "changelog"
+        error = contract_versions(contract).error
+        if error:
+            raise RealmError(f"{key}: {error}")
+        listed = {parse_version(v): v for v in [contract.version, *(e.version for e in contract.history)]}
+        same = next((e for e in contract.history if parse_version(e.version) == wanted), None)
+        if same is not None and same.changes == changes:
+            return RealmChange(action="bump", realm=ws.name, key=key, changed=False, before={"version": contract.version},
+                               after={"version": contract.version}, file=str(path), actor=actor)
+        newest = max(listed)
+        if wanted <= newest:
+            raise RealmError(f"{key} already lists {listed[newest]}: bump to a newer version than that")
+        entry: dict[str, Any] = {"version": version, "date": now.date(), "changes": changes}
+        if field == "evolution" or incompatible:
+            entry["compatible"] = not incompatible
+        doc = _Doc(path)
+        doc.insert([*at, field], entry, first=not _ascending(contract, field))
+        after = contract.version if wanted.prerelease else version
+        if not wanted.prerelease:
+            doc.set([*at, "version"], version)
+        kept = doc.save()
+        payload = {"contract": contract.name, "from": contract.version, "to": version, "breaking": incompatible}
+        change = RealmChange(action="bump", realm=ws.name, key=key, changed=True, before={"version": contract.version},
+                             after={"version": after}, entry={**entry, "date": now.date().isoformat()}, file=str(path),
+                             comments_kept=kept, actor=actor)
+        return _finish(fresh, change, "export", payload, f"realm bump {key} {contract.version} -> {version}", now)
+
+
+def resolve(fed: Federation, ref: str, version: str | None, range_: str | None, actor: str,
+            now: dt.datetime) -> RealmChange:
+    actor, now = check_actor(actor), utc(now)
+    ws, key = _realm_of(fed, ref, 2)
+    with _locked(ws):
+        fresh = _reload(ws)
+        imp = next((i for i in fresh.imports if i.key == key), None)
+        if imp is None:
+            raise RealmError(f"{ws.name} has no import {key}")
+        _check_maintainer(fresh, imp.domain, imp.domain, actor)
+        contract = next((c for c in fresh.contracts if c.domain == imp.from_domain and c.name == imp.contract), None)
+        if contract is None:
+            raise RealmError(f"{key}: the contract {imp.contract} is gone from domain {imp.from_domain or '?'}: "
+                             "there is no version to resolve to")
+        target, current = _target_version(contract, version)
+        wanted_range = (range_ or "").strip() or imp.range
+        try:
+            admitted = parse_range(wanted_range).match(parse_version(target))
+        except ValueError as exc:
+            raise RealmError(f"{key}: {exc}") from None
+        if not admitted:
+            raise RealmError(f"{key}: the range {wanted_range} does not admit {target}; widen it with --range")
+        path, at = _record_of(Path(imp.source), "imports", "contract", imp.contract)
+        layout_stale = "stale" if at and path.name == "imports.yaml" else "outdated"
+        status = "current" if target == current else layout_stale
+        before = {"status": imp.declared_status, "resolved_version": imp.resolved_version,
+                  "resolved_at": imp.resolved_at, "range": imp.range}
+        if (imp.declared_status, imp.resolved_version, imp.range) == (status, target, wanted_range):
+            return RealmChange(action="resolve", realm=ws.name, key=key, changed=False, before=before,
+                               after=before, file=str(path), actor=actor)
+        stamp = timestamp(now)
+        doc = _Doc(path)
+        if wanted_range != imp.range:
+            doc.set([*at, "version"], wanted_range)
+        for field, value in (("status", status), ("resolved_version", target), ("resolved_at", stamp)):
+            doc.set([*at, field], value)
+        kept = doc.save()
+        after = {"status": status, "resolved_version": target, "resolved_at": stamp, "range": wanted_range}
+        change = RealmChange(action="resolve", realm=ws.name, key=key, changed=True, before=before, after=after,
+                             file=str(path), comments_kept=kept, actor=actor)
+        payload = {"import": key, "contract": contract.key, "from": imp.resolved_version, "to": target}
+        return _finish(fresh, change, "resolve", payload, f"realm resolve {key} to {target}", now)
+
+
+# -- finding and checking -----------------------------------------------------------------------
+
+def _realm_of(fed: Federation, ref: str, extra: int) -> tuple[Workspace, str]:
+    """The local realm workspace ``ref`` (``[realm://]REALM/DOMAIN/CONTRACT``, or with
+    ``/imports/`` before the contract) is in, and ``ref`` as a key."""
+    bare = ref.strip().removeprefix("realm://").strip("/")
+    parts = bare.split("/")
+    shape = "REALM/DOMAIN/CONTRACT" if extra == 1 else "REALM/IMPORTER/imports/CONTRACT"
+    if len(parts) != 2 + extra or not all(parts) or (extra == 2 and parts[2] != "imports"):
+        raise RealmError(f"{ref!r} is not {shape}")
+    name = f"realm://{parts[0]}"
+    ws = next((w for w in fed.workspaces if w.name == name and not w.remote_cache), None)
+    if ws is None:
+        realms = ", ".join(sorted(w.name for w in fed.workspaces if w.kind is WorkspaceKind.REALM)) or "none"
+        raise RealmError(f"no local realm {name} is loaded (realms: {realms})")
+    return ws, f"realm://{bare}"
+
+
+def _locked(ws: Workspace) -> Any:
+    return workspace_lock(Path(ws.root))
+
+
+def _reload(ws: Workspace) -> Workspace:
+    fresh, diags = load_workspace(Path(ws.root), WorkspaceKind.REALM)
+    if fresh is None:
+        raise RealmError(f"{ws.root} no longer holds a readable realm: " + "; ".join(str(d) for d in diags.items))
+    return fresh
+
+
+def _check_maintainer(ws: Workspace, domain: str, repo: str | None, actor: str) -> None:
+    if "@" not in actor or "/" in actor:
+        return
+    realm = ws.info if isinstance(ws.info, Realm) else None
+    listed = next((d.maintainers for d in realm.domains if d.name == domain), []) if realm else []
+    listed = list(listed) + [m for r in (realm.repos if realm else []) if r.get("name") == repo
+                             for m in r.get("maintainers") or [] if isinstance(m, str)]
+    if listed and actor not in listed:
+        raise RealmError(f"{actor} is not a maintainer of {domain} in {ws.name} (maintainers: {', '.join(listed)})")
+
+
+def _ascending(contract: Contract, field: str) -> bool:
+    """Whether the export's history runs oldest first (then a new entry goes last); with fewer
+    than two entries, as each layout usually writes it: evolution oldest first, changelog newest."""
+    history = contract.history
+    if len(history) < 2:
+        return field == "evolution"
+    return parse_version(history[0].version) < parse_version(history[-1].version)
+
+
+def _target_version(contract: Contract, version: str | None) -> tuple[str, str | None]:
+    """(the version to resolve to as the contract spells it, the contract's current version)."""
+    versions = contract_versions(contract)
+    if versions.error:
+        raise RealmError(versions.error)
+    if version is None:
+        if versions.current_text is None:
+            raise RealmError(f"{contract.key} has no stable version to resolve to")
+        return versions.current_text, versions.current_text
+    try:
+        wanted = parse_version(version)
+    except ValueError:
+        raise RealmError(f"{version!r} is not a version") from None
+    spelled = {parsed: entry.version for parsed, entry in versions.entries}
+    spelled.setdefault(parse_version(contract.version), contract.version)
+    if wanted not in spelled:
+        raise RealmError(f"{contract.key} lists no version {version} (it lists {', '.join(sorted(spelled.values()))})")
+    return spelled[wanted], versions.current_text
+
+
+def _record_of(path: Path, field: str, name_field: str, name: str) -> tuple[Path, _Keys]:
+    """The file and the keys of the record named ``name`` in it: ``[field, index]`` in a file
+    listing several (exports.yaml, imports.yaml, a binding), ``[]`` for a contract file."""
+    if path.parent.name == "contracts":
+        return path, []
+    doc = yaml.load(path.read_text("utf-8"), Loader=yaml.CSafeLoader) or {}
+    entries = doc.get(field) if isinstance(doc, dict) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict) and entry.get(name_field) == name:
+            return path, [field, index]
+    raise RealmError(f"{path} no longer lists {name}")
+
+
+def _finish(ws: Workspace, change: RealmChange, operation: str, payload: dict[str, Any], message: str,
+            now: dt.datetime) -> RealmChange:
+    """The audit entry, then the commit; the change with the files written and the commit."""
+    audit = record_logs(ws).audit
+    entry = audit_record(operation, change.actor, timestamp(now), time.monotonic(), direction="local",
+                         local_repo=ws.name, payload=payload,
+                         result={"file": Path(change.file).relative_to(ws.root).as_posix()})
+    try:
+        append_jsonl(audit, entry)
+    except OSError as exc:
+        raise RealmError(f"{change.file} is written, but the audit entry could not be: {exc.strerror or exc}") from None
+    files = [change.file, str(audit)]
+    commit = commit_workspace(ws, [Path(f) for f in files], change.actor, message, now)
+    return msgspec.structs.replace(change, files=files, commit=commit)
+
+
+# -- editing YAML in place ----------------------------------------------------------------------
+
+class _Unsupported(Exception):
+    pass
+
+
+class _Doc:
+    """Edits to one YAML file's text, checked against the same edits made to its data."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.text = path.read_text("utf-8")
+        self.tree = yaml.compose(self.text, Loader=yaml.CSafeLoader)
+        self.expected = yaml.load(self.text, Loader=yaml.CSafeLoader)
+        self.edits: list[tuple[int, int, str]] = []
+        self.fallback = False
+
+    def get(self, keys: _Keys) -> Any:
+        value = self.expected
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else value[key] if isinstance(key, int) else None
+        return value
+
+    def set(self, keys: _Keys, value: str) -> None:
+        self.get(keys[:-1])[keys[-1]] = value
+        if self.fallback:
+            return
+        try:
+            mapping = self._node(keys[:-1])
+            node = self._child(mapping, keys[-1])
+            if node is None:
+                self._insert_after(mapping, _block({keys[-1]: value}), _key_column(mapping))
+            elif isinstance(node, yaml.ScalarNode) and node.style not in ("|", ">"):
+                self.edits.append((node.start_mark.index, node.end_mark.index, _scalar(value, node.style)))
+            else:
+                raise _Unsupported
+        except _Unsupported:
+            self.fallback = True
+
+    def insert(self, keys: _Keys, item: dict[str, Any], first: bool) -> None:
+        container = self.get(keys[:-1])
+        listed = container.get(keys[-1]) if isinstance(container.get(keys[-1]), list) else None
+        if listed is None:
+            container[keys[-1]] = [item]
+        else:
+            listed.insert(0 if first else len(listed), item)
+        if self.fallback:
+            return
+        try:
+            mapping = self._node(keys[:-1])
+            seq = self._child(mapping, keys[-1])
+            if seq is None:
+                self._insert_after(mapping, _block({keys[-1]: [item]}), _key_column(mapping))
+            elif isinstance(seq, yaml.SequenceNode) and not seq.flow_style and seq.value:
+                dash = self.text.rindex("-", 0, seq.value[0].start_mark.index)
+                column = dash - self.text.rfind("\n", 0, dash) - 1
+                if first:
+                    start = dash - column
+                    self.edits.append((start, start, _indent(_block([item]), column)))
+                else:
+                    self._insert_after(seq, _block([item]), column)
+            else:
+                raise _Unsupported
+        except _Unsupported:
+            self.fallback = True
+
+    def save(self) -> bool:
+        """Write the file (atomically); False when it had to be re-dumped without its comments."""
+        text = self.text
+        for start, end, new in sorted(self.edits, reverse=True):
+            text = text[:start] + new + text[end:]
+        if self.fallback or yaml.load(text, Loader=yaml.CSafeLoader) != self.expected:
+            text = yaml.dump(self.expected, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True,
+                             default_flow_style=False, width=1000)
+            self.fallback = True
+        write_text_atomic(self.path, text)
+        return not self.fallback
+
+    def _node(self, keys: _Keys) -> Any:
+        node = self.tree
+        for key in keys:
+            node = self._child(node, key)
+            if node is None:
+                raise _Unsupported
+        if not isinstance(node, yaml.MappingNode) or node.flow_style:
+            raise _Unsupported
+        return node
+
+    @staticmethod
+    def _child(node: Any, key: str | int) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            return node.value[key]
+        return None
+
+    def _insert_after(self, node: Any, block: str, column: int) -> None:
+        end = _content_end(node)
+        newline = self.text.find("\n", end)
+        if newline == -1:
+            self.edits.append((len(self.text), len(self.text), "\n" + _indent(block, column)))
+        else:
+            self.edits.append((newline + 1, newline + 1, _indent(block, column)))
+
+
+def _content_end(node: Any) -> int:
+    """Where the text of ``node`` really ends (a block collection's end mark lies past the
+    comments and blank lines after it)."""
+    if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
+        return _content_end(node.value[-1][1])
+    if isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
+        return _content_end(node.value[-1])
+    return node.end_mark.index  # type: ignore[no-any-return]
+
+
+def _key_column(mapping: Any) -> int:
+    if not mapping.value:
+        raise _Unsupported
+    return mapping.value[0][0].start_mark.column  # type: ignore[no-any-return]
+
+
+def _block(data: Any) -> str:
+    """``data`` as block YAML, its innermost lists and mappings in flow style (``changes: [a, b]``)."""
+    return yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, default_flow_style=None,
+                     width=1000)
+
+
+def _indent(block: str, column: int) -> str:
+    return "".join(" " * column + line + "\n" for line in block.splitlines())
+
+
+def _scalar(value: str, style: str | None) -> str:
+    """``value`` as a YAML scalar in ``style`` (plain where it stays a string, else quoted)."""
+    text = yaml.dump(value, Dumper=yaml.CSafeDumper, default_style=style if style in ("'", '"') else None,
+                     width=1000, allow_unicode=True)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
+

@@ -1,0 +1,428 @@
+"""Cross-repo requests as workspace records: what an incoming request asks to create, and sending
+an outgoing one.
+
+**Incoming** (``plan_creation`` / ``carry_out``, called by an approval): a ``create_issue``,
+``create_spec`` or ``delegate`` request becomes a new item of the approving workspace
+(``core.sync.create``). Read from its payload: ``title`` (required), ``description``,
+``priority``, ``labels``, ``rig`` (a town's rig; else a town-level item), ``relationships[]``
+(``{"type", "remote_ref"}``, as sudocode's mutate message writes them; ``from_item`` /
+``discovered_from`` name the requester's item too), ``blocks`` (``true``: the new item blocks the
+requester's item; or a reference, or a list of them; use case 1 of the sudocode federation
+design), and for a ``delegate`` request ``parent``, ``terms`` and ``delegated_to``. A reference
+written without its workspace is the requester's.
+
+**Outgoing** (``send_request``; ``crossdeck request create``): a ``pending`` request appended to
+the sending workspace's ``requests.jsonl`` with an audit entry, committed there. When the
+receiving workspace is loaded here too (the same federation on one disk, as in the demo), its
+``incoming`` copy is appended to the receiver's log as well (what sudocode does over git), so the
+receiver can approve it; otherwise the remote transport delivers it. ``queue_update`` sends an
+``update_issue`` request the same way, once (a pending one for the same item and change is not
+sent twice).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from core import uri
+from core.analysis.approvals import WorkspacePolicy, judge
+from core.federation import Federation
+from core.model import Request, RequestStatus, Workspace, WorkspaceKind, WorkUnit
+from core.sources.federation_records import remote_name
+from core.sync import SyncError
+from core.sync.appendlog import append_jsonl
+from core.sync.create import (
+    HEX,
+    Created,
+    CreateError,
+    Link,
+    NewItem,
+    Planned,
+    delegation_fields,
+    federation_file,
+    federation_record,
+    find_created,
+    fresh_id,
+    key_of,
+    plan_item,
+    write_item,
+)
+from core.sync.decisions import audit_record, record_logs, reread_requests, timestamp
+from core.sync.gitcommit import CommitOutcome, commit_workspace, workspace_owner
+from core.sync.lock import workspace_lock
+from core.timeutil import parse_date
+
+CREATES = {"create_issue": "issue", "create_spec": "spec", "delegate": "issue"}
+SENDABLE = tuple(CREATES)
+
+
+class RequestError(SyncError):
+    """A request could not be sent; the message says why."""
+
+
+def creates_item(request_type: str) -> bool:
+    return request_type in CREATES
+
+
+def address(ws: Workspace) -> str:
+    """How other workspaces name ``ws`` in ``from_repo`` / ``to_repo``: a sudocode repo by its
+    identity URL, anything else by its workspace name."""
+    if ws.kind is WorkspaceKind.SUDOCODE and ws.info is not None and getattr(ws.info, "identity_url", None):
+        return ws.info.identity_url  # type: ignore[union-attr,return-value]
+    return ws.name
+
+
+def names_of(ws: Workspace) -> set[str]:
+    return {ws.name, address(ws), remote_name(address(ws))}
+
+
+# -- incoming: what an approved request creates -------------------------------------------------
+
+class Creation(msgspec.Struct, kw_only=True):
+    """What approving a request will create: the planned item and, for a delegation from another
+    workspace, the ``federation.jsonl`` record too."""
+
+    request_id: str
+    plan: Planned
+    delegated_from: dict[str, Any] | None = None
+    federation: Path | None = None  # where the delegation record goes, when it needs one
+
+
+def plan_creation(ws: Workspace, request: Request, actor: str, now: dt.datetime) -> Creation:
+    """The item ``request`` asks ``ws`` for; raises ``CreateError`` (nothing written)."""
+    payload = request.payload
+    title = payload.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise CreateError(f"it asks for a new {CREATES[request.request_type]} but its payload has no title")
+    links = _links(payload, request.from_repo)
+    metadata: dict[str, Any] = {}
+    delegated_from = None
+    federation = None
+    if request.request_type == "delegate":
+        if ws.kind is WorkspaceKind.SUDOCODE:
+            raise CreateError("a sudocode repo has no stored form for a delegation: delegate to a town")
+        parent = payload.get("parent")
+        if not isinstance(parent, str) or not parent.strip():
+            raise CreateError("a delegate request needs the parent item (payload.parent)")
+        parent = _qualified(parent, request.from_repo)
+        terms = payload.get("terms") if isinstance(payload.get("terms"), dict) else {}
+        by = payload.get("requester") if isinstance(payload.get("requester"), str) else request.from_repo
+        to = payload.get("delegated_to") if isinstance(payload.get("delegated_to"), str) else workspace_owner(ws)
+        delegated_from = delegation_fields(parent, terms, by, to)
+        metadata["delegated_from"] = delegated_from
+        if uri.workspace_of(parent) != ws.name:
+            federation = federation_file(ws)
+    priority = payload.get("priority")
+    labels = payload.get("labels")
+    description = payload.get("description")
+    rig = payload.get("rig")
+    item = NewItem(
+        title=title.strip(), seed=f"{ws.name}:{request.request_id}",
+        description=description if isinstance(description, str) else None,
+        priority=priority if isinstance(priority, int) and not isinstance(priority, bool) else None,
+        labels=[label for label in labels if isinstance(label, str)] if isinstance(labels, list) else [],
+        kind="spec" if request.request_type == "create_spec" else "issue",
+        rig=rig if isinstance(rig, str) and rig else None, links=links, metadata=metadata,
+        origin={"request_id": request.request_id, "from_repo": request.from_repo})
+    return Creation(request_id=request.request_id, plan=plan_item(ws, item, actor, now),
+                    delegated_from=delegated_from, federation=federation)
+
+
+def carry_out(creation: Creation) -> Created:
+    """Write the planned item (and its delegation record), unless an earlier attempt for the
+    same request wrote it already; the caller holds the workspace's lock."""
+    plan = creation.plan
+    existing = find_created(plan, creation.request_id)
+    files: list[str] = []
+    if existing is None:
+        write_item(plan)
+        files.append(str(plan.file))
+    ident = existing or plan.id
+    key = key_of(plan, ident)
+    if creation.federation is not None and creation.delegated_from is not None and not _has_delegation(
+            creation.federation, key):
+        try:
+            append_jsonl(creation.federation, federation_record(key, creation.delegated_from))
+        except OSError as exc:
+            raise CreateError(f"cannot write {creation.federation}: {exc.strerror or exc}") from None
+        files.append(str(creation.federation))
+    return Created(id=ident, key=key, kind=plan.kind, workspace=plan.workspace, file=str(plan.file),
+                   links=plan.links, notes=plan.notes, delegated_from=creation.delegated_from,
+                   existed=existing is not None, files=files)
+
+
+def _links(payload: dict[str, Any], requester: str) -> list[Link]:
+    """The relationships the payload asks the new item to state (discovered-from, blocks, ...)."""
+    pairs: list[tuple[str, str]] = []
+    entries = payload.get("relationships")
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
+            continue
+        ref = next((entry[k] for k in ("remote_ref", "ref", "target", "to") if isinstance(entry.get(k), str)), None)
+        if ref:
+            pairs.append((entry["type"], ref))
+    for field in ("from_item", "discovered_from"):
+        if isinstance(payload.get(field), str):
+            pairs.append(("discovered-from", payload[field]))
+    blocks = payload.get("blocks")
+    if blocks is True:
+        pairs += [("blocks", ref) for kind, ref in list(pairs) if kind == "discovered-from"]
+    elif isinstance(blocks, str):
+        pairs.append(("blocks", blocks))
+    elif isinstance(blocks, list):
+        pairs += [("blocks", ref) for ref in blocks if isinstance(ref, str)]
+    links = [Link(type=kind, ref=(q := _qualified(ref, requester)), to_type=_type_of(q)) for kind, ref in pairs]
+    return list(dict.fromkeys(links))
+
+
+def _qualified(ref: str, requester: str) -> str:
+    """``ref`` as a canonical key where it can be: a bare sudocode id is the requester's."""
+    parsed = uri.try_parse(ref)
+    key = uri.canonical(parsed) if parsed is not None else None
+    if key is not None:
+        return key
+    if parsed is not None and parsed.form is uri.RefForm.SHORT and "hop://" not in requester:
+        return uri.sudocode_key(remote_name(requester), parsed.id)
+    return ref.strip()
+
+
+def _type_of(key: str) -> str:
+    return "spec" if key.rpartition("#")[2].startswith("s-") else "issue"
+
+
+def _has_delegation(path: Path, child: str) -> bool:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    needle = msgspec.json.encode(child)
+    for raw in data.split(b"\n"):
+        if needle in raw and b'"delegation"' in raw:
+            try:
+                record = msgspec.json.decode(raw)
+            except msgspec.DecodeError:
+                continue
+            if isinstance(record, dict) and record.get("type") == "delegation" and record.get("child") == child:
+                return True
+    return False
+
+
+# -- outgoing: sending a request ----------------------------------------------------------------
+
+class SentRequest(msgspec.Struct, kw_only=True, frozen=True):
+    """What sending a request wrote (``queued`` false: the same request was pending already)."""
+
+    request_id: str
+    request_type: str
+    sender: str  # the sending workspace
+    from_repo: str
+    to_repo: str
+    receiver: str | None  # the receiving workspace, when it is loaded here (its incoming copy was written)
+    status: str
+    payload: dict[str, Any]
+    verdict: str | None  # the receiver's policy verdict on it, when the receiver is loaded here
+    verdict_reason: str | None
+    queued: bool
+    actor: str
+    files: list[str]
+    commits: list[CommitOutcome]
+
+
+def compose(fed: Federation, graph: Any, *, to: str, request_type: str, title: str, actor: str, today: dt.date,
+            description: str | None = None, priority: int | None = None, labels: Sequence[str] = (),
+            blocks: Sequence[str] = (), from_item: str | None = None, sender: str | None = None,
+            rig: str | None = None, portion: str | None = None,
+            deadline: str | None = None) -> tuple[Workspace, dict[str, Any]]:
+    """The sending workspace and the payload of a request as ``crossdeck request create`` gives
+    it: references (``--from-item``, ``--blocks``) resolved to keys in ``graph``."""
+    if request_type not in SENDABLE:
+        raise RequestError(f"unknown request type {request_type!r}: " + ", ".join(SENDABLE))
+    if not title.strip():
+        raise RequestError("a request needs a --title")
+    if deadline is not None and parse_date(deadline) is None:
+        raise RequestError(f"--deadline {deadline!r} is not a date (YYYY-MM-DD)")
+    item = _key(graph, from_item) if from_item else None
+    home = fed.workspace(uri.workspace_of(item) or "") if item else None
+    ws = next((w for w in fed.workspaces if not w.remote_cache and sender in names_of(w)), None) if sender else home
+    if sender and ws is None:
+        raise RequestError(f"--from {sender}: no such local workspace is loaded")
+    if ws is not None and home is not None and ws is not home:
+        raise RequestError(f"--from-item {item} is in {home.name}, not in {ws.name}")
+    ws = ws or _only_sender(fed, to, today)
+    payload: dict[str, Any] = {"title": title.strip()}
+    if description:
+        payload["description"] = description
+    payload.update(priority=2 if priority is None else priority, labels=list(labels))
+    if request_type == "delegate":
+        if item is None:
+            raise RequestError("a delegate request needs --from-item: the parent item it delegates from")
+        payload["parent"] = item
+        payload["terms"] = {k: v for k, v in (("portion", portion), ("deadline", deadline)) if v}
+    else:
+        if item is not None:
+            payload["relationships"] = [{"type": "discovered-from", "remote_ref": item}]
+        if blocks:
+            payload["blocks"] = [_key(graph, ref) for ref in blocks]
+    if rig:
+        payload["rig"] = rig
+    payload["requester"] = actor
+    return ws, payload
+
+
+def _key(graph: Any, ref: str) -> str:
+    from core.analysis.lookup import RefLookupError, find_node
+
+    try:
+        key = find_node(graph, ref)
+    except RefLookupError as exc:
+        raise RequestError(str(exc)) from None
+    if not isinstance(graph._node[key].get("record"), WorkUnit):
+        raise RequestError(f"{key} is not a loaded work unit")
+    return key
+
+
+def _only_sender(fed: Federation, to: str, today: dt.date) -> Workspace:
+    """The one local workspace that knows ``to`` as a remote, else the only local workspace."""
+    local = [ws for ws in fed.workspaces if not ws.remote_cache and to not in names_of(ws)]
+    knowing = [ws for ws in local if WorkspacePolicy(ws, today).remote_index(to) is not None]
+    for candidates in (knowing, local):
+        if len(candidates) == 1:
+            return candidates[0]
+    raise RequestError("say which workspace sends it: --from WORKSPACE or --from-item REF "
+                       f"({len(knowing) or len(local)} workspaces could)")
+
+
+def resolve_target(fed: Federation, sender: Workspace, to: str, today: dt.date) -> tuple[str, Workspace | None]:
+    """(``to_repo``, the receiving workspace when it is loaded here) for ``--to TO``: a loaded
+    workspace (by name or address), or one of the sender's remotes (by any of its names)."""
+    receiver = _local(fed, to, sender)
+    if receiver is not None:
+        return address(receiver), receiver
+    index = WorkspacePolicy(sender, today).remote_index(to)
+    if index is None:
+        known = ", ".join(sorted(r.name for r in sender.remotes)) or "none"
+        raise RequestError(f"{to} is neither a loaded workspace nor a remote of {sender.name} (its remotes: {known})")
+    remote = sender.remotes[index]
+    named = remote.extra.get("workspace")
+    if isinstance(named, str) and named:
+        to_repo = named
+    elif "://" in remote.url or remote.url.startswith((".", "/", "~")):
+        to_repo = remote.name  # a fetch location, not a name: the remote's name stands for it
+    else:
+        to_repo = remote.url  # sudocode names a remote by its identity URL
+    return to_repo, _local(fed, to_repo, sender)
+
+
+def _local(fed: Federation, name: str, sender: Workspace) -> Workspace | None:
+    return next((ws for ws in fed.workspaces if not ws.remote_cache and ws is not sender and name in names_of(ws)),
+                None)
+
+
+def send_request(fed: Federation, sender: Workspace, to: str, request_type: str, payload: dict[str, Any],
+                 actor: str, now: dt.datetime) -> SentRequest:
+    """Append a pending ``request_type`` request from ``sender`` to ``to`` (and its incoming copy
+    to the receiver when it is loaded here); commit each workspace's files."""
+    if request_type not in SENDABLE and request_type != "update_issue":
+        raise RequestError(f"unknown request type {request_type!r}: " + ", ".join(SENDABLE))
+    if sender.remote_cache:
+        raise RequestError(f"{sender.name} is a cached copy of a remote workspace: send from a local one")
+    to_repo, receiver = resolve_target(fed, sender, to, now.date())
+    return _send(sender, to_repo, receiver, request_type, payload, actor, now)
+
+
+def queue_update(fed: Federation, sender: Workspace, target: str, changes: dict[str, Any], reason: str,
+                 actor: str, now: dt.datetime) -> SentRequest:
+    """An ``update_issue`` request asking ``target``'s workspace to apply ``changes`` to it; not
+    sent again while the same one is pending."""
+    workspace = uri.workspace_of(target) or target
+    try:
+        to_repo, receiver = resolve_target(fed, sender, workspace, now.date())
+    except RequestError:
+        to_repo, receiver = workspace, None  # not a configured remote: addressed by its workspace name
+    ident = target.rpartition("#")[2] if "#" in target else target.rpartition("/")[2]
+    payload = {"title": f"Update {ident}: " + ", ".join(f"{k} {v}" for k, v in changes.items()),
+               "description": reason, "priority": 2, "issue_id": ident, "ref": target, "changes": changes,
+               "requester": actor}
+    return _send(sender, to_repo, receiver, "update_issue", payload, actor, now,
+                 same_as=lambda r: r.payload.get("ref") == target and r.payload.get("changes") == changes)
+
+
+def _send(sender: Workspace, to_repo: str, receiver: Workspace | None, request_type: str, payload: dict[str, Any],
+          actor: str, now: dt.datetime, same_as: Callable[[Request], bool] | None = None) -> SentRequest:
+    started = time.monotonic()
+    stamp = timestamp(now)
+    from_repo = address(sender)
+    logs = record_logs(sender)
+    with workspace_lock(Path(sender.root)):
+        fresh = reread_requests(sender, logs.requests)
+        pending = next((r for r in fresh.requests if r.direction == "outgoing" and r.status is RequestStatus.PENDING
+                        and r.request_type == request_type and r.to_repo == to_repo and same_as is not None
+                        and same_as(r)), None)
+        if pending is not None:
+            return _sent(sender, pending.request_id, from_repo, to_repo, receiver, request_type, pending.payload,
+                         actor, queued=False, files=[], commits=[])
+        taken = {r.request_id for r in fresh.requests}
+        if receiver is not None:
+            taken |= {r.request_id for r in reread_requests(receiver, record_logs(receiver).requests).requests}
+        seed = f"{from_repo}|{to_repo}|{request_type}|{msgspec.json.encode(payload).decode()}|{stamp}"
+        request_id = fresh_id("req-", seed, taken, HEX, 6)
+        record = {"request_id": request_id, "direction": "outgoing", "from_repo": from_repo, "to_repo": to_repo,
+                  "request_type": request_type, "payload": payload, "status": RequestStatus.PENDING.value,
+                  "approved_by": None, "approved_at": None, "rejection_reason": None, "result": None,
+                  "created_at": stamp, "updated_at": stamp}
+        files = _record(sender, record, "outgoing", actor, stamp, started)
+        message = f"request {request_id}: {request_type} to {to_repo}"
+        commits = [commit_workspace(sender, [Path(f) for f in files], actor, message, now)]
+    verdict = None
+    if receiver is not None:
+        incoming = {**record, "direction": "incoming"}
+        with workspace_lock(Path(receiver.root)):
+            written = _record(receiver, incoming, "incoming", actor, stamp, started)
+            files += written
+            commits.append(commit_workspace(receiver, [Path(f) for f in written], actor,
+                                            f"request {request_id}: {request_type} from {from_repo}", now))
+            fresh_receiver = reread_requests(receiver, record_logs(receiver).requests)
+        arrived = next((r for r in fresh_receiver.requests if r.request_id == request_id), None)
+        verdict = judge(fresh_receiver, arrived, now.date()) if arrived is not None else None
+    return _sent(sender, request_id, from_repo, to_repo, receiver, request_type, payload, actor, queued=True,
+                 files=files, commits=commits, verdict=verdict)
+
+
+def _record(ws: Workspace, record: dict[str, Any], direction: str, actor: str, stamp: str,
+            started: float) -> list[str]:
+    """Append the request line and its audit entry to ``ws``'s logs; the files written."""
+    logs = record_logs(ws)
+    local, remote = (record["from_repo"], record["to_repo"]) if direction == "outgoing" else (
+        record["to_repo"], record["from_repo"])
+    operation = "delegate" if record["request_type"] == "delegate" else "mutate"
+    entry = audit_record(operation, actor, stamp, started, direction=direction, local_repo=local,
+                         remote_repo=remote, request_id=record["request_id"],
+                         payload={"operation": record["request_type"], "title": record["payload"].get("title")},
+                         result={"status": "pending_approval"}, status="pending")
+    try:
+        append_jsonl(logs.requests, record)
+    except OSError as exc:
+        raise RequestError(f"cannot write {logs.requests}: {exc.strerror or exc}; nothing sent") from None
+    try:
+        append_jsonl(logs.audit, entry)
+    except OSError as exc:
+        raise RequestError(f"{record['request_id']} is in {logs.requests}, but its audit entry could not be "
+                           f"written to {logs.audit}: {exc.strerror or exc}") from None
+    return [str(logs.requests), str(logs.audit)]
+
+
+def _sent(sender: Workspace, request_id: str, from_repo: str, to_repo: str, receiver: Workspace | None,
+          request_type: str, payload: dict[str, Any], actor: str, *, queued: bool, files: list[str],
+          commits: list[CommitOutcome], verdict: Any = None) -> SentRequest:
+    return SentRequest(
+        request_id=request_id, request_type=request_type, sender=sender.name, from_repo=from_repo, to_repo=to_repo,
+        receiver=receiver.name if receiver is not None else None, status=RequestStatus.PENDING.value,
+        payload=payload, verdict=verdict.verdict.value if verdict is not None else None,
+        verdict_reason=verdict.reason if verdict is not None else None, queued=queued, actor=actor, files=files,
+        commits=commits)
