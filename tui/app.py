@@ -25,10 +25,11 @@ from tui.messages import DataLoaded, FilesChanged, LoadFailed, LoadProgress, Rem
 from tui.panes.base import Pane
 from tui.panes.registry import PANES, make_pane, spec_of
 from tui.safe import literal, plural, shorten_path
-from tui.search import ItemSearch
 from tui.themes import DEFAULT_THEME, load_themes
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from core.dashboard import DashboardData
     from core.watch import Snapshot
 
@@ -36,11 +37,17 @@ WATCH_SECONDS = 2.0
 AUTO_SYNC_SECONDS = 60.0  # how often remotes with sync.auto_sync are checked for being due
 
 
+def _item_search() -> type[Provider]:
+    from tui.search import ItemSearch
+
+    return ItemSearch
+
+
 class CrossdeckApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses (tests, benchmarks) live elsewhere
     TITLE = "crossdeck"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {ItemSearch}
+    COMMANDS = App.COMMANDS | {_item_search}  # imported when the palette first opens
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
         Binding("slash", "filter", "Filter"),
@@ -70,24 +77,26 @@ class CrossdeckApp(App[None]):
         yield Static("crossdeck", id="title-bar")
         yield Tabs(*[Tab(f"{spec.key} {spec.title}", id=f"tab-{spec.pane_id}") for spec in PANES], id="pane-tabs")
         yield Static("reading workspaces…", id="status-line")
-        first = make_pane(PANES[0])
-        self.panes[first.PANE_ID] = first
-        with ContentSwitcher(initial=_slot(first.PANE_ID), id="panes"):
+        with ContentSwitcher(initial=_slot(PANES[0].pane_id), id="panes"):
             for spec in PANES:
-                with Vertical(id=_slot(spec.pane_id), classes="pane-slot"):
-                    if spec is PANES[0]:
-                        yield first
-        yield Footer()
+                yield Vertical(id=_slot(spec.pane_id), classes="pane-slot")
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
             self.notify(problem, severity="warning", title="theme", markup=False)
         self.sub_title = ", ".join(str(r) for r in self.roots)
         self.query_one("#title-bar", Static).update(literal(f"crossdeck — {self.sub_title}"))
-        self.call_after_refresh(self.load_data)  # paint first: the load holds the GIL for a while
+        self.call_after_refresh(self._after_first_paint)
         if self.watch_files:
             self.set_interval(WATCH_SECONDS, self.check_files, name="live reload")
             self.set_interval(AUTO_SYNC_SECONDS, lambda: self.sync_remotes(due_only=True), name="auto sync")
+
+    async def _after_first_paint(self) -> None:
+        """What comes right after the first paint (title, tabs and "reading workspaces…"): the
+        key footer, the first pane, then the load, which holds the GIL for a while."""
+        await self.mount(Footer())
+        await self.ensure_pane(PANES[0].pane_id)
+        self.load_data()
 
     def _choose_theme(self) -> None:
         """Register the theme files and pick the theme before the first paint: switching themes
@@ -137,7 +146,7 @@ class CrossdeckApp(App[None]):
         if first and errors:
             self.notify(f"{errors} files or records could not be read: see Overview", severity="error",
                         title="diagnostics", timeout=8)
-        if first:
+        if first and self.current_pane is not None:
             self.current_pane.focus_main()
 
     @work(thread=True, exclusive=True, group="watch", name="check files")
@@ -190,9 +199,10 @@ class CrossdeckApp(App[None]):
 
     # -- panes -------------------------------------------------------------------------------
     @property
-    def current_pane(self) -> Pane:
+    def current_pane(self) -> Pane | None:
+        """The pane on screen; None only in the first moments, before the first pane is mounted."""
         switcher = self.query_one("#panes", ContentSwitcher)
-        return self.panes[(switcher.current or "").removeprefix("slot-")]
+        return self.panes.get((switcher.current or "").removeprefix("slot-"))
 
     async def ensure_pane(self, pane_id: str) -> Pane:
         """The pane ``pane_id``, mounted (and shown the loaded data) on first use: its module
@@ -239,15 +249,18 @@ class CrossdeckApp(App[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.current_pane.apply_filter(event.value)
+        if self.current_pane is not None:
+            self.current_pane.apply_filter(event.value)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.current_pane.focus_main()
+        if self.current_pane is not None:
+            self.current_pane.focus_main()
 
     def action_clear_filter(self) -> None:
         self._reset_filter()
-        self.current_pane.focus_main()
+        if self.current_pane is not None:
+            self.current_pane.focus_main()
 
     def _reset_filter(self) -> None:
         if not self.query("#filter-bar"):
@@ -255,13 +268,15 @@ class CrossdeckApp(App[None]):
         field = self.query_one("#filter", Input)
         if field.value:
             field.value = ""
-            self.current_pane.apply_filter("")
+            if self.current_pane is not None:
+                self.current_pane.apply_filter("")
 
     # -- help, themes --------------------------------------------------------------------------
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.current_pane, self))
+        if self.current_pane is not None:
+            self.push_screen(HelpScreen(self.current_pane, self))
 
     def get_system_commands(self, screen: Screen) -> ...:  # type: ignore[no-untyped-def]
         yield from super().get_system_commands(screen)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.commands.output import emit_json, exit_code, report_diagnostics
-from core.federation import Federation
 from core.text import one_line
+
+if TYPE_CHECKING:
+    from core.federation import Federation
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
