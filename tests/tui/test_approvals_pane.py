@@ -5,7 +5,6 @@ nothing."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,16 +25,6 @@ ACTOR = "web/crew/bob"
 API = "sudocode/api-service/.sudocode/federation"
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(PROJECT / "sample_workspaces", tmp_path / "demo"))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ reaching the terminal). Checked on what the screen draws, not on what the widget
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,16 +27,6 @@ DIGEST = "hop://globex.io/payments/fraud/fr-2qs"  # sample_workspaces/README.md,
 API_REQUESTS = "sudocode/api-service/.sudocode/federation/requests.jsonl"
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(PROJECT / "sample_workspaces", tmp_path / "demo"))
 
 
 async def settle(app: CrossdeckApp, pilot: Any) -> None:
