@@ -27,12 +27,14 @@ class ChainsPane(Pane):
         Binding("space", "toggle", "Expand or collapse", show=False),
         Binding("e", "expand_all", "Expand all"),
         Binding("c", "collapse_all", "Collapse all"),
+        Binding("D", "delegate", "Delegate"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._chains: list[ChainNode] = []
         self._needle = ""
+        self._data: DashboardData | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chains-headline", classes="pane-headline")
@@ -47,6 +49,7 @@ class ChainsPane(Pane):
         return self.query_one("#chains-tree", ChainTree)
 
     def show(self, data: DashboardData) -> None:
+        self._data = data
         result = data.chains
         self._chains = list(result.chains)
         self.query_one("#chains-headline", Static).update(literal(labels.headline(result)))
@@ -77,6 +80,13 @@ class ChainsPane(Pane):
     def action_collapse_all(self) -> None:
         for node in self.tree.root.children:
             node.collapse_all()
+
+    def action_delegate(self) -> None:
+        from tui.delegating import delegate_selected
+
+        node = self.tree.cursor_node
+        entry = node.data if node is not None else None
+        delegate_selected(self, self._data, entry.node.key if entry is not None else None)
 
     def on_chain_tree_opened(self, event: ChainTree.Opened) -> None:
         event.stop()

@@ -35,6 +35,8 @@ class ExplorerPane(Pane):
         Binding("backspace", "back", "Back", show=False),
         Binding("d", "focus_detail", "Detail", show=False),
         Binding("t", "focus_tree", "Tree", show=False),
+        Binding("D", "delegate", "Delegate"),
+        Binding("Q", "request", "Request from a remote", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -193,6 +195,16 @@ class ExplorerPane(Pane):
             self.notify("nothing blocks this", timeout=3)
             return
         self.reveal(target)
+
+    def action_delegate(self) -> None:
+        from tui.delegating import delegate_selected
+
+        delegate_selected(self, self.data, self.selected)
+
+    def action_request(self) -> None:
+        from tui.requesting import request_from_selected
+
+        request_from_selected(self, self.data, self.selected)
 
     def action_back(self) -> None:
         if self.history:
