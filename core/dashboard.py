@@ -23,8 +23,10 @@ from core.diagnostics import Diagnostics
 from core.federation import Federation, load_federation
 from core.graph import build_graph
 from core.settings import Settings
-from core.store import remote_states, remote_status_by_workspace
+from core.store import Check, reachability_history, remote_states, remote_status_by_workspace
 from core.sync.remote_workspaces import include_remote_workspaces
+
+HISTORY_SHOWN = 8  # reachability checks kept per remote for the Remotes pane
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
 
@@ -38,6 +40,7 @@ class DashboardData(msgspec.Struct, kw_only=True):
     approvals: ApprovalsReport
     audit: AuditTimeline
     remotes: RemotesSummary
+    remote_history: dict[str, list[Check]]  # "WORKSPACE\tREMOTE" -> its latest checks, newest first
     loaded_at: dt.datetime
 
 
@@ -69,6 +72,8 @@ def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
         approvals=approvals(graph, today),
         audit=AuditTimeline(fed.workspaces),
         remotes=remotes_report([ws for ws in fed.workspaces if not ws.remote_cache], states, now, ttl),
+        remote_history={f"{ws}\t{name}": reachability_history(ws, name, limit=HISTORY_SHOWN)
+                        for ws, name in states},
         loaded_at=now,
     )
     say("ready", 1.0)

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import PROJECT
 from tui.app import CrossdeckApp
+from tui.widgets.master_detail import MasterDetail
 from tui.widgets.table import FastTable
 
 pytestmark = pytest.mark.anyio
@@ -53,3 +54,5 @@ async def test_s_syncs_the_highlighted_remote(tmp_path: Path) -> None:
         row = next(r for r in table.visible_rows() if "mirror" in r)
         assert row[0] == "synced"
         assert table.current_key == "hop://kim@kestrel.works/kestrel\tmirror"
+        detail = app.query_one("#remotes-view", MasterDetail).detail_text
+        assert "Recent checks" in detail and "ok" in detail.split("Recent checks", 1)[1]

@@ -10,6 +10,7 @@ import datetime as dt
 
 from core.analysis.reach import STATES, RemoteReport, RemotesSummary
 from core.commands.remote import ago
+from core.store import Check
 from tui.safe import shorten_path
 from tui.widgets.master_detail import DetailText
 from tui.widgets.table import Column
@@ -47,7 +48,8 @@ def headline(summary: RemotesSummary) -> str:
     return f"{total} remote{'s' if total != 1 else ''}: {counts} · stale after {summary.ttl_seconds}s without a sync"
 
 
-def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: list[str]) -> DetailText:
+def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: list[str],
+           history: list[Check] | None = None) -> DetailText:
     word = state_word(report.state)
     out = DetailText().title(report.name, report.display_name or "")
     out.line((word, _STYLE.get(word, "")), f" · {report.trust_level} · {report.transport}", indent=2)
@@ -70,6 +72,13 @@ def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: l
         out.field("fetched ref", report.fetched_ref)
     if report.state == "never-checked":
         out.line(("no check or sync recorded for this remote yet", "$foreground-muted italic"), indent=2)
+    if history:
+        out.section("Recent checks")
+        for check in history:
+            result = "ok" if check.ok else "failed"
+            took = f" {check.latency_ms:.0f} ms" if check.latency_ms is not None else ""
+            out.field(_when(check.checked_at, moment), result + took + (f": {check.error}" if check.error else ""),
+                      "" if check.ok else "$error")
     _permissions(out, report)
     sync = report.sync
     out.section("Sync")

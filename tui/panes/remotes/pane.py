@@ -19,6 +19,7 @@ from tui.widgets.table import FastTable
 
 if TYPE_CHECKING:
     from core.dashboard import DashboardData
+    from core.store import Check
 
 
 class RemotesPane(Pane):
@@ -34,6 +35,7 @@ class RemotesPane(Pane):
         self._moment: dt.datetime | None = None
         self._ttl = 0
         self._roots: list[str] = []
+        self._history: dict[str, list[Check]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="remotes-headline", classes="pane-headline")
@@ -48,6 +50,7 @@ class RemotesPane(Pane):
         summary = data.remotes
         self._moment, self._ttl = data.loaded_at, summary.ttl_seconds
         self._roots = list(data.federation.roots)
+        self._history = data.remote_history
         self._by_key = {describe.key_of(r): r for r in summary.remotes}
         self.query_one("#remotes-headline", Static).update(literal(describe.headline(summary)))
         table = self.table
@@ -97,4 +100,5 @@ class RemotesPane(Pane):
         if report is None or self._moment is None:
             view.show_detail(None)
         else:
-            view.show_detail(describe.detail(report, self._moment, self._ttl, self._roots))
+            view.show_detail(describe.detail(report, self._moment, self._ttl, self._roots,
+                                             self._history.get(key or "")))
