@@ -3,14 +3,13 @@ makes one core call, and the pane shows what is on disk afterwards."""
 
 from __future__ import annotations
 
-import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.tui.conftest import ACTOR, make_app
 from tui.app import CrossdeckApp
 from tui.panes.stale.pane import StalePane
 from tui.screens.confirm import ConfirmScreen
@@ -19,35 +18,13 @@ from tui.widgets.table import FastTable
 pytestmark = pytest.mark.anyio
 
 PROJECT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-ACTOR = "web/crew/bob"
 INTENTS = "realm://commerce/acme-checkout/imports/payment-intents"
 CHECKOUT_IMPORTS = "realms/commerce/domains/acme-checkout/imports.yaml"
 PAYMENTS_EXPORTS = "realms/commerce/domains/globex-payments/exports.yaml"
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(PROJECT / "sample_workspaces", tmp_path / "demo"))
 
 
-@pytest.fixture
-def actor(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("BD_ACTOR", ACTOR)
-    return ACTOR
-
-
-def make_app(root: Path) -> tuple[CrossdeckApp, list[tuple[str, str]]]:
-    app = CrossdeckApp([root], now=lambda: NOW, watch=False)
-    notes: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def recording_notify(message: str, **kwargs: Any) -> None:
-        notes.append((kwargs.get("severity", "information"), message))
-        notify(message, **kwargs)
-
-    app.notify = recording_notify  # type: ignore[method-assign]
-    return app, notes
 
 
 async def settle(app: CrossdeckApp, pilot) -> None:  # type: ignore[no-untyped-def]

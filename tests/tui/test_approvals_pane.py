@@ -5,13 +5,13 @@ nothing."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Static
 
+from tests.tui.conftest import ACTOR, make_app
 from tui.app import CrossdeckApp
 from tui.panes.approvals.pane import ApprovalsPane
 from tui.screens.confirm import ConfirmScreen
@@ -20,31 +20,12 @@ from tui.screens.reason import EMPTY_REASON, ReasonScreen
 from tui.widgets.table import FastTable
 
 PROJECT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
-ACTOR = "web/crew/bob"
 API = "sudocode/api-service/.sudocode/federation"
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def actor(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("BD_ACTOR", ACTOR)
-    return ACTOR
 
-
-def make_app(root: Path) -> tuple[CrossdeckApp, list[tuple[str, str]]]:
-    """The app on ``root``, and the (severity, message) of every notification it shows."""
-    app = CrossdeckApp([root], now=lambda: NOW, watch=False)
-    notes: list[tuple[str, str]] = []
-    notify = app.notify
-
-    def recording_notify(message: str, **kwargs: Any) -> None:
-        notes.append((kwargs.get("severity", "information"), message))
-        notify(message, **kwargs)
-
-    app.notify = recording_notify  # type: ignore[method-assign]
-    return app, notes
 
 
 async def settle(app: CrossdeckApp, pilot: Any) -> None:
