@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
+
+from core.commands.output import EXIT_UNUSABLE
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -17,6 +20,16 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON only on stdout (schema: docs/cli.md)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every warning on stderr")
     parser.set_defaults(needs_federation=True)
+
+
+def needs_sub_verb(parser: argparse.ArgumentParser) -> None:
+    """A verb of sub-verbs (``remote``, ``realm``, ``request``) given none: its help on stderr, exit 2."""
+
+    def usage(args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return EXIT_UNUSABLE
+
+    parser.set_defaults(run=usage, needs_federation=False)
 
 
 def graph_of(fed: Federation) -> nx.MultiDiGraph:

@@ -5,11 +5,9 @@ docs/cli/realm.md has the details; exit codes as every changing verb (``decide.a
 from __future__ import annotations
 
 import argparse
-import sys
 
-from core.commands.common import add_common
+from core.commands.common import add_common, needs_sub_verb
 from core.commands.decide import act, add_actor_option, written_lines
-from core.commands.output import EXIT_UNUSABLE
 from core.federation import Federation
 from core.sync.realm_actions import RealmChange, bump, resolve
 from core.text import one_line
@@ -41,11 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     add_common(resolving)
     resolving.set_defaults(run=run_resolve)
 
-    def usage(args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return EXIT_UNUSABLE
-
-    parser.set_defaults(run=usage, needs_federation=False)
+    needs_sub_verb(parser)
 
 
 def run_bump(args: argparse.Namespace, fed: Federation) -> int:

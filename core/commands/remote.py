@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from typing import TYPE_CHECKING
 
-from core.commands.common import add_common
+from core.commands.common import add_common, needs_sub_verb
 from core.commands.output import (
     EXIT_ERRORS,
     EXIT_OK,
@@ -37,11 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     add_change_parsers(actions)
     add_check_parser(actions)
 
-    def usage(args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return EXIT_UNUSABLE
-
-    parser.set_defaults(run=usage, needs_federation=False)
+    needs_sub_verb(parser)
 
 
 def add_list_parser(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -6,11 +6,9 @@ changing verb (``decide.act``)."""
 from __future__ import annotations
 
 import argparse
-import sys
 
-from core.commands.common import add_common, graph_of
+from core.commands.common import add_common, graph_of, needs_sub_verb
 from core.commands.decide import act, add_actor_option, commit_text
-from core.commands.output import EXIT_UNUSABLE
 from core.federation import Federation
 from core.sync.requests import SENDABLE, SentRequest, compose, send_request
 from core.text import one_line
@@ -43,11 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     add_common(creating)
     creating.set_defaults(run=run_create)
 
-    def usage(args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return EXIT_UNUSABLE
-
-    parser.set_defaults(run=usage, needs_federation=False)
+    needs_sub_verb(parser)
 
 
 def run_create(args: argparse.Namespace, fed: Federation) -> int:
