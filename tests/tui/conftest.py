@@ -45,3 +45,13 @@ def make_app(root: Path) -> tuple[CrossdeckApp, list[tuple[str, str]]]:
 
     app.notify = recording_notify  # type: ignore[method-assign]
     return app, notes
+
+
+async def settle(app: CrossdeckApp, pilot: Any) -> None:
+    """Until no worker runs: an action starts a reload when it ends."""
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            return
+    raise AssertionError("workers kept running")

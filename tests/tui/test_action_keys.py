@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.tui.conftest import ACTOR, make_app
+from tests.tui.conftest import ACTOR, make_app, settle
 from tui.app import CrossdeckApp
 from tui.panes.stale.pane import StalePane
 from tui.screens.confirm import ConfirmScreen
@@ -26,12 +26,6 @@ PAYMENTS_EXPORTS = "realms/commerce/domains/globex-payments/exports.yaml"
 
 
 
-
-async def settle(app: CrossdeckApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def confirm_rows(app: CrossdeckApp) -> dict[str, str]:

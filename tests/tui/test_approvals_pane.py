@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
-from tests.tui.conftest import ACTOR, make_app
+from tests.tui.conftest import ACTOR, make_app, settle
 from tui.app import CrossdeckApp
 from tui.panes.approvals.pane import ApprovalsPane
 from tui.screens.confirm import ConfirmScreen
@@ -27,15 +27,6 @@ pytestmark = pytest.mark.anyio
 
 
 
-
-async def settle(app: CrossdeckApp, pilot: Any) -> None:
-    """Until no worker runs: a decision starts a reload when it ends."""
-    for _ in range(20):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(worker.is_finished for worker in app.workers):
-            return
-    raise AssertionError("workers kept running")
 
 
 def pane(app: CrossdeckApp) -> ApprovalsPane:

@@ -5,22 +5,20 @@ reaching the terminal). Checked on what the screen draws, not on what the widget
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.segment import Segment
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tests.tui.conftest import NOW, settle
 from tui.app import CrossdeckApp
 from tui.panes.approvals.pane import ApprovalsPane
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.table import FastTable
 
 PROJECT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 MARKUP = "[bold red]x[/]"
 ESCAPE_SHOWN = "\\x1b[31m"  # how the escape character is drawn: as the four characters \x1b
 DIGEST = "hop://globex.io/payments/fraud/fr-2qs"  # sample_workspaces/README.md, "Untrusted text"
@@ -28,14 +26,6 @@ API_REQUESTS = "sudocode/api-service/.sudocode/federation/requests.jsonl"
 
 pytestmark = pytest.mark.anyio
 
-
-async def settle(app: CrossdeckApp, pilot: Any) -> None:
-    for _ in range(20):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(worker.is_finished for worker in app.workers):
-            return
-    raise AssertionError("workers kept running")
 
 
 def screen_strips(app: CrossdeckApp) -> list[Strip]:
