@@ -279,8 +279,16 @@ def iso(value: dt.datetime) -> str:
 
 @contextmanager
 def _writing(path: Path | None) -> Iterator[sqlite3.Connection]:
-    """A connection inside one write transaction, on a file created and migrated if need be."""
-    path = path or db_path()
+    """A connection inside one write transaction, on ``state.db`` created and migrated if need be."""
+    with writing(path or db_path(), _MIGRATIONS, "state store") as conn:
+        yield conn
+
+
+@contextmanager
+def writing(path: Path, migrations: dict[int, tuple[str, ...]], what: str) -> Iterator[sqlite3.Connection]:
+    """A connection inside one write transaction on the SQLite file ``path`` (WAL, busy timeout),
+    created and brought up to the newest of ``migrations`` if need be; ``what`` names the file in
+    errors. Other stores of derived data in the state dir (``core/server``) use it too."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with closing(_open(path)) as conn:
@@ -291,14 +299,14 @@ def _writing(path: Path | None) -> Iterator[sqlite3.Connection]:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("BEGIN IMMEDIATE")
             try:
-                _migrate(conn, path)
+                _migrate(conn, path, migrations, what)
                 yield conn
             except BaseException:
                 conn.rollback()
                 raise
             conn.commit()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: state store cannot be written ({exc}); "
+        raise StoreError(f"{path}: {what} cannot be written ({exc}); "
                          "it only holds derived data: delete it to start afresh") from exc
 
 
@@ -316,13 +324,14 @@ def _version(conn: sqlite3.Connection) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the schema up to SCHEMA_VERSION (inside the caller's write transaction)."""
+def _migrate(conn: sqlite3.Connection, path: Path, migrations: dict[int, tuple[str, ...]], what: str) -> None:
+    """Bring the schema up to the newest of ``migrations`` (inside the caller's write transaction)."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)")
     version = _version(conn) or 0
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"{path}: state store is from a newer crossdeck (schema {version}); not written")
-    for target in range(version + 1, SCHEMA_VERSION + 1):
-        for statement in _MIGRATIONS[target]:
+    newest = max(migrations)
+    if version > newest:
+        raise StoreError(f"{path}: {what} is from a newer crossdeck (schema {version}); not written")
+    for target in range(version + 1, newest + 1):
+        for statement in migrations[target]:
             conn.execute(statement)
         conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (target, iso(timeutil.now())))
