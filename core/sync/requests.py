@@ -15,7 +15,9 @@ written without its workspace is the requester's.
 the sending workspace's ``requests.jsonl`` with an audit entry, committed there. When the
 receiving workspace is loaded here too (the same federation on one disk, as in the demo), its
 ``incoming`` copy is appended to the receiver's log as well (what sudocode does over git), so the
-receiver can approve it; otherwise the remote transport delivers it. ``queue_update`` sends an
+receiver can approve it; otherwise the remote transport delivers it. ``deliver`` writes an
+incoming request into a receiver (here, or in the federation server, core/server/mutate.py), never
+twice for the same id and requester. ``queue_update`` sends an
 ``update_issue`` request the same way, once (a pending one for the same item and change is not
 sent twice).
 """
@@ -55,7 +57,7 @@ from core.sync.create import (
 )
 from core.sync.decisions import audit_record, record_logs, reread_requests, timestamp
 from core.sync.gitcommit import CommitOutcome, commit_workspace, workspace_owner
-from core.sync.lock import workspace_lock
+from core.sync.lock import DEFAULT_TIMEOUT, workspace_lock
 from core.timeutil import parse_date
 
 CREATES = {"create_issue": "issue", "create_spec": "spec", "delegate": "issue"}
@@ -372,26 +374,66 @@ def _send(sender: Workspace, to_repo: str, receiver: Workspace | None, request_t
             taken |= {r.request_id for r in reread_requests(receiver, record_logs(receiver).requests).requests}
         seed = f"{from_repo}|{to_repo}|{request_type}|{msgspec.json.encode(payload).decode()}|{stamp}"
         request_id = fresh_id("req-", seed, taken, HEX, 6)
-        record = {"request_id": request_id, "direction": "outgoing", "from_repo": from_repo, "to_repo": to_repo,
-                  "request_type": request_type, "payload": payload, "status": RequestStatus.PENDING.value,
-                  "approved_by": None, "approved_at": None, "rejection_reason": None, "result": None,
-                  "created_at": stamp, "updated_at": stamp}
+        record = incoming_record(request_id, from_repo, to_repo, request_type, payload, stamp, "outgoing")
         files = _record(sender, record, "outgoing", actor, stamp, started)
         message = f"request {request_id}: {request_type} to {to_repo}"
         commits = [commit_workspace(sender, [Path(f) for f in files], actor, message, now)]
     verdict = None
     if receiver is not None:
-        incoming = {**record, "direction": "incoming"}
-        with workspace_lock(Path(receiver.root)):
-            written = _record(receiver, incoming, "incoming", actor, stamp, started)
-            files += written
-            commits.append(commit_workspace(receiver, [Path(f) for f in written], actor,
-                                            f"request {request_id}: {request_type} from {from_repo}", now))
-            fresh_receiver = reread_requests(receiver, record_logs(receiver).requests)
-        arrived = next((r for r in fresh_receiver.requests if r.request_id == request_id), None)
-        verdict = judge(fresh_receiver, arrived, now.date()) if arrived is not None else None
+        delivered = deliver(receiver, {**record, "direction": "incoming"}, actor, now, started)
+        files += delivered.files
+        commits += [delivered.commit] if delivered.commit is not None else []
+        verdict = delivered.judgement
     return _sent(sender, request_id, from_repo, to_repo, receiver, request_type, payload, actor, queued=True,
                  files=files, commits=commits, verdict=verdict)
+
+
+class Delivered(msgspec.Struct, kw_only=True, frozen=True):
+    """An incoming request as the receiver now holds it: written by this delivery (``written``) or
+    found there already, and the receiver's policy verdict on it while it is pending."""
+
+    request: Request
+    workspace: Workspace  # the receiver, its requests re-read after the delivery
+    written: bool
+    files: list[str]
+    commit: CommitOutcome | None
+    judgement: Any = None  # core.analysis.approvals.Judgement, None once the request is decided
+
+
+def incoming_record(request_id: str, from_repo: str, to_repo: str, request_type: str, payload: dict[str, Any],
+                    stamp: str, direction: str = "incoming") -> dict[str, Any]:
+    """A new pending request line as ``requests.jsonl`` holds it."""
+    return {"request_id": request_id, "direction": direction, "from_repo": from_repo, "to_repo": to_repo,
+            "request_type": request_type, "payload": payload, "status": RequestStatus.PENDING.value,
+            "approved_by": None, "approved_at": None, "rejection_reason": None, "result": None,
+            "created_at": stamp, "updated_at": stamp}
+
+
+def deliver(receiver: Workspace, record: dict[str, Any], actor: str, now: dt.datetime,
+            started: float | None = None, lock_timeout: float = DEFAULT_TIMEOUT) -> Delivered:
+    """Append the incoming request ``record`` to ``receiver``'s logs (with its audit entry) and
+    commit them, under the receiver's lock; a request with the same id from the same requester
+    already there is not written again (a delivery can be retried). Raises ``RequestError`` when
+    the id is taken by another requester's request."""
+    started = time.monotonic() if started is None else started
+    request_id, from_repo = record["request_id"], record["from_repo"]
+    logs = record_logs(receiver)
+    written, files, commit = False, [], None
+    with workspace_lock(Path(receiver.root), lock_timeout):
+        there = next((r for r in reread_requests(receiver, logs.requests).requests if r.request_id == request_id),
+                     None)
+        if there is not None and there.from_repo != from_repo:
+            raise RequestError(f"{receiver.name} holds a request {request_id} from {there.from_repo} already")
+        if there is None:
+            files = _record(receiver, record, "incoming", actor, timestamp(now), started)
+            written = True
+            commit = commit_workspace(receiver, [Path(f) for f in files], actor,
+                                      f"request {request_id}: {record['request_type']} from {from_repo}", now)
+        fresh = reread_requests(receiver, logs.requests)
+    arrived = next(r for r in fresh.requests if r.request_id == request_id)
+    judgement = judge(fresh, arrived, now.date()) if arrived.status is RequestStatus.PENDING else None
+    return Delivered(request=arrived, workspace=fresh, written=written, files=files, commit=commit,
+                     judgement=judgement)
 
 
 def _record(ws: Workspace, record: dict[str, Any], direction: str, actor: str, stamp: str,
