@@ -245,3 +245,35 @@ async def test_view_raw_shows_the_request_json(demo: Path, actor: str) -> None:
         assert '"request_id": "req-9d4b17"' in raw and '"breaking-change"' in raw
         await pilot.press("escape")
         assert not isinstance(app.screen, RawScreen)
+
+
+async def test_one_action_at_a_time_through_the_shared_action_flow(
+        demo: Path, actor: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Approve runs through tui.acting: while its worker writes, a second decision is refused
+    before it asks; once written, the next one goes through."""
+    import threading
+
+    from core.sync import decisions
+
+    release, entered = threading.Event(), threading.Event()
+    real = decisions.decide
+
+    def slow_decide(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        assert release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(decisions, "decide", slow_decide)
+    app, notes = make_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_on(app, pilot, "req-7c2e41")
+        await pilot.press("a", "y")
+        assert entered.wait(10)
+        assert any(w.group == "sync-action" and not w.is_finished for w in app.workers)
+        await pilot.press("down", "a")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert notes[-1] == ("warning", "an action is still being recorded: wait for it")
+        release.set()
+        await settle(app, pilot)
+        assert "req-7c2e41" not in ids(app)
+        assert any(text.startswith(f"approved req-7c2e41 as {ACTOR}") for _, text in notes)

@@ -3,26 +3,23 @@ request in full, and (below) the outgoing requests or the decided ones.
 
 ``a`` approves and ``r`` rejects the highlighted pending request after a confirm modal that lists
 workspace, request, requester, item, actor and the intended change; the decision is one call to
-``core.sync.decisions.decide`` in a thread worker, after which the data is re-read from disk.
+``core.sync.decisions.decide`` made through ``tui.acting`` (the one flow every action key takes:
+actor check, confirm, a thread worker, the outcome notified, the data re-read from disk).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import DescendantFocus
-from textual.message import Message
 from textual.widgets import Static
 
-from core.actor import Actor, acting_actor, how_to_set
+from core.actor import Actor, acting_actor
 from core.analysis.approvals import IncomingRequest, OutgoingRequest, Verdict
 from core.model import Request, to_raw
-from core.settings import config_path
-from core.text import one_line
+from tui.acting import actor_or_refuse, busy, confirm_then_run, say
 from tui.panes.approvals import rows as fmt
 from tui.panes.approvals.decision import (
     Decision,
@@ -36,10 +33,7 @@ from tui.safe import literal
 from tui.widgets.table import FastTable
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from core.dashboard import DashboardData
-    from core.federation import Federation
     from core.sync.decisions import DecisionResult
 
 Lower = Literal["outgoing", "decided"]
@@ -56,24 +50,10 @@ class ApprovalsPane(Pane):
         Binding("h", "lower('decided')", "History (decided requests)", show=False),
     ]
 
-    @dataclass
-    class DecisionRecorded(Message):
-        """The decision worker recorded a decision (or found it already recorded)."""
-
-        result: DecisionResult
-
-    @dataclass
-    class DecisionRefused(Message):
-        """Core refused the decision (``DecisionError``) or it failed; ``error`` says why."""
-
-        ref: str
-        error: str
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.data: DashboardData | None = None
         self.lower: Lower | None = "outgoing"
-        self.deciding = False
         self._active = "approvals-pending"  # the table whose row the detail shows
         self._keys: dict[str, list[str]] = {}
         self._rows: dict[str, dict[str, IncomingRequest | OutgoingRequest]] = {}
@@ -207,33 +187,20 @@ class ApprovalsPane(Pane):
         """Check what can be checked before asking, then ask (a reason first when rejecting)."""
         row = self._selected()
         if row is None:
-            self._say("no request highlighted", "warning")
+            say(self, "no request highlighted", "warning")
             return
         if isinstance(row, OutgoingRequest):
-            self._say(f"{row.request_id} is an outgoing request: the workspace it was sent to decides it", "warning")
+            say(self, f"{row.request_id} is an outgoing request: the workspace it was sent to decides it", "warning")
             return
         if row.verdict is None:
-            self._say(f"{row.request_id} is already {row.status.value}: only a pending request can be "
+            say(self, f"{row.request_id} is already {row.status.value}: only a pending request can be "
                       f"{'approved' if decision == 'approve' else 'rejected'}", "warning")
             return
         if decision == "approve" and row.verdict is Verdict.DENIED:
-            self._say(f"{row.request_id} cannot be approved: the policy denies it: {row.reason}", "warning")
+            say(self, f"{row.request_id} cannot be approved: the policy denies it: {row.reason}", "warning")
             return
-        actor = self._actor()
-        if actor is None:
-            settings = getattr(self.app, "settings", None)
-            config = getattr(settings, "path", None) or str(config_path())
-            self._say(f"Nobody to {decision} as: {how_to_set(config)}", "error", title="no actor")
-            return
-        from core.sync.decisions import DecisionError, check_actor
-
-        try:
-            check_actor(actor.name)
-        except DecisionError as exc:
-            self._say(f"{exc} (from {actor.source})", "error", title="actor refused")
-            return
-        if self.deciding:
-            self._say("a decision is still being recorded: wait for it", "warning")
+        actor = actor_or_refuse(self, decision)
+        if actor is None or busy(self):
             return
         if decision == "approve":
             self._confirm(row, decision, actor, None)
@@ -249,42 +216,16 @@ class ApprovalsPane(Pane):
                                           "Why is it rejected? The requester sees the reason."), reason_given)
 
     def _confirm(self, row: IncomingRequest, decision: Decision, actor: Actor, reason: str | None) -> None:
-        from tui.screens.confirm import ConfirmScreen
+        """The confirm modal, then one ``core.sync.decisions.decide`` call in the action worker."""
+        if self.data is None:
+            return
+        fed, ref, clock = self.data.federation, fmt.ref(row), self.app.clock  # type: ignore[attr-defined]
 
-        def answered(yes: bool | None) -> None:
-            if yes and self.data is not None and not self.deciding:
-                self.deciding = True
-                now = self.app.clock()  # type: ignore[attr-defined]  # the app's clock, frozen in tests
-                self._decide(self.data.federation, fmt.ref(row), decision, actor.name, reason, now)
+        def call() -> DecisionResult:
+            from core.sync.decisions import decide
 
-        label = "Approve" if decision == "approve" else "Reject"
-        self.app.push_screen(ConfirmScreen(confirm_title(decision), confirm_rows(row, decision, actor, reason),
-                                           confirm_label=label), answered)
+            return decide(fed, ref, decision, actor.name, reason, clock())  # the app's clock, frozen in tests
 
-    @work(thread=True, group="decide", name="record decision")
-    def _decide(self, fed: Federation, ref: str, decision: Decision, actor: str, reason: str | None,
-                now: dt.datetime) -> None:
-        from core.sync.decisions import DecisionError, decide
-
-        try:
-            result = decide(fed, ref, decision, actor, reason, now)
-        except DecisionError as exc:
-            self.post_message(self.DecisionRefused(ref, str(exc)))
-        except Exception as exc:  # noqa: BLE001 - say what failed; never take the dashboard down
-            self.post_message(self.DecisionRefused(ref, f"{type(exc).__name__}: {exc}"))
-        else:
-            self.post_message(self.DecisionRecorded(result))
-
-    def on_approvals_pane_decision_recorded(self, message: DecisionRecorded) -> None:
-        self.deciding = False
-        self._say(success_text(message.result), "information" if message.result.changed else "warning")
-        self.app.load_data()  # type: ignore[attr-defined]  # show what is on disk now, not a guess
-
-    def on_approvals_pane_decision_refused(self, message: DecisionRefused) -> None:
-        self.deciding = False
-        self._say(message.error, "error", title=f"{message.ref} not decided")
-        self.app.load_data()  # type: ignore[attr-defined]
-
-    def _say(self, text: str, severity: Literal["information", "warning", "error"], title: str = "") -> None:
-        self.app.notify(one_line(text), title=one_line(title), severity=severity, markup=False,
-                        timeout=8 if severity == "error" else 5)
+        confirm_then_run(self, confirm_title(decision), confirm_rows(row, decision, actor, reason),
+                         "Approve" if decision == "approve" else "Reject", call,
+                         lambda result: [success_text(result)], not_done=f"{ref} not decided")
