@@ -15,6 +15,9 @@ match wins:
    some), or an ``auto_approve`` rule of the workspace's policy holds.
 4. otherwise **needs a human**.
 
+The outgoing requests' status is the furthest along of the sender's line and the receiver's copy
+(``core.analysis.outgoing``).
+
 Only sudocode repos have a workspace policy (``federation.config.json`` ``policies``); for towns
 and realms only the remote's own conditions apply. A condition that cannot be parsed or evaluated
 makes the request need a human, with the error naming the rule as the reason: a broken policy
@@ -32,6 +35,7 @@ from typing import Any
 
 import msgspec
 
+from core.analysis.outgoing import OutgoingRequest, outgoing_row, receiver_copies
 from core.model import Request, RequestStatus, SudocodeRepo, TrustLevel, Workspace, WorkspaceKind
 from core.policy import PolicyError, holds
 from core.sources.federation_records import remote_name
@@ -80,22 +84,6 @@ class IncomingRequest(msgspec.Struct, kw_only=True, frozen=True):
     line: int | None = None
 
 
-class OutgoingRequest(msgspec.Struct, kw_only=True, frozen=True):
-    request_id: str
-    workspace: str  # the workspace that sent it
-    to_repo: str
-    request_type: str
-    title: str | None
-    status: RequestStatus
-    created_at: str | None
-    age_days: int | None
-    approved_by: str | None = None
-    approved_at: str | None = None
-    rejection_reason: str | None = None
-    source: str = ""
-    line: int | None = None
-
-
 class ApprovalsReport(msgspec.Struct, kw_only=True):
     pending: list[IncomingRequest] = []  # oldest first
     decided: list[IncomingRequest] = []  # incoming, no longer pending; oldest first
@@ -108,14 +96,21 @@ def approvals(graph: Any, today: dt.date) -> ApprovalsReport:
 
 
 def approvals_of(workspaces: Iterable[Workspace], today: dt.date) -> ApprovalsReport:
+    """The queue, the history and the outgoing requests (with their live status: see
+    ``core.analysis.outgoing``) of the local workspaces among ``workspaces``."""
     report = ApprovalsReport()
+    workspaces = list(workspaces)
+    copies = None
     for ws in workspaces:
         if ws.remote_cache or not ws.requests:
             continue
         policy = WorkspacePolicy(ws, today)
         for req in ws.requests:
             if req.direction == "outgoing":
-                report.outgoing.append(_outgoing(req, ws, today))
+                copies = receiver_copies(workspaces) if copies is None else copies
+                index = policy.remote_index(req.to_repo)
+                report.outgoing.append(outgoing_row(req, ws, today, ws.remotes[index] if index is not None else None,
+                                                    copies))
             elif req.status is RequestStatus.PENDING:
                 report.pending.append(_incoming(req, ws, today, policy, policy.judge(req)))
             else:
@@ -168,12 +163,16 @@ def _rules(entries: Any, path: str) -> list[_Rule]:
     return [_Rule(f"{path}[{i}]", e.get("condition") if isinstance(e, dict) else e) for i, e in enumerate(entries)]
 
 
-def _dig(value: Any, *keys: str) -> Any:
+def dig(value: Any, *keys: str) -> Any:
+    """``value[k1][k2]...``, or None where a level is missing or not a mapping (config files)."""
     for key in keys:
         if not isinstance(value, dict):
             return None
         value = value.get(key)
     return value
+
+
+_dig = dig
 
 
 class WorkspacePolicy:
@@ -311,14 +310,6 @@ def _incoming(req: Request, ws: Workspace, today: dt.date, policy: WorkspacePoli
         source=req.source, line=req.line)
 
 
-def _outgoing(req: Request, ws: Workspace, today: dt.date) -> OutgoingRequest:
-    return OutgoingRequest(
-        request_id=req.request_id, workspace=ws.name, to_repo=req.to_repo, request_type=req.request_type,
-        title=_text(req.payload.get("title")), status=req.status, created_at=req.created_at,
-        age_days=_age(req.created_at, today), approved_by=req.approved_by, approved_at=req.approved_at,
-        rejection_reason=req.rejection_reason, source=req.source, line=req.line)
-
-
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None if value is None else str(value)
 
@@ -327,7 +318,7 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-_LAST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+_LAST = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def _oldest_first(row: IncomingRequest | OutgoingRequest) -> tuple[dt.datetime, str, str]:

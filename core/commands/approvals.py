@@ -1,5 +1,6 @@
 """``crossdeck approvals``: the queue of pending incoming requests with their policy verdicts;
-``--all`` adds the decided incoming requests and the outgoing ones."""
+``--all`` adds the decided incoming requests and the outgoing ones, each with its live status
+(``core.analysis.outgoing``, as the dashboard's Approvals pane shows it)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from typing import Any
 
 import msgspec
 
-from core.analysis.approvals import ApprovalsReport, IncomingRequest, OutgoingRequest, Verdict, approvals_of
+from core.analysis.approvals import ApprovalsReport, IncomingRequest, Verdict, approvals_of
+from core.analysis.outgoing import OutgoingRequest, outcome, receiving_remote
 from core.commands.common import add_common
-from core.commands.output import emit_json, report_diagnostics
-from core.commands.output import exit_code
+from core.commands.output import emit_json, exit_code, report_diagnostics
 from core.federation import Federation
 from core.text import one_line
 from core.timeutil import today
@@ -79,7 +80,7 @@ def _print(report: ApprovalsReport, all_requests: bool) -> None:
     out.write(f"\noutgoing requests: {len(report.outgoing)}\n")
     if report.outgoing:
         out.write("\n")
-        _table(out, ("AGE", "WORKSPACE", "REQUEST", "TO", "TYPE", "TITLE", "STATUS"),
+        _table(out, ("AGE", "WORKSPACE", "REQUEST", "TO REMOTE", "TYPE", "TITLE", "STATUS"),
                [_outgoing_row(row) for row in report.outgoing])
 
 
@@ -96,8 +97,8 @@ def _decided_row(row: IncomingRequest) -> list[str]:
 
 
 def _outgoing_row(row: OutgoingRequest) -> list[str]:
-    return [_age(row.age_days), row.workspace, row.request_id, row.to_repo, row.request_type,
-            _title(row.title), row.status.value]
+    return [_age(row.age_days), row.workspace, row.request_id, receiving_remote(row), row.request_type,
+            _title(row.title), outcome(row)]
 
 
 def _age(days: int | None) -> str:
