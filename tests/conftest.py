@@ -66,3 +66,6 @@ def real_town(root: Path, rigs: dict[str, str], owner: str = "steve@example.com"
     write_jsonl(root / ".beads" / "routes.jsonl",
                 [{"prefix": "hq-", "path": "."}] + [{"prefix": f"{p}-", "path": r} for r, p in rigs.items()])
     return root
+
+
+from tests.http_fixtures import served, start_server, sudocode_copy  # noqa: F401  (real HTTP servers)

@@ -1,0 +1,141 @@
+"""The server's own state: ``STATE/server/server.db`` (SQLite, WAL), beside the token file.
+
+Three tables: ``calls`` (the audit of read-only and refused calls, with their duration; calls
+that change the workspace are audited in its own ``audit.jsonl``), ``answers`` (the first answer
+to each caller's ``request_id``, for idempotent replays) and ``subscriptions``. Every write is
+one transaction through ``core.store.writing`` (busy timeout, migrations); like the rest of the
+state dir it holds nothing the workspace needs: losing it loses replays and subscriptions only.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from core.settings import dirs
+from core.store import iso, writing
+from core.timeutil import now
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            remote TEXT,                -- the caller (a remote's name, maintainer:ACTOR), or the peer address
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            duration_ms REAL NOT NULL,
+            request_id TEXT
+        )""",
+        """CREATE TABLE answers (
+            workspace TEXT NOT NULL,
+            caller TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            body_sha256 TEXT NOT NULL,  -- of the method, path and body it answered
+            status INTEGER NOT NULL,
+            answer BLOB NOT NULL,       -- the JSON body sent
+            at TEXT NOT NULL,
+            PRIMARY KEY (workspace, caller, request_id)
+        )""",
+        """CREATE TABLE subscriptions (
+            id TEXT PRIMARY KEY,
+            workspace TEXT NOT NULL,
+            caller TEXT NOT NULL,
+            event_types TEXT NOT NULL,  -- JSON list
+            filters TEXT NOT NULL,      -- JSON object
+            created_at TEXT NOT NULL,
+            ended_at TEXT
+        )""",
+        "CREATE INDEX subscriptions_by_caller ON subscriptions (workspace, caller, ended_at)",
+    ),
+}
+
+
+class Answer(msgspec.Struct, kw_only=True, frozen=True):
+    body_sha256: str
+    status: int
+    answer: bytes
+
+
+class Subscription(msgspec.Struct, kw_only=True, frozen=True):
+    id: str
+    caller: str
+    event_types: list[str]
+    filters: dict[str, Any]
+    created_at: str
+    ended_at: str | None = None
+
+
+def db_path() -> Path:
+    return dirs().state / "server" / "server.db"
+
+
+class ServerDB:
+    def __init__(self, workspace: str, path: Path | None = None):
+        self.workspace = workspace
+        self.path = path or db_path()
+
+    def _conn(self) -> Any:
+        return writing(self.path, MIGRATIONS, "server state")
+
+    def record_call(self, remote: str | None, method: str, path: str, status: int, duration_ms: float,
+                    request_id: str | None) -> None:
+        with self._conn() as conn:
+            conn.execute("INSERT INTO calls (at, workspace, remote, method, path, status, duration_ms, request_id) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (iso(now()), self.workspace, remote, method, path, status, round(duration_ms, 3), request_id))
+
+    def calls(self, limit: int = 1000) -> list[dict[str, Any]]:
+        with self._conn() as conn:
+            conn.row_factory = sqlite3.Row
+            rows = conn.execute("SELECT * FROM calls WHERE workspace = ? ORDER BY id DESC LIMIT ?",
+                                (self.workspace, limit)).fetchall()
+        return [dict(row) for row in rows]
+
+    def answer(self, caller: str, request_id: str) -> Answer | None:
+        with self._conn() as conn:
+            row = conn.execute("SELECT body_sha256, status, answer FROM answers WHERE workspace = ? AND caller = ? "
+                               "AND request_id = ?", (self.workspace, caller, request_id)).fetchone()
+        return Answer(body_sha256=row[0], status=row[1], answer=bytes(row[2])) if row else None
+
+    def remember_answer(self, caller: str, request_id: str, answer: Answer) -> None:
+        with self._conn() as conn:
+            conn.execute("INSERT OR IGNORE INTO answers (workspace, caller, request_id, body_sha256, status, answer, at)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", (self.workspace, caller, request_id, answer.body_sha256,
+                                                           answer.status, answer.answer, iso(now())))
+
+    def add_subscription(self, caller: str, event_types: list[str], filters: dict[str, Any], most: int | None
+                         ) -> Subscription | None:
+        """A new live subscription of ``caller``; None when it has ``most`` live ones already."""
+        sub = Subscription(id=f"sub-{secrets.token_hex(8)}", caller=caller, event_types=event_types,
+                           filters=filters, created_at=iso(now()))
+        with self._conn() as conn:
+            live = conn.execute("SELECT COUNT(*) FROM subscriptions WHERE workspace = ? AND caller = ? "
+                                "AND ended_at IS NULL", (self.workspace, caller)).fetchone()[0]
+            if most is not None and live >= most:
+                return None
+            conn.execute("INSERT INTO subscriptions (id, workspace, caller, event_types, filters, created_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?)",
+                         (sub.id, self.workspace, caller, msgspec.json.encode(event_types).decode(),
+                          msgspec.json.encode(filters).decode(), sub.created_at))
+        return sub
+
+    def subscription(self, ident: str) -> Subscription | None:
+        with self._conn() as conn:
+            row = conn.execute("SELECT id, caller, event_types, filters, created_at, ended_at FROM subscriptions "
+                               "WHERE workspace = ? AND id = ?", (self.workspace, ident)).fetchone()
+        if row is None:
+            return None
+        return Subscription(id=row[0], caller=row[1], event_types=msgspec.json.decode(row[2]),
+                            filters=msgspec.json.decode(row[3]), created_at=row[4], ended_at=row[5])
+
+    def end_subscription(self, ident: str) -> None:
+        with self._conn() as conn:
+            conn.execute("UPDATE subscriptions SET ended_at = ? WHERE workspace = ? AND id = ? AND ended_at IS NULL",
+                         (iso(now()), self.workspace, ident))

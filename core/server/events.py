@@ -1,0 +1,171 @@
+"""Events of the served workspace: what changed between two reads of it, and the hub that hands
+them to subscribers (docs/http-api.md, ``GET events``).
+
+``diff`` compares the work units and requests of the workspace before and after a change on disk
+(whoever made it: the server itself, ``crossdeck approve``, the dashboard, an editor) and names
+each change as an event: ``item.created`` / ``item.updated`` (with ``previous``: the old values of
+the fields that changed) / ``item.removed``, ``request.created`` / ``request.updated``. Where a
+record sits in its file (``source``, ``line``) is not a change.
+
+``EventHub.publish`` numbers events with increasing ids and keeps the last 1000 for replay
+(``Last-Event-ID``); each open stream listens on its own asyncio queue. ``Watcher`` polls the
+workspace's files (``core.watch.Snapshot``) and re-reads the workspace when they change; ``poke``
+makes it look at once (after the server's own mutate or decision).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from core.model import Request, Workspace, WorkUnit, to_raw
+from core.server.served import Served
+from core.store import iso
+from core.timeutil import now
+from core.watch import Snapshot, changed_paths
+
+KEPT = 1000
+Event = dict[str, Any]
+
+
+def item_json(unit: WorkUnit) -> dict[str, Any]:
+    return to_raw(unit)
+
+
+def request_json(request: Request) -> dict[str, Any]:
+    raw = to_raw(request)
+    raw.pop("workspace", None)
+    return raw
+
+
+def diff(before: Workspace | None, after: Workspace, at: str | None = None) -> list[Event]:
+    """The events that turn ``before`` into ``after`` (items first, then requests, each in key order)."""
+    at = at or iso(now())
+    events: list[Event] = []
+    old_items = {u.key: item_json(u) for u in before.work_units} if before is not None else {}
+    new_items = {u.key: item_json(u) for u in after.work_units}
+    for kind, key, old, new in _changes(old_items, new_items):
+        item = new if new is not None else old
+        event: Event = {"type": f"item.{kind}", "workspace": after.name, "key": key, "id": item.get("id"),
+                        "entity": item.get("kind"), "status": item.get("status"), "item": item, "at": at}
+        if kind == "updated":
+            event["previous"] = {f: old.get(f) for f in sorted(set(old) | set(new)) if old.get(f) != new.get(f)}
+        events.append(event)
+    old_reqs = {r.request_id: request_json(r) for r in before.requests} if before is not None else {}
+    new_reqs = {r.request_id: request_json(r) for r in after.requests}
+    for kind, ident, old, new in _changes(old_reqs, new_reqs):
+        if kind == "removed":
+            continue  # a request log only grows: a vanished request is a rewritten file, not an event
+        event = {"type": f"request.{kind}", "workspace": after.name, "request_id": ident, "entity": "request",
+                 "from_repo": new.get("from_repo"), "to_repo": new.get("to_repo"), "status": new.get("status"),
+                 "result": new.get("result"), "request": new, "at": at}
+        if kind == "updated":
+            event["previous"] = {f: old.get(f) for f in ("status", "result") if old.get(f) != new.get(f)}
+        events.append(event)
+    return events
+
+
+def _changes(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
+             ) -> Iterable[tuple[str, str, Any, Any]]:
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if before is None:
+            yield "created", key, None, after
+        elif after is None:
+            yield "removed", key, before, None
+        elif before != after:
+            yield "updated", key, before, after
+
+
+class EventHub:
+    """Numbered events, the last ``kept`` of them for replay, and the queues of open streams."""
+
+    def __init__(self, kept: int = KEPT):
+        self._events: collections.deque[Event] = collections.deque(maxlen=kept)
+        self._next = 1
+        self._lock = threading.Lock()
+        self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event | None]]] = set()
+
+    def publish(self, events: Iterable[Event]) -> list[Event]:
+        numbered = []
+        with self._lock:
+            for event in events:
+                numbered.append({"event_id": self._next, **event})
+                self._next += 1
+            self._events.extend(numbered)
+            listeners = list(self._listeners)
+        for loop, queue in listeners:
+            for event in numbered:
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+        return numbered
+
+    def since(self, last_id: int) -> list[Event]:
+        with self._lock:
+            return [e for e in self._events if e["event_id"] > last_id]
+
+    def listen(self) -> tuple[asyncio.Queue[Event | None], Callable[[], None]]:
+        """A queue that receives every event published from now on (None: the hub closes), and
+        the function that stops it."""
+        entry = (asyncio.get_running_loop(), asyncio.Queue[Event | None]())
+        with self._lock:
+            self._listeners.add(entry)
+        return entry[1], lambda: self._listeners.discard(entry)
+
+    def nudge(self) -> None:
+        """Wake every open stream without an event (a subscription ended: its stream looks)."""
+        self._send({"event_id": 0})
+
+    def close(self) -> None:
+        """End every open stream (the server is shutting down)."""
+        self._send(None)
+
+    def _send(self, item: Event | None) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for loop, queue in listeners:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:
+                pass  # its loop is closed already
+
+
+class Watcher:
+    """Re-reads the served workspace when its files change and publishes the difference."""
+
+    def __init__(self, served: Served, hub: EventHub, poll_seconds: float = 0.5):
+        self.served = served
+        self.hub = hub
+        self.poll_seconds = poll_seconds
+        self._snapshot = Snapshot.take([served.root])
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._scan_lock = threading.Lock()
+
+    def rescan(self) -> list[Event]:
+        """Look now: when a file changed, re-read the workspace and publish what changed."""
+        with self._scan_lock:
+            snapshot = Snapshot.take([self.served.root])
+            if not changed_paths(self._snapshot, snapshot):
+                return []
+            self._snapshot = snapshot
+            before, after = self.served.reload()
+            return self.hub.publish(diff(before, after))
+
+    def poke(self) -> None:
+        """Rescan at once (callable from any thread)."""
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            await asyncio.to_thread(self.rescan)

@@ -1,0 +1,179 @@
+"""The bodies the API accepts, as msgspec Structs (docs/http-api.md, "Messages" and "Endpoints").
+
+Every struct refuses unknown fields: a typo in a field name is a 422, never silently ignored.
+``decode`` turns a body into one of them, or raises the API's 400 (not a JSON object) or 422 (a
+schema violation, with the JSON path of the offending value in ``details``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+from msgspec import Meta, Struct
+
+from core.server.errors import ApiError, invalid
+
+RequestId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,100}$")]
+Priority = Annotated[int, Meta(ge=0, le=4)]
+ENTITIES = ("issue", "spec", "bead", "work_unit", "request")
+OPERATIONS = ("create_issue", "create_spec", "update_issue")
+EVENT_TYPES = ("item.created", "item.updated", "item.removed", "request.created", "request.updated")
+Entity = Literal["issue", "spec", "bead", "work_unit", "request"]
+Operation = Literal["create_issue", "create_spec", "update_issue"]
+EventType = Literal["item.created", "item.updated", "item.removed", "request.created", "request.updated"]
+
+M = TypeVar("M")
+
+
+class _Strict(Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class Envelope(_Strict, kw_only=True, rename={"from_": "from"}):
+    """What every A2A message may carry beside its own fields."""
+
+    from_: str | None = None
+    to: str | None = None
+    timestamp: str | None = None
+
+
+class PriorityRange(_Strict, kw_only=True):
+    lt: int | None = None
+    lte: int | None = None
+    gt: int | None = None
+    gte: int | None = None
+
+
+class QueryFilters(_Strict, kw_only=True):
+    status: str | list[str] | None = None
+    labels: list[str] | None = None
+    priority: int | PriorityRange | None = None
+    ids: list[str] | None = None
+    updated_since: str | None = None
+
+    def used(self) -> list[str]:
+        return given(self)
+
+
+def given(struct: Struct) -> list[str]:
+    """The fields of ``struct`` that were given (not None)."""
+    return [name for name in struct.__struct_fields__ if getattr(struct, name) is not None]
+
+
+class QueryMessage(Envelope, kw_only=True):
+    type: Literal["query"] = "query"
+    request_id: RequestId | None = None
+    entity: Entity
+    filters: QueryFilters = msgspec.field(default_factory=QueryFilters)
+    include: list[Literal["relationships"]] = []
+    limit: Annotated[int, Meta(ge=1, le=500)] = 50
+    cursor: str | None = None
+
+
+class MutateMessage(Envelope, kw_only=True):
+    type: Literal["mutate"] = "mutate"
+    request_id: RequestId
+    operation: Operation
+    data: dict[str, Any]
+
+
+class RelationshipRef(_Strict, kw_only=True):
+    type: str
+    remote_ref: str
+
+
+class CreateData(_Strict, kw_only=True):
+    """``create_issue`` / ``create_spec``: what core/sync/requests.py reads from a payload."""
+
+    title: Annotated[str, Meta(min_length=1, max_length=500)]
+    description: str | None = None
+    priority: Priority | None = None
+    labels: list[str] = []
+    relationships: list[RelationshipRef] = []
+    blocks: bool | str | list[str] | None = None
+    from_item: str | None = None
+    discovered_from: str | None = None
+    rig: str | None = None
+    requester: str | None = None
+
+
+class Changes(_Strict, kw_only=True):
+    status: Literal["open", "in_progress", "blocked", "closed"] | None = None
+    priority: Priority | None = None
+    title: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
+    labels: list[str] | None = None
+    assignee: str | None = None
+    description: str | None = None
+
+
+class UpdateData(_Strict, kw_only=True):
+    """``update_issue``: which item, and the changes asked for."""
+
+    issue_id: Annotated[str, Meta(min_length=1)]
+    changes: Changes
+    title: str | None = None
+    description: str | None = None
+    priority: Priority | None = None
+    ref: str | None = None
+    requester: str | None = None
+
+
+class SubscribeFilters(_Strict, kw_only=True):
+    ids: list[str] | None = None
+    entity: list[Literal["issue", "spec", "bead", "request"]] | None = None
+
+
+class SubscribeMessage(Envelope, kw_only=True):
+    type: Literal["subscribe"] = "subscribe"
+    request_id: RequestId
+    event_types: list[EventType] = msgspec.field(default_factory=lambda: list(EVENT_TYPES))
+    filters: SubscribeFilters = msgspec.field(default_factory=SubscribeFilters)
+
+
+class DecisionBody(_Strict, kw_only=True):
+    reason: str | None = None
+
+
+DATA = {"create_issue": CreateData, "create_spec": CreateData, "update_issue": UpdateData}
+_UNKNOWN = re.compile(r"unknown field `([^`]*)`")
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.DOTALL)
+
+
+def parse_json(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object (an empty body is ``{}``), else a 400."""
+    if not body.strip():
+        return {}
+    try:
+        value = msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ApiError(400, f"the body is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, f"the body should be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def convert(value: Any, kind: type[M], at: str = "$") -> M:
+    """``value`` as a ``kind``, else a 422 naming the path of the first problem."""
+    try:
+        return msgspec.convert(value, kind)
+    except msgspec.ValidationError as exc:
+        match = _AT.match(str(exc))
+        message = match.group("message") if match else str(exc)
+        path = (match.group("path") if match else None) or "$"
+        unknown = _UNKNOWN.search(message)
+        if unknown:  # name the field itself: $.data.titel, not $.data
+            path += "." + unknown.group(1)
+        raise invalid(at + path[1:], message) from None
+
+
+def decode(body: bytes, kind: type[M]) -> M:
+    return convert(parse_json(body), kind)
+
+
+def operation_data(message: MutateMessage) -> CreateData | UpdateData:
+    data = convert(message.data, DATA[message.operation], "$.data")
+    if isinstance(data, UpdateData) and not given(data.changes):
+        raise invalid("$.data.changes", "no change given")
+    return data

@@ -1,0 +1,147 @@
+"""``POST mutate`` and the decisions (``approve`` / ``reject``): the only calls that change the
+served workspace, each through the same core code as the command line.
+
+A mutate is written as an incoming request of the workspace with ``core.sync.requests.deliver``
+(what ``crossdeck request create`` writes for a receiver loaded beside it: the request line and
+its audit entry, with ``duration_ms``, committed), never twice for one id and requester. Then the
+workspace's policy judges it (``core.analysis.approvals.judge``):
+
+- **denied**: rejected at once by ``core.sync.decisions.decide`` as ``crossdeck-server`` with the
+  rule as reason, answered 403;
+- **auto-approvable** from a caller that is not ``untrusted``: approved by ``decide`` as
+  ``crossdeck-server`` (creating the item), answered 200 ``completed`` (``approved`` for an
+  ``update_issue``, which the approval records and the item's owner carries out);
+- otherwise answered 202 ``pending_approval``.
+
+A request that is already decided (a retried delivery) is answered from its status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from msgspec import to_builtins
+
+from core.analysis.approvals import Judgement, Verdict
+from core.federation import Federation
+from core.model import Request, RequestStatus, TrustLevel
+from core.server.auth import Caller
+from core.server.errors import ApiError
+from core.server.messages import CreateData, MutateMessage, UpdateData, operation_data
+from core.server.served import Served
+from core.sync import SyncError
+from core.sync.decisions import Decision, DecisionError, DecisionResult, decide, timestamp
+from core.sync.lock import WorkspaceLocked
+from core.sync.requests import RequestError, deliver, incoming_record
+
+SERVER_ACTOR = "crossdeck-server"
+LOCK_TIMEOUT = 10.0
+
+
+class Outcome(dict[str, Any]):
+    """An answer's body; ``status`` is its HTTP status."""
+
+    status: int = 200
+
+
+def answer(status: int, body: dict[str, Any]) -> Outcome:
+    out = Outcome(body)
+    out.status = status
+    return out
+
+
+def mutate(served: Served, caller: Caller, message: MutateMessage, now: dt.datetime, started: float,
+           on_written: Callable[[], None] = lambda: None) -> Outcome:
+    """Deliver, judge and answer one mutate; ``on_written`` is called once the workspace's audit
+    log holds the call."""
+    if caller.remote is None:
+        raise ApiError(403, "a maintainer token cannot send requests: mutate is for remotes")
+    data = operation_data(message)
+    payload = _payload(message.data, data)
+    ws = served.workspace
+    record = incoming_record(message.request_id, caller.remote.url, served.address, message.operation, payload,
+                             timestamp(now))
+    try:
+        delivered = deliver(ws, record, caller.remote.name, now, started, LOCK_TIMEOUT)
+    except WorkspaceLocked as exc:
+        raise ApiError(503, str(exc), headers={"Retry-After": "2"}) from None
+    except RequestError as exc:
+        raise ApiError(409, str(exc)) from None
+    except SyncError as exc:
+        raise ApiError(503, str(exc), headers={"Retry-After": "2"}) from None
+    if delivered.written:
+        on_written()
+    request, judgement = delivered.request, delivered.judgement
+    fed = Federation(roots=[str(served.root)], workspaces=[delivered.workspace])
+    if judgement is not None and judgement.verdict is Verdict.DENIED:
+        _decide(fed, served, request, "reject", SERVER_ACTOR, _reason(judgement), now)
+        raise ApiError(403, f"{judgement.reason}" + (f" ({judgement.rule})" if judgement.rule else ""),
+                       [{"path": judgement.rule or "", "message": judgement.reason}])
+    if (judgement is not None and judgement.verdict is Verdict.AUTO_APPROVABLE
+            and caller.remote.trust_level is not TrustLevel.UNTRUSTED):
+        result = _decide(fed, served, request, "approve", SERVER_ACTOR, _reason(judgement), now)
+        return _answered(request.request_id, result.after, _created(result), None)
+    return _answered(request.request_id, request.status, request.result,
+                     judgement.reason if judgement is not None else request.rejection_reason)
+
+
+def decision(served: Served, caller: Caller, request_id: str, choice: Decision, reason: str | None,
+             now: dt.datetime, on_written: Callable[[], None] = lambda: None) -> Outcome:
+    if caller.maintainer is None:
+        raise ApiError(403, f"only a maintainer token may {choice} requests")
+    if choice == "reject" and not (reason or "").strip():
+        raise ApiError(422, "rejecting needs a reason: the requester sees it",
+                       [{"path": "$.reason", "message": "required to reject"}])
+    request = next((r for r in served.workspace.requests if r.request_id == request_id
+                    and r.direction == "incoming"), None)
+    if request is None:
+        raise ApiError(404, f"{served.name} holds no incoming request {request_id}")
+    result = _decide(served.federation(), served, request, choice, caller.maintainer, reason, now)
+    if result.changed:
+        on_written()
+    return answer(200, {"decision": to_builtins(result)})
+
+
+def _decide(fed: Federation, served: Served, request: Request, choice: Decision, actor: str, reason: str | None,
+            now: dt.datetime) -> DecisionResult:
+    try:
+        return decide(fed, f"{served.name}:{request.request_id}", choice, actor, reason, now,
+                      lock_timeout=LOCK_TIMEOUT)
+    except DecisionError as exc:
+        text = str(exc)
+        status = 503 if "locked" in text else 403 if "policy denies" in text else 409
+        raise ApiError(status, text, headers={"Retry-After": "2"} if status == 503 else None) from None
+
+
+def _answered(request_id: str, status: RequestStatus, result: Any, reason: str | None) -> Outcome:
+    if status is RequestStatus.PENDING:
+        return answer(202, {"request_id": request_id, "status": "pending_approval", "verdict_reason": reason,
+                            "status_url": f"/api/v1/federation/requests/{request_id}"})
+    if status is RequestStatus.REJECTED:
+        raise ApiError(403, f"{request_id} was rejected: {reason or 'no reason given'}")
+    created = result.get("created") if isinstance(result, dict) else None
+    if isinstance(created, dict):  # as requests.jsonl holds it: {"id", "canonical_ref"}
+        result = {"created": created.get("canonical_ref"), "id": created.get("id")}
+    return answer(200, {"request_id": request_id, "status": status.value, "result": result})
+
+
+def _created(result: DecisionResult) -> dict[str, Any] | None:
+    if result.created is None:
+        return None
+    return {"created": result.created.key, "id": result.created.id}
+
+
+def _reason(judgement: Judgement) -> str:
+    return judgement.reason + (f" ({judgement.rule})" if judgement.rule else "")
+
+
+def _payload(raw: dict[str, Any], data: CreateData | UpdateData) -> dict[str, Any]:
+    """The request's payload: the data as sent; an update without a title gets one, as
+    ``core.sync.requests.queue_update`` writes it."""
+    payload = dict(raw)
+    if isinstance(data, UpdateData) and data.title is None:
+        changes = {k: v for k, v in raw.get("changes", {}).items() if v is not None}
+        payload["title"] = f"Update {data.issue_id}: " + ", ".join(f"{k} {v}" for k, v in changes.items())
+    return payload

@@ -1,0 +1,138 @@
+"""``POST query``: who may ask for what, and one page of the answer (docs/http-api.md).
+
+Permissions, checked before anything is read: a maintainer may query everything; a remote needs
+``permissions.query.allowed`` (and the workspace's ``policies.incoming_requests.query`` not closed),
+may query only the ``entities`` and use only the ``filters`` it lists (when it lists them), and an
+``untrusted`` remote only the public entities whatever its permissions say. ``request`` is open
+to every caller, for the requests between it and this workspace only.
+
+Pages are in key order (a request's key is its id); the cursor is the last key of the previous
+page, so a page never repeats or skips an item that stays while others change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from core.analysis.approvals import WorkspacePolicy
+from core.analysis.approvals import dig as _dig
+from core.model import Request, SudocodeRepo, TrustLevel, Workspace, WorkUnit, to_raw
+from core.server.auth import Caller
+from core.server.errors import ApiError, invalid
+from core.server.events import item_json, request_json
+from core.server.messages import PriorityRange, QueryFilters, QueryMessage
+from core.store import iso
+from core.timeutil import now, parse_ts
+
+PUBLIC = ("issue", "spec", "bead")
+
+
+def allowed(caller: Caller, ws: Workspace, message: QueryMessage) -> None:
+    """Raise a 403 naming the rule when ``caller`` may not ask ``message``."""
+    if caller.remote is None or message.entity == "request":
+        return
+    remote = caller.remote
+    policy = _dig(ws.info.federation if isinstance(ws.info, SudocodeRepo) else {}, "policies", "incoming_requests",
+                  "query")
+    if policy is False or _dig(policy, "allowed") is False:
+        raise ApiError(403, f"the policy of {ws.name} closes queries (policies.incoming_requests.query.allowed)")
+    query = _dig(remote.permissions, "query")
+    if not (query is True or _dig(query, "allowed") is True):
+        raise ApiError(403, f"{remote.name} may not query: its permissions.query.allowed is not true")
+    if remote.trust_level is TrustLevel.UNTRUSTED and message.entity not in PUBLIC:
+        raise ApiError(403, f"{remote.name} is untrusted: it may query only {', '.join(PUBLIC)}")
+    entities = _dig(query, "entities")
+    if isinstance(entities, list) and message.entity not in entities:
+        raise ApiError(403, f"{remote.name} may not query {message.entity}: its permissions.query.entities are "
+                            + (", ".join(map(str, entities)) or "none"))
+    filters = _dig(query, "filters")
+    if isinstance(filters, list):
+        refused = [name for name in message.filters.used() if name not in filters]
+        if refused:
+            raise ApiError(403, f"{remote.name} may not filter by {', '.join(refused)}: its permissions.query."
+                                "filters are " + (", ".join(map(str, filters)) or "none"))
+
+
+def run(caller: Caller, ws: Workspace, message: QueryMessage, today: dt.date) -> dict[str, Any]:
+    allowed(caller, ws, message)
+    since = _since(message.filters)
+    rows: list[tuple[str, Any]]
+    if message.entity == "request":
+        rows = sorted(((r.request_id, r) for r in _own_requests(caller, ws, today)), key=lambda row: row[0])
+    else:
+        rows = sorted(((u.key, u) for u in ws.work_units if message.entity in ("work_unit", u.kind)),
+                      key=lambda row: row[0])
+    matching = [(key, record) for key, record in rows if _matches(record, message.filters, since)]
+    after = [(key, record) for key, record in matching if message.cursor is None or key > message.cursor]
+    page = after[:message.limit]
+    items = [_json(record, ws, message.include) for _, record in page]
+    more = len(after) > len(page)
+    return {"entity": message.entity, "items": items, "next_cursor": page[-1][0] if more and page else None,
+            "total": len(matching), "as_of": iso(now())}
+
+
+def _own_requests(caller: Caller, ws: Workspace, today: dt.date) -> list[Request]:
+    if caller.remote is None:
+        return list(ws.requests)
+    policy = WorkspacePolicy(ws, today)
+    mine = caller.remote.name
+    return [r for r in ws.requests if any(_named(policy, ws, side) == mine for side in (r.from_repo, r.to_repo))]
+
+
+def _named(policy: WorkspacePolicy, ws: Workspace, name: str) -> str | None:
+    index = policy.remote_index(name)
+    return ws.remotes[index].name if index is not None else None
+
+
+def _since(filters: QueryFilters) -> dt.datetime | None:
+    if filters.updated_since is None:
+        return None
+    value = parse_ts(filters.updated_since)
+    if value is None:
+        raise invalid("$.filters.updated_since", f"{filters.updated_since!r} is not an ISO 8601 time")
+    return value
+
+
+def _matches(record: WorkUnit | Request, filters: QueryFilters, since: dt.datetime | None) -> bool:
+    if isinstance(record, Request):
+        status, labels, priority = record.status.value, record.payload.get("labels"), record.payload.get("priority")
+        ids = {record.request_id}
+    else:
+        status, labels, priority, ids = record.status, record.labels, record.priority, {record.id, record.key}
+    if filters.status is not None:
+        wanted = [filters.status] if isinstance(filters.status, str) else filters.status
+        if status not in wanted:
+            return False
+    if filters.labels is not None:
+        have = labels if isinstance(labels, list) else []
+        if any(label not in have for label in filters.labels):
+            return False
+    if filters.priority is not None and not _priority_holds(priority, filters.priority):
+        return False
+    if filters.ids is not None and not ids & set(filters.ids):
+        return False
+    if since is not None:
+        updated = parse_ts(record.updated_at or record.created_at)
+        if updated is None or updated < since:
+            return False
+    return True
+
+
+def _priority_holds(value: Any, wanted: int | PriorityRange) -> bool:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    if isinstance(wanted, int):
+        return value == wanted
+    checks = ((wanted.lt, value.__lt__), (wanted.lte, value.__le__), (wanted.gt, value.__gt__),
+              (wanted.gte, value.__ge__))
+    return all(bound is None or test(bound) for bound, test in checks)
+
+
+def _json(record: WorkUnit | Request, ws: Workspace, include: list[str]) -> dict[str, Any]:
+    if isinstance(record, Request):
+        return request_json(record)
+    item = item_json(record)
+    if "relationships" in include:
+        item["relationships"] = [to_raw(rel) for rel in ws.relationships if record.key in (rel.from_key, rel.to_key)]
+    return item

@@ -1,0 +1,97 @@
+"""The one workspace a server serves, as it is on disk now.
+
+``pick`` finds it below ROOT (exactly one local workspace, or the one ``--workspace`` names);
+``Served.reload`` reads it again (the event hub calls it when its files change, and after the
+server's own changes), so trust levels, permissions and policies are always the files' current
+ones. A reload that cannot read the workspace keeps the last good copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+from core.analysis.approvals import WorkspacePolicy
+from core.federation import Federation, load_federation, load_workspace
+from core.model import Remote, SudocodeRepo, Workspace, WorkspaceKind
+from core.sync.requests import address
+
+
+class ServeError(Exception):
+    """The workspace to serve could not be found or read; the message says why."""
+
+
+class Served:
+    def __init__(self, ws: Workspace):
+        self.root = Path(ws.root)
+        self.kind = ws.kind
+        self.name = ws.name
+        self._ws = ws
+        self._lock = threading.Lock()
+
+    @property
+    def workspace(self) -> Workspace:
+        return self._ws
+
+    def reload(self) -> tuple[Workspace, Workspace]:
+        """(before, after) reading the workspace again from disk."""
+        fresh, _ = load_workspace(self.root, self.kind)
+        with self._lock:
+            before = self._ws
+            if fresh is not None and fresh.name == self.name:
+                self._ws = fresh
+            return before, self._ws
+
+    def federation(self) -> Federation:
+        """The served workspace alone, as the core actions take it."""
+        return Federation(roots=[str(self.root)], workspaces=[self._ws])
+
+    def policy(self, today: dt.date) -> WorkspacePolicy:
+        return WorkspacePolicy(self._ws, today)
+
+    def remote(self, name: str, today: dt.date) -> Remote | None:
+        """The remote ``name`` (or any name of it: URL, display name) as the files say now."""
+        index = self.policy(today).remote_index(name)
+        return self._ws.remotes[index] if index is not None else None
+
+    @property
+    def address(self) -> str:
+        return address(self._ws)
+
+    def identity(self) -> dict[str, str | None]:
+        info = self._ws.info
+        if isinstance(info, SudocodeRepo):
+            local = info.federation.get("local_identity")
+            description = local.get("description") if isinstance(local, dict) else None
+            return {"url": info.identity_url, "display_name": info.display_name,
+                    "description": description if isinstance(description, str) else None}
+        return {"url": self.address, "display_name": getattr(info, "public_name", None) or self.name,
+                "description": getattr(info, "description", None)}
+
+
+def pick(root: Path, wanted: str | None = None) -> Served:
+    """The one local workspace at or below ``root`` (or the one named ``wanted``)."""
+    fed = load_federation([root])
+    local = [ws for ws in fed.workspaces if not ws.remote_cache]
+    if wanted is not None:
+        chosen = [ws for ws in local if wanted in (ws.name, Path(ws.root).name, address(ws))]
+        if not chosen:
+            names = ", ".join(ws.name for ws in local) or "none"
+            raise ServeError(f"no workspace {wanted} below {root} (found: {names})")
+        local = chosen[:1]
+    if not local:
+        raise ServeError(f"no workspace could be loaded below {root}")
+    if len(local) > 1:
+        names = ", ".join(ws.name for ws in local)
+        raise ServeError(f"{len(local)} workspaces below {root}: pick one with --workspace NAME ({names})")
+    return Served(local[0])
+
+
+KIND_ENTITIES = {WorkspaceKind.SUDOCODE: ["issue", "spec"]}
+
+
+def entities_of(ws: Workspace) -> list[str]:
+    """The work-unit kinds this workspace serves, then ``work_unit`` and ``request``."""
+    kinds = sorted({unit.kind for unit in ws.work_units} | set(KIND_ENTITIES.get(ws.kind, ["bead"])))
+    return [*kinds, "work_unit", "request"]
