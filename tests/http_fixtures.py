@@ -56,6 +56,10 @@ class Served:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.base, headers=headers, timeout=kwargs.pop("timeout", 10.0), **kwargs)
 
+    def rescan(self) -> None:
+        """Make the server re-read its workspace now (after a test changed its files)."""
+        self.running.state.watcher.rescan()
+
     def stop(self) -> None:
         self.running.stop()
 
