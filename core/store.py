@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from core.diagnostics import Diagnostics
     from core.model import Remote
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 HISTORY_KEPT = 500  # reachability checks kept per remote
 
@@ -71,6 +71,19 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             SELECT MAX(checked_at) FROM reachability r
             WHERE r.workspace = remote_cache.workspace AND r.remote = remote_cache.remote AND r.ok = 1)""",
     ),
+    # 3: what the last sync of each HTTP remote fetched (core.sync.http_sync); its TTL is the
+    # remote's (effective_status of its remote_cache row)
+    3: (
+        """CREATE TABLE http_snapshot (
+            workspace TEXT NOT NULL,          -- the local workspace whose config names the remote
+            remote TEXT NOT NULL,             -- the remote's name in that config
+            remote_workspace TEXT NOT NULL,   -- the workspace the server serves
+            fetched_at TEXT NOT NULL,
+            digest TEXT NOT NULL,             -- SHA-256 of the items: the remote's fetched_ref
+            body BLOB NOT NULL,               -- JSON: {"info", "items"}
+            PRIMARY KEY (workspace, remote)
+        )""",
+    ),
 }
 
 log = logging.getLogger("crossdeck.store")
@@ -100,6 +113,17 @@ class RemoteState(msgspec.Struct, kw_only=True, frozen=True):
     failing_since: str | None = None
     failures: int = 0
     last_ok_at: str | None = None  # the last successful contact (schema 2)
+
+
+class Snapshot(msgspec.Struct, kw_only=True, frozen=True):
+    """What one sync of an HTTP remote fetched (``body``: JSON, ``core.sync.http_sync`` reads it)."""
+
+    workspace: str
+    remote: str
+    remote_workspace: str
+    fetched_at: str
+    digest: str
+    body: bytes
 
 
 class Check(msgspec.Struct, kw_only=True, frozen=True):
@@ -162,6 +186,40 @@ def reachability_history(workspace: str, remote: str, limit: int = 50, path: Pat
     return [Check(checked_at=r[0], ok=bool(r[1]), latency_ms=r[2], error=r[3]) for r in rows or ()]
 
 
+def http_snapshots(path: Path | None = None, diags: Diagnostics | None = None) -> dict[tuple[str, str], Snapshot]:
+    """Every HTTP remote's last fetched snapshot, keyed by (workspace, remote name)."""
+    def query(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+        if (_version(conn) or 0) < 3:
+            return []
+        return conn.execute(f"SELECT {', '.join(_SNAPSHOT_FIELDS)} FROM http_snapshot").fetchall()
+
+    snapshots = (Snapshot(**dict(zip(_SNAPSHOT_FIELDS, row))) for row in _read(path, diags, query) or ())
+    return {(s.workspace, s.remote): s for s in snapshots}
+
+
+def save_snapshot(snapshot: Snapshot, path: Path | None = None) -> None:
+    with _writing(path) as conn:
+        conn.execute(f"INSERT OR REPLACE INTO http_snapshot ({', '.join(_SNAPSHOT_FIELDS)}) VALUES "
+                     f"({', '.join('?' for _ in _SNAPSHOT_FIELDS)})", [getattr(snapshot, f) for f in _SNAPSHOT_FIELDS])
+
+
+def change_snapshot(workspace: str, remote: str, change: Callable[[Snapshot], Snapshot | None],
+                    path: Path | None = None) -> Snapshot | None:
+    """Replace one remote's snapshot by ``change(snapshot)`` in one transaction (nothing when there
+    is none, or ``change`` returns None); the snapshot now stored."""
+    with _writing(path) as conn:
+        row = conn.execute(f"SELECT {', '.join(_SNAPSHOT_FIELDS)} FROM http_snapshot WHERE workspace = ? AND remote = ?",
+                           (workspace, remote)).fetchone()
+        if row is None:
+            return None
+        changed = change(Snapshot(**dict(zip(_SNAPSHOT_FIELDS, row))))
+        if changed is not None:
+            conn.execute("UPDATE http_snapshot SET fetched_at = ?, digest = ?, body = ? WHERE workspace = ? AND remote = ?",
+                         (changed.fetched_at, changed.digest, changed.body, workspace, remote))
+        return changed
+
+
+_SNAPSHOT_FIELDS = tuple(Snapshot.__struct_fields__)
 _RANK = {SYNCED: 0, STALE: 1, UNREACHABLE: 2}
 _STATE_FIELDS = tuple(RemoteState.__struct_fields__)
 _ADDED_IN = {"last_ok_at": 2}  # columns a store of an older schema (read, never migrated by a read) lacks

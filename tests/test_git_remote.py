@@ -244,16 +244,16 @@ def test_recovery_when_the_remote_comes_back(tmp_path: Path) -> None:
     assert [w.name for w in include_remote_workspaces(fed, now=T0)] == ["acme/api"]
 
 
-def test_http_and_identity_remotes_are_skipped_not_failed(tmp_path: Path) -> None:
+def test_identity_remotes_are_skipped_not_failed_and_http_ones_are_contacted(tmp_path: Path) -> None:
     remotes = [{"url": "http://127.0.0.1:9/api/v1/federation", "name": "partner"},
                {"url": "github.com/acme/other"}]
     fed = load_federation([local_workspace(tmp_path / "web", remotes)])
     outcomes = contact_all("sync", targets_of(fed.workspaces), policy=FAST, now=lambda: T0)
-    assert [(o.name, o.result, o.attempts) for o in outcomes] == [("partner", "skipped", 0),
-                                                                  ("acme/other", "skipped", 0)]
-    assert outcomes[0].reason == "not checked: HTTP transport lands with the HTTP issue"
+    assert [(o.name, o.transport, o.result, o.attempts) for o in outcomes] == [
+        ("partner", "http", "failed", 3), ("acme/other", "git", "skipped", 0)]
+    assert "127.0.0.1:9" in (outcomes[0].error or "")
     assert "git_url" in (outcomes[1].reason or "")
-    assert store.remote_states() == {}  # nothing was contacted, nothing recorded
+    assert list(store.remote_states()) == [(fed.workspaces[0].name, "partner")]  # only the contact is recorded
 
 
 def test_a_remote_workspace_loaded_locally_is_not_read_again(tmp_path: Path) -> None:

@@ -112,9 +112,10 @@ def test_sync_all_exits_1_when_a_remote_is_unreachable(tmp_path: Path, anchored:
     assert result.returncode == 1, result.stderr
     data = json_of(result, "sync")
     assert [(r["name"], r["result"], r["status"]) for r in data["results"]] == [
-        ("acme/api", "ok", "synced"), ("gone", "failed", "unreachable"), ("partner", "skipped", "never-checked")]
-    assert (data["counts"], data["unreachable"]) == ({"ok": 1, "failed": 1, "skipped": 1}, 1)
-    assert data["results"][2]["reason"] == "not checked: HTTP transport lands with the HTTP issue"
+        ("acme/api", "ok", "synced"), ("gone", "failed", "unreachable"), ("partner", "failed", "unreachable")]
+    assert (data["counts"], data["unreachable"]) == ({"ok": 1, "failed": 2, "skipped": 0}, 2)
+    assert data["results"][2]["location"] == "http://127.0.0.1:9/api/v1/federation"
+    assert "127.0.0.1:9" in data["results"][2]["error"]
     text = crossdeck("sync", str(root), "--all")
     assert text.returncode == 1
     assert f"error: no repository at {tmp_path / 'missing.git'}" in text.stdout
@@ -145,12 +146,12 @@ def test_remote_check_reports_and_exits_1_on_an_unreachable_remote(tmp_path: Pat
     assert unknown.returncode == 2
 
 
-def test_remote_check_of_http_remotes_says_so_and_passes(tmp_path: Path) -> None:
+def test_remote_check_of_an_unreachable_http_remote_fails_and_is_recorded(tmp_path: Path) -> None:
     root = web(tmp_path, [{"name": "partner", "url": "http://127.0.0.1:9/api/v1/federation"}])
     result = crossdeck("remote", "check", str(root))
-    assert result.returncode == 0, result.stderr
-    assert "not checked: HTTP transport lands with the HTTP issue" in result.stdout
-    assert store.remote_states() == {}
+    assert result.returncode == 1, result.stderr
+    assert "GET http://127.0.0.1:9/api/v1/federation/info" in result.stdout
+    assert [s.status for s in store.remote_states().values()] == ["unreachable"]
 
 
 # -- the demo ----------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
-"""``crossdeck sync (NAME | --all) [ROOT...]``: fetch git remotes into crossdeck's cache.
+"""``crossdeck sync (NAME | --all) [ROOT...]``: fetch remotes into crossdeck's cache.
 
-Each selected git remote is fetched (``core.sync.fetch_pool``: in parallel, at most four at a
-time, with a timeout, retries with backoff and a circuit breaker), its fetched commit written to
-the cache for reading (``core.sync.remote_workspaces``), and the contact recorded in the state
-store. A progress bar runs on stderr in a terminal (plain lines otherwise); stdout gets the
+Each selected remote is fetched (``core.sync.fetch_pool``: in parallel, at most four at a time,
+with a timeout, retries with backoff and a circuit breaker): a git remote's fetched commit is
+written to the cache for reading (``core.sync.remote_workspaces``), an HTTP remote's work units
+are kept as a snapshot and its pending outgoing requests followed (``core.sync.http_sync``,
+``core.sync.outgoing_http``); each contact is recorded in the state store. A progress bar runs on stderr in a terminal (plain lines otherwise); stdout gets the
 results. ``remote check`` (core/commands/remote.py) shares the selection, the progress and the
 output of this module.
 
-Exit codes: 0 every selected remote synced (or was not fetchable: HTTP, identity URLs); 1 some
+Exit codes: 0 every selected remote synced (or was not fetchable: identity URLs); 1 some
 remote is unreachable (its fetch failed, or its circuit is open) or some file could not be read;
 2 no NAME and no ``--all``, a NAME no loaded workspace uses, or nothing loadable.
 """
@@ -77,9 +78,9 @@ def add_contact_arguments(parser: argparse.ArgumentParser, name_optional: bool) 
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("sync", help="fetch git remotes into the cache (NAME, or --all)",
+    parser = sub.add_parser("sync", help="fetch remotes (git, HTTP) into the cache (NAME, or --all)",
                             usage="crossdeck sync (NAME | --all) [ROOT...] [--force] [--json] [--verbose]",
-                            description="fetch git remotes into crossdeck's cache (docs/cli/sync.md)")
+                            description="fetch remotes into crossdeck's cache (docs/cli/sync.md)")
     add_contact_arguments(parser, name_optional=False)
     parser.set_defaults(run=run)
 
@@ -200,14 +201,39 @@ def details(r: ContactReport) -> list[str]:
         out.append(f"error: {r.error}")
     if r.result == "ok" and r.action == "sync":
         moved = (f"moved from {_short(r.previous_ref)}" if r.previous_ref else "first fetch") if r.changed else "unchanged"
-        holds = ", ".join(f"{w.kind} {w.path}" for w in r.workspaces) or "no workspace"
+        holds = (f"{r.items} work units of {r.remote_workspace}" if r.transport == "http" else
+                 ", ".join(f"{w.kind} {w.path}" for w in r.workspaces) or "no workspace")
         out.append(f"{moved}; holds {holds}")
+    if r.result == "ok" and r.transport == "http":
+        out.append(caller_text(r.caller))
+    for followed in r.requests:
+        out.append(followed_text(followed))
     if r.read_error:
         out.append(f"cannot be read: {r.read_error}")
     if r.failing_since and r.status == "unreachable":
         out.append(f"failing since {r.failing_since} ({r.failures} failed in a row); "
                    f"last success {r.last_success_at or 'never'}")
     return out
+
+
+def caller_text(caller: dict[str, Any] | None) -> str:
+    """Who we are at an HTTP remote, as its ``info`` says."""
+    if not caller:
+        return "we are anonymous there (no token: crossdeck token add)"
+    if caller.get("maintainer"):
+        return f"we are maintainer {caller.get('maintainer')} there"
+    return f"we are {caller.get('remote')} there, trust {caller.get('trust_level')}"
+
+
+def followed_text(followed: Any) -> str:
+    """One outgoing request followed by an HTTP sync."""
+    head = f"request {followed.request_id}: "
+    if followed.error:
+        return head + f"{followed.before}, not followed: {followed.error}"
+    what = f"delivered, {followed.remote_status} there" if followed.delivered else f"{followed.remote_status} there"
+    change = f" ({followed.before} -> {followed.after})" if followed.before != followed.after else ""
+    created = followed.result.get("created") if isinstance(followed.result, dict) else None
+    return head + what + change + (f"; created {created}" if created else "")
 
 
 def _short(ref: str | None) -> str:

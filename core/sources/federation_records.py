@@ -102,7 +102,8 @@ def read_remotes(entries: Any, ws: Workspace, path: Path, diags: Diagnostics, wh
             diags.error(path, f"{what}[{index}]: trust_level '{trust}' is not untrusted, verified or trusted")
             continue
         url = known["url"]
-        transport = known.pop("transport", None) or ("http" if url.startswith(("http://", "https://")) else "git")
+        http = url.startswith(("http://", "https://")) or bool(extra.get("http_url"))
+        transport = known.pop("transport", None) or ("http" if http else "git")
         if transport not in TRANSPORTS:
             diags.error(path, f"{what}[{index}]: transport '{transport}' is not git or http")
             continue

@@ -1,11 +1,15 @@
 """Checking and syncing many remotes at once: a bounded thread pool, retries with exponential
 backoff, and a circuit breaker per remote, each contact recorded in the state store.
 
-One **contact** is one check (``git ls-remote``) or one sync (fetch into the cache) of one
-remote, retries included: it is one row of reachability history. Transient failures (a refused
-connection, a timeout, a server error) are retried up to ``RetryPolicy.attempts`` times in all,
-waiting ``initial``, ``2 x initial``, ... (at most ``max_wait``) seconds in between (tenacity);
-a permanent one (no repository at the location) is not retried.
+One **contact** is one check or one sync of one remote, retries included: it is one row of
+reachability history. The transport picks the operation, everything else is shared: a git
+remote is checked with ``git ls-remote`` and synced by a fetch into its cache
+(``core.sync.git_remote``); an HTTP remote is checked with ``GET info`` and synced by querying its
+work units into a snapshot (``core.sync.http_sync``), after which its pending outgoing requests
+are followed (``core.sync.outgoing_http``). Transient failures (a refused connection, a timeout,
+a server error) are retried up to ``RetryPolicy.attempts`` times in all, waiting ``initial``,
+``2 x initial``, ... (at most ``max_wait``) seconds in between (``core.sync.retry``); a permanent
+one (no repository at the location, a 4xx answer) is not retried.
 
 The **circuit** of a remote (per workspace and remote name, kept in the store) is ``closed``
 while it answers. After ``CircuitPolicy.threshold`` failed contacts in a row it is ``open``:
@@ -25,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import partial
 from pathlib import Path
-from typing import Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import msgspec
 
@@ -36,29 +40,19 @@ from core.sync.git_remote import (
     CHECK_TIMEOUT,
     FETCH_TIMEOUT,
     Contact,
-    GitFailure,
     NotFetchable,
     fetch,
     fetched_commit,
     location,
     ls_remote,
 )
+from core.sync.retry import ContactFailure, RetryPolicy, with_retries
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 MAX_WORKERS = 4
 Action = Literal["check", "sync"]
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class RetryPolicy(msgspec.Struct, kw_only=True, frozen=True):
-    attempts: int = 3  # tries in all, the first included
-    initial: float = 0.25  # seconds before the first retry; doubled each time
-    max_wait: float = 4.0
-
-    def waits(self) -> list[float]:
-        """The waits between attempts, in order (what tenacity's exponential wait gives)."""
-        return [min(self.max_wait, self.initial * 2 ** n) for n in range(max(self.attempts - 1, 0))]
 
 
 class CircuitPolicy(msgspec.Struct, kw_only=True, frozen=True):
@@ -83,6 +77,7 @@ class Target(NamedTuple):
 
     remote: Remote
     root: Path
+    ws: Workspace | None = None  # the workspace itself (HTTP syncs follow its outgoing requests)
 
 
 class Found(msgspec.Struct, kw_only=True, frozen=True):
@@ -114,6 +109,9 @@ class Outcome(msgspec.Struct, kw_only=True):
     at: str | None = None  # when it was recorded
     workspaces: list[Found] = []  # sync: the workspaces the fetched commit holds
     read_error: str | None = None  # sync: fetched, but the commit could not be read
+    caller: dict[str, Any] | None = None  # HTTP: who we are as the server sees us (remote, trust_level, permissions)
+    items: int | None = None  # HTTP sync: the work units fetched
+    requests: list[Any] = []  # HTTP sync: our outgoing requests followed (core.sync.outgoing_http.Followed)
 
 
 class ContactReport(Outcome, kw_only=True):
@@ -196,7 +194,7 @@ def contact(action: Action, target: Target, state: RemoteState | None, *, cache_
                       transport=remote.transport, result="skipped",
                       circuit_state=(state.circuit_state or CLOSED) if state else CLOSED)
     try:
-        where = location(remote, target.root)
+        where = _endpoint(remote) if remote.transport == "http" else location(remote, target.root)
     except NotFetchable as exc:
         outcome.reason = str(exc)
         return outcome
@@ -207,29 +205,60 @@ def contact(action: Action, target: Target, state: RemoteState | None, *, cache_
         outcome.reason = (f"circuit open after {state.failures if state else 0} failures in a row; "
                           f"next try after {reopens_at(state, policy.circuit)}")
         return outcome
-    if action == "sync":
-        outcome.previous_ref = fetched_commit(where, cache_dir)
-        operation = partial(fetch, where, cache_dir, policy.fetch_timeout)
-    else:
-        operation = partial(ls_remote, where, policy.check_timeout)
+    operation = _operation(action, target, where, cache_dir, policy, outcome, store_path)
     retry = policy.retry if circuit == CLOSED else RetryPolicy(attempts=1)
     try:
-        got = _with_retries(operation, retry, sleep, outcome)
-    except GitFailure as exc:
+        got = with_retries(operation, retry, sleep, on_attempt=partial(_count, outcome))
+    except ContactFailure as exc:
         outcome.result, outcome.error = "failed", str(exc)
         failures = (state.failures if state else 0) + 1
         opened = circuit == HALF_OPEN or failures >= policy.circuit.threshold
         outcome.circuit_state = OPEN if opened else CLOSED
     else:
         outcome.result, outcome.latency_ms, outcome.circuit_state = "ok", round(got.latency_ms, 1), CLOSED
+        if got.seen is not None:
+            outcome.caller, outcome.items = got.seen.caller, got.seen.items
         if action == "sync":
             outcome.fetched_ref = got.commit
             outcome.changed = got.commit != outcome.previous_ref
-            _read_checkout(outcome, where, cache_dir)
+            if remote.transport == "http":
+                from core.sync.outgoing_http import follow_outgoing
+
+                outcome.requests = follow_outgoing(target, where)
+            else:
+                _read_checkout(outcome, where, cache_dir)
         else:
             outcome.head = got.commit
     _record(outcome, remote, now(), store_path)
     return outcome
+
+
+def _operation(action: Action, target: Target, where: str, cache_dir: Path, policy: SyncPolicy, outcome: Outcome,
+               store_path: Path | None) -> Callable[[], Contact]:
+    """One attempt of the contact, by transport; a sync notes what the cache held before."""
+    from core.sync import http_sync
+
+    if target.remote.transport == "http":
+        if action == "check":
+            return partial(http_sync.check, target.remote, where, policy.check_timeout)
+        per_call = min(policy.fetch_timeout, http_sync.READ_TIMEOUT)
+        known = store.http_snapshots(store_path).get((target.remote.workspace, target.remote.name))
+        outcome.previous_ref = known.digest if known else None
+        return partial(http_sync.fetch, target.remote, where, per_call, store_path)
+    if action == "check":
+        return partial(ls_remote, where, policy.check_timeout)
+    outcome.previous_ref = fetched_commit(where, cache_dir)
+    return partial(fetch, where, cache_dir, policy.fetch_timeout)
+
+
+def _endpoint(remote: Remote) -> str:
+    from core.sync.http_remote import endpoint  # httpx is imported only when an HTTP remote is contacted
+
+    return endpoint(remote)
+
+
+def _count(outcome: Outcome) -> None:
+    outcome.attempts += 1
 
 
 def _read_checkout(outcome: Outcome, where: str, cache_dir: Path) -> None:
@@ -251,22 +280,6 @@ def _read_checkout(outcome: Outcome, where: str, cache_dir: Path) -> None:
                           for found in discover([checkout], Diagnostics())]
 
 
-def _with_retries(operation: Callable[[], Contact], retry: RetryPolicy, sleep: Callable[[float], None],
-                  outcome: Outcome) -> Contact:
-    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
-
-    def counted() -> Contact:
-        outcome.attempts += 1
-        return operation()
-
-    retrying = Retrying(
-        stop=stop_after_attempt(max(1, retry.attempts)),
-        wait=wait_exponential(multiplier=retry.initial, exp_base=2, min=0, max=retry.max_wait),
-        retry=retry_if_exception(lambda exc: isinstance(exc, GitFailure) and not exc.permanent),
-        sleep=sleep, reraise=True)
-    return retrying(counted)
-
-
 def _record(outcome: Outcome, remote: Remote, at: dt.datetime, store_path: Path | None) -> None:
     ok = outcome.result == "ok"
     outcome.at = iso(at)
@@ -281,7 +294,7 @@ def _record(outcome: Outcome, remote: Remote, at: dt.datetime, store_path: Path 
 def targets_of(workspaces: Iterable[Workspace], name: str | None = None) -> list[Target]:
     """The remotes of the local workspaces (not of cached remote ones) that ``name`` picks: a
     remote's name, ``WORKSPACE:NAME``, or the workspace it serves; every one when None."""
-    return [Target(remote, Path(ws.root)) for ws in workspaces if not ws.remote_cache for remote in ws.remotes
+    return [Target(remote, Path(ws.root), ws) for ws in workspaces if not ws.remote_cache for remote in ws.remotes
             if name is None or name in (remote.name, f"{ws.name}:{remote.name}", store.served_workspace(remote))]
 
 

@@ -5,7 +5,7 @@ A remote's location is its ``git_url`` when it has one, else its ``url`` (docs/f
 URL git accepts (``file://``, ``ssh://``, ``https://``, ``user@host:path``) or a path, which is
 relative to the root of the workspace whose config names the remote. A sudocode identity URL
 (``github.com/org/repo``) with no ``git_url`` names a repository but is not a location: it is
-not fetchable, and neither is an HTTP remote (that transport is the HTTP issue's).
+not fetchable, and neither is an HTTP remote (``core.sync.http_remote`` contacts those).
 
 Each remote location has one bare cache repository, ``CACHE/remotes/<hash of the location>``;
 a fetch takes the remote's ``HEAD`` (depth 1: only the tip is read) into
@@ -23,14 +23,14 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from core.model import Remote
+from core.sync.retry import ContactFailure
 
 FETCHED_REF = "refs/crossdeck/fetched"
 CHECK_TIMEOUT = 10.0
 FETCH_TIMEOUT = 60.0
-HTTP_NOT_CHECKED = "not checked: HTTP transport lands with the HTTP issue"
 
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -42,32 +42,30 @@ _IDENTITY = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+/[^/]+/[^/]+$")  # gith
 
 
 class NotFetchable(Exception):
-    """The remote has no location git can fetch (an HTTP remote, an identity URL): not an error,
-    and not a contact: nothing is recorded."""
+    """The remote has no location its transport can reach (an identity URL with no git_url, an
+    HTTP remote with no http(s) URL): not an error, and not a contact: nothing is recorded."""
 
 
-class GitFailure(Exception):
+class GitFailure(ContactFailure):
     """git could not reach or read the remote. ``permanent`` failures (nothing at a local path,
     no repository there, git missing) are not retried; the rest (refused connections, timeouts,
     servers) are."""
 
-    def __init__(self, message: str, permanent: bool = False):
-        super().__init__(message)
-        self.permanent = permanent
-
 
 class Contact(NamedTuple):
-    """A successful contact: the commit the remote's HEAD names (or the fetched one) and how long
-    it took."""
+    """A successful contact: the commit the remote's HEAD names (or the fetched one; an HTTP
+    snapshot's digest), how long it took, and what else the transport learnt (HTTP: the server's
+    view of us, ``core.sync.http_sync.Seen``)."""
 
     commit: str | None
     latency_ms: float
+    seen: Any = None
 
 
 def location(remote: Remote, root: Path) -> str:
     """Where git fetches ``remote`` from; raises NotFetchable when it cannot."""
     if remote.transport != "git":
-        raise NotFetchable(HTTP_NOT_CHECKED)
+        raise NotFetchable("not fetched with git: an HTTP remote")
     git_url = remote.extra.get("git_url")
     given = isinstance(git_url, str) and bool(git_url.strip())
     raw = (git_url if given else remote.url).strip()  # type: ignore[union-attr]

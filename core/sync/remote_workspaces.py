@@ -1,5 +1,6 @@
 """Remote workspaces: what a synced git remote holds, read at the fetched commit and loaded with
-the normal loaders, so that it joins the graph beside the local workspaces.
+the normal loaders, so that it joins the graph beside the local workspaces; and what a synced
+HTTP remote's snapshot holds (``core.sync.http_sync.snapshot_workspace``), the same way.
 
 After a sync, the store names the commit each remote's cache holds (``fetched_ref``). That
 commit's tree is written once, read-only, to ``CACHE/checkouts/<location hash>/<commit>``
@@ -12,7 +13,9 @@ Every workspace found in a checkout is loaded (``core.federation.load_workspace`
 ``remote_cache = True``. A remote whose workspace is loaded locally is not read again (the local
 copy wins), and neither is a second cache of the same workspace (the freshest sync wins). A
 remote's cache is read whatever its status (synced, stale or unreachable): the last state
-fetched is the best one known; ``remote_caches`` says how fresh each one is.
+fetched is the best one known; ``remote_caches`` says how fresh each one is. An HTTP remote's
+snapshot (``store.http_snapshots``) is read when the remote is still configured, under the same
+rules (local copy first, then the freshest).
 
 The read verbs and the dashboard include them with one call, after ``load_federation``::
 
@@ -38,7 +41,7 @@ from core import timeutil
 from core.diagnostics import Diagnostics
 from core.federation import Federation, gc_paused, load_workspace
 from core.model import Workspace
-from core.store import RemoteState, effective_status, remote_states, served_workspace
+from core.store import RemoteState, Snapshot, effective_status, http_snapshots, remote_states, served_workspace
 from core.sync.git_remote import NotFetchable, cache_key, cache_repo, git_env, is_commit_id, location
 
 if TYPE_CHECKING:
@@ -172,7 +175,8 @@ def remote_caches(fed: Federation, states: Mapping[tuple[str, str], RemoteState]
 
 def load_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], RemoteState], now: dt.datetime, *,
                            ttl_seconds: int | None = None, cache_dir: Path | None = None,
-                           diags: Diagnostics | None = None) -> list[Workspace]:
+                           diags: Diagnostics | None = None,
+                           snapshots: Mapping[tuple[str, str], Snapshot] | None = None) -> list[Workspace]:
     """The workspaces of every remote cache (``remote_caches``), loaded and marked
     ``remote_cache``; a cache that cannot be read is a warning in ``diags``."""
     from core.settings import dirs, load_settings
@@ -198,6 +202,38 @@ def load_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], Rem
                 ws.remote_cache = True
                 names.add(ws.name)
                 out.append(ws)
+        out += snapshot_workspaces(fed, snapshots or {}, names, diags)
+    return out
+
+
+def snapshot_workspaces(fed: Federation, snapshots: Mapping[tuple[str, str], Snapshot], names: set[str],
+                        diags: Diagnostics) -> list[Workspace]:
+    """The workspaces of the HTTP snapshots of configured remotes whose workspace is not in
+    ``names`` (loaded already): the freshest snapshot of each."""
+    from core.sync.http_remote import endpoint
+    from core.sync.http_sync import snapshot_workspace
+
+    best: dict[str, tuple[Snapshot, str]] = {}
+    for ws in fed.workspaces:
+        if ws.remote_cache:
+            continue
+        for remote in ws.remotes:
+            snapshot = snapshots.get((ws.name, remote.name))
+            if remote.transport != "http" or snapshot is None or snapshot.remote_workspace in names:
+                continue
+            try:
+                where = endpoint(remote)
+            except NotFetchable:
+                continue
+            current = best.get(snapshot.remote_workspace)
+            if current is None or snapshot.fetched_at > current[0].fetched_at:
+                best[snapshot.remote_workspace] = (snapshot, where)
+    out = []
+    for served in sorted(best):
+        ws = snapshot_workspace(*best[served], diags)
+        if ws is not None:
+            names.add(ws.name)
+            out.append(ws)
     return out
 
 
@@ -210,7 +246,7 @@ def include_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], 
     if states is None:
         states = remote_states(diags=diags)
     added = load_remote_workspaces(fed, states, now or timeutil.now(), ttl_seconds=ttl_seconds, cache_dir=cache_dir,
-                                   diags=diags)
+                                   diags=diags, snapshots=http_snapshots(diags=diags))
     fed.workspaces.extend(added)
     fed.diagnostics.extend(diags)
     return added

@@ -234,6 +234,11 @@ class SentRequest(msgspec.Struct, kw_only=True, frozen=True):
     actor: str
     files: list[str]
     commits: list[CommitOutcome]
+    transport: str | None = None  # http: sent to an HTTP remote (core.sync.outgoing_http)
+    delivered: bool = False  # http: the remote answered
+    remote_status: str | None = None  # http: its answer: pending_approval, completed, rejected
+    result: Any = None  # http: what a completed request created there
+    delivery_error: str | None = None  # http: why it was not delivered (the next sync delivers it)
 
 
 def compose(fed: Federation, graph: Any, *, to: str, request_type: str, title: str, actor: str, today: dt.date,
@@ -335,7 +340,13 @@ def send_request(fed: Federation, sender: Workspace, to: str, request_type: str,
     if sender.remote_cache:
         raise RequestError(f"{sender.name} is a cached copy of a remote workspace: send from a local one")
     to_repo, receiver = resolve_target(fed, sender, to, now.date())
-    return _send(sender, to_repo, receiver, request_type, payload, actor, now)
+    sent = _send(sender, to_repo, receiver, request_type, payload, actor, now)
+    index = WorkspacePolicy(sender, now.date()).remote_index(to) if receiver is None else None
+    if index is not None and sender.remotes[index].transport == "http" and sent.queued:
+        from core.sync.outgoing_http import send_over_http
+
+        return send_over_http(sender, sent, sender.remotes[index], actor, now)
+    return sent
 
 
 def queue_update(fed: Federation, sender: Workspace, target: str, changes: dict[str, Any], reason: str,
