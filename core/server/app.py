@@ -177,8 +177,9 @@ async def get_request(call: Call) -> Response:
     ws = call.state.served.workspace
     found = next((r for r in ws.requests if r.request_id == ident), None)
     if found is not None and caller.remote is not None:
-        mine = {call.state.served.remote(side, call.today) for side in (found.from_repo, found.to_repo)}
-        found = found if caller.remote in mine else None
+        sides = (call.state.served.remote(side, call.today) for side in (found.from_repo, found.to_repo))
+        mine = {remote.name for remote in sides if remote is not None}
+        found = found if caller.remote.name in mine else None
     if found is None:
         raise ApiError(404, f"no request {ident} of yours in {ws.name}")
     from core.server.events import request_json
