@@ -27,6 +27,7 @@ from typing import Any
 
 import msgspec
 
+from core import uri
 from core.model import Remote, Request, RequestStatus, Workspace
 from core.timeutil import parse_date
 
@@ -94,15 +95,17 @@ def outgoing_row(req: Request, ws: Workspace, today: dt.date, remote: Remote | N
         updated_at=best.updated_at)
 
 
-def outcome(row: OutgoingRequest) -> str:
+def outcome(row: OutgoingRequest, item_id_only: bool = False) -> str:
     """The status in one line: ``pending``, ``approved by bob``, ``completed: created KEY``,
-    ``rejected: REASON``, ``not delivered``."""
+    ``rejected: REASON``, ``not delivered``. ``item_id_only``: the created item by its id, where
+    the remote it lives in is shown beside it (a narrow table column)."""
     if row.state == NOT_DELIVERED:
         return "not delivered"
     if row.status is RequestStatus.REJECTED:
         return "rejected" + (f": {row.rejection_reason}" if row.rejection_reason else "")
     if row.status is RequestStatus.COMPLETED and row.created:
-        return f"completed: created {row.created}"
+        ref = uri.try_parse(row.created) if item_id_only else None
+        return f"completed: created {ref.id if ref is not None and ref.id else row.created}"
     if row.status is RequestStatus.APPROVED and row.decided_by:
         return f"approved by {row.decided_by}"
     return row.status.value

@@ -277,3 +277,46 @@ async def test_one_action_at_a_time_through_the_shared_action_flow(
         await settle(app, pilot)
         assert "req-7c2e41" not in ids(app)
         assert any(text.startswith(f"approved req-7c2e41 as {ACTOR}") for _, text in notes)
+
+
+FRONTEND_LOG = "sudocode/frontend/.sudocode/federation/requests.jsonl"
+
+
+def outgoing_rows(app: CrossdeckApp) -> dict[str, list[str]]:
+    """Request id -> its row in the outgoing table (AGE, WORKSPACE, REQUEST, TO REMOTE, STATUS, TITLE)."""
+    return {str(row[2]): [str(cell) for cell in row] for row in table(app, "outgoing").visible_rows()}
+
+
+async def test_outgoing_requests_show_their_live_status(demo: Path, actor: str) -> None:
+    """The sender's rows say what the receiver's log says: approving req-7c2e41 here (as
+    api-service) turns frontend's outgoing row to completed with the created item; a rejection
+    shows its reason; the / filter narrows the outgoing table too."""
+    rejected = {"request_id": "req-c0ffee", "direction": "outgoing", "from_repo": "github.com/acme-dev/frontend",
+                "to_repo": "github.com/acme-dev/api-service", "request_type": "create_issue",
+                "payload": {"title": "Bulk avatar export"}, "status": "rejected", "rejected_by": "api/crew/ann",
+                "rejection_reason": "use the CDN", "created_at": "2026-11-20T09:00:00Z",
+                "updated_at": "2026-11-20T10:00:00Z"}
+    with (demo / FRONTEND_LOG).open("a") as log:
+        log.write(json.dumps(rejected) + "\n")
+    app, notes = make_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_on(app, pilot, "req-7c2e41")
+        rows = outgoing_rows(app)
+        assert rows["req-a41c07"][3:5] == ["acme-dev/api-service", "completed: created i-3c1d"]
+        assert rows["req-c0ffee"][0] == "3h" and rows["req-c0ffee"][4] == "rejected: use the CDN"
+        assert rows["req-7c2e41"][4] == "pending"
+        await pilot.press("a", "y")
+        await settle(app, pilot)
+        created = next(text for _, text in notes if text.startswith("approved req-7c2e41")).rpartition("#")[2]
+        assert outgoing_rows(app)["req-7c2e41"][4] == f"completed: created {created}"
+        await pilot.press("o")  # the outgoing table: hidden, then shown and focused
+        await pilot.press("o")
+        assert table(app, "outgoing").has_focus
+        table(app, "outgoing").move_to("acme-dev/frontend:req-7c2e41")
+        await pilot.pause()
+        detail = text_of(app, "#approvals-detail")
+        assert "outgoing" in detail and f"completed: created acme-dev/api-service#{created}" in detail
+        assert "acme-dev/api-service's log" in detail  # where the status was read
+        await pilot.press("slash", *"rejected")
+        await pilot.pause()
+        assert list(outgoing_rows(app)) == ["req-c0ffee"]

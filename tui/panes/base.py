@@ -18,19 +18,19 @@ class Pane(Vertical):
     spec: PaneSpec
 
     @property
-    def PANE_ID(self) -> str:  # noqa: N802 - read like the constant it is
+    def PANE_ID(self) -> str:
         return self.spec.pane_id
 
     @property
-    def TITLE(self) -> str:  # noqa: N802
+    def TITLE(self) -> str:
         return self.spec.title
 
     @property
-    def KEY(self) -> str:  # noqa: N802
+    def KEY(self) -> str:
         return self.spec.key
 
     @property
-    def DESCRIPTION(self) -> str:  # noqa: N802
+    def DESCRIPTION(self) -> str:
         return self.spec.description
 
     DEFAULT_CSS = """

@@ -9,7 +9,8 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
-from core.analysis.approvals import IncomingRequest, OutgoingRequest, Verdict
+from core.analysis.approvals import IncomingRequest, Verdict
+from core.analysis.outgoing import NOT_DELIVERED, OutgoingRequest, outcome, receiving_remote
 from core.model import Request
 from core.text import one_line, printable
 from tui.panes.approvals.rows import age, by_or_reason, ref, verdict_text
@@ -81,15 +82,24 @@ def incoming_lines(row: IncomingRequest, request: Request | None, loaded_at: dt.
     return lines
 
 
+_STATE_STYLE = {"completed": "bold $success", "approved": "bold $success", "rejected": "bold $error",
+                "failed": "bold $error", NOT_DELIVERED: "bold $warning"}
+
+
 def outgoing_lines(row: OutgoingRequest, request: Request | None, loaded_at: dt.datetime) -> list[Content]:
-    """A request this workspace sent: to whom, and what became of it."""
+    """A request this workspace sent: to which remote, and what became of it (the furthest along
+    of our line and the receiver's copy: ``core.analysis.outgoing``)."""
     head = _line(ref(row), (f"  {row.request_type}", "bold"), "  outgoing")
-    status = [(row.status.value, "bold")]
-    if row.approved_by:
-        status.append((f" by {row.approved_by}", ""))
-    if row.rejection_reason:
-        status.append((f": {row.rejection_reason}", ""))
-    lines = [head, _line("to", (row.to_repo, "bold")), _line("status", *status)]
+    to = f" ({row.to_repo})" if row.remote and row.remote != row.to_repo else ""
+    lines = [head, _line("to", (receiving_remote(row), "bold"), to),
+             _line("status", (outcome(row), _STATE_STYLE.get(row.state, "bold")))]
+    if row.state == NOT_DELIVERED:
+        lines.append(_line("", ("the remote has not answered: the next sync of it delivers the request",
+                                "italic $foreground-muted")))
+    elif row.seen_in is not None:
+        where = "our own log" if row.seen_in == row.workspace else \
+            f"{row.seen_in}'s log" + (" (its fetched cache)" if row.from_cache else "")
+        lines.append(_line("as of", where, f", {row.updated_at}" if row.updated_at else ""))
     lines += _payload(request, row.title)
     lines.append(_line("created", row.created_at or "?", _ago(row.created_at, loaded_at)))
     return lines

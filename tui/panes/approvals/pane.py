@@ -1,5 +1,7 @@
 """Approvals: the queue of pending incoming requests with their policy verdicts, the highlighted
-request in full, and (below) the outgoing requests or the decided ones.
+request in full, and (below) the outgoing requests, each with its live status (pending, approved,
+completed with the item it created, rejected with the reason, not delivered), the remote it went
+to and its age; or (``h``) the decided incoming ones. The ``/`` filter narrows every table.
 
 ``a`` approves and ``r`` rejects the highlighted pending request after a confirm modal that lists
 workspace, request, requester, item, actor and the intended change; the decision is one call to
@@ -46,7 +48,7 @@ class ApprovalsPane(Pane):
         Binding("a", "approve", "Approve"),
         Binding("r", "reject", "Reject"),
         Binding("v", "view_raw", "View raw"),
-        Binding("o", "lower('outgoing')", "Outgoing requests", show=False),
+        Binding("o", "lower('outgoing')", "Outgoing requests"),
         Binding("h", "lower('decided')", "History (decided requests)", show=False),
     ]
 

@@ -17,6 +17,7 @@ from core.analysis.approvals import (
     OutgoingRequest,
     Verdict,
 )
+from core.analysis.outgoing import outcome, receiving_remote
 from core.timeutil import parse_ts
 from tui.widgets.table import Column
 
@@ -26,8 +27,8 @@ _VERDICT_PLURAL = {Verdict.NEEDS_HUMAN: "need a human"}
 
 PENDING_COLUMNS = [Column("AGE", 4), Column("WORKSPACE", 20), Column("REQUEST", 10), Column("REQUESTER", 24),
                    Column("TRUST", 9), Column("TYPE", 12), Column("VERDICT", 15), Column("TITLE", 0)]
-OUTGOING_COLUMNS = [Column("AGE", 4), Column("WORKSPACE", 20), Column("REQUEST", 10), Column("TO", 24),
-                    Column("TYPE", 12), Column("STATUS", 9), Column("TITLE", 0)]
+OUTGOING_COLUMNS = [Column("AGE", 4), Column("WORKSPACE", 20), Column("REQUEST", 10), Column("TO REMOTE", 22),
+                    Column("STATUS", 28), Column("TITLE", 0)]
 DECIDED_COLUMNS = [Column("AGE", 4), Column("WORKSPACE", 20), Column("REQUEST", 10), Column("REQUESTER", 22),
                    Column("STATUS", 9), Column("BY / REASON", 28), Column("TITLE", 0)]
 
@@ -67,7 +68,8 @@ def pending_rows(report: ApprovalsReport, loaded_at: dt.datetime) -> Rows:
 
 
 def outgoing_rows(report: ApprovalsReport, loaded_at: dt.datetime) -> Rows:
-    rows = [[age(r.created_at, loaded_at), r.workspace, r.request_id, r.to_repo, r.request_type, r.status.value,
+    """Each with its live status (``core.analysis.outgoing.outcome``, as ``approvals --all`` prints it)."""
+    rows = [[age(r.created_at, loaded_at), r.workspace, r.request_id, receiving_remote(r), outcome(r, item_id_only=True),
              r.title or ""] for r in report.outgoing]
     return rows, [ref(r) for r in report.outgoing]
 
