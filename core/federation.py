@@ -1,5 +1,6 @@
 """Loading a federation: discover the workspaces below the roots, load each with its adapter,
-then check that the references between them point somewhere.
+then check that the references between them point somewhere. On a machine with two cores, a large
+federation's workspaces load on two processes (``core/sources/parallel.py``).
 
 The cyclic GC is paused during the bulk load and what was loaded is frozen afterwards: records
 hold no cycles, and re-scanning a growing heap of 100k records is most of a naive load's time
@@ -20,8 +21,10 @@ from core.model import Workspace, WorkspaceKind
 from core.sources.beads import load_beads_workspace
 from core.sources.discover import discover
 from core.sources.files import ReadLimits
+from core.sources.parallel import load_all
 from core.sources.sudocode import load_sudocode
 from core.sources.town import load_town
+
 
 def load_realm(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
     from core.sources import realm  # YAML only loads when there is a realm to read
@@ -86,8 +89,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
         found = discover(roots, found_diags, limits, max_depth=max_depth)
         fed.diagnostics.extend(found_diags)
         names: dict[str, str] = {}
-        for item in found:
-            ws, diags = load_workspace(item.path, item.kind, limits)
+        for ws, diags in load_all(found, lambda item: load_workspace(item.path, item.kind, limits)):
             fed.diagnostics.extend(diags)
             if ws is None:
                 continue
