@@ -1,6 +1,7 @@
 """``crossdeck request create``: send an outgoing cross-repo request (``core.sync.requests``): a
 pending line in the sending workspace's requests.jsonl, and its incoming copy in the receiver's
-when the receiver is loaded here too. docs/cli/request.md has the details; exit codes as every
+when the receiver is loaded here too, or a ``mutate`` to an HTTP remote (``core.sync.outgoing_http``)
+whose answer is shown. docs/cli/request.md has the details; exit codes as every
 changing verb (``decide.act``)."""
 
 from __future__ import annotations
@@ -57,12 +58,28 @@ def run_create(args: argparse.Namespace, fed: Federation) -> int:
     return act("request create", args, fed, send, describe)
 
 
+def http_line(sent: SentRequest) -> str:
+    """What the HTTP remote answered (or why it could not be asked)."""
+    if sent.delivery_error:
+        return (f"  not delivered: {one_line(sent.delivery_error)}; it stays pending here and the next "
+                f"`crossdeck sync` of the remote delivers it")
+    if sent.remote_status == "completed":
+        created = sent.result.get("created") if isinstance(sent.result, dict) else None
+        return "  completed there (auto-approved)" + (f": created {one_line(str(created))}" if created else "")
+    reason = f": {one_line(sent.verdict_reason)}" if sent.verdict_reason else ""
+    if sent.remote_status == "rejected":
+        return f"  rejected there by its policy{reason}"
+    return f"  delivered over HTTP: {one_line(sent.remote_status or '?')} there{reason}"
+
+
 def describe(sent: SentRequest) -> list[str]:
     lines = [(f"sent {sent.request_id} ({sent.request_type}) from {one_line(sent.sender)} to {one_line(sent.to_repo)} "
              f"as {one_line(sent.actor)}: {one_line(str(sent.payload.get('title')))}")]
     if sent.receiver is not None:
         verdict = f"; its policy says {sent.verdict}: {one_line(sent.verdict_reason or '')}" if sent.verdict else ""
         lines.append(f"  delivered to {one_line(sent.receiver)} (loaded here) as incoming{verdict}")
+    elif sent.transport == "http":
+        lines.append(http_line(sent))
     else:
         lines.append("  queued: the remote gets it when the workspaces sync")
     lines += [f"  wrote {one_line(path)}" for path in sent.files]

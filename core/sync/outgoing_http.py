@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 FINAL = frozenset({RequestStatus.REJECTED, RequestStatus.COMPLETED, RequestStatus.FAILED})
 SYNC_ACTOR = "crossdeck-sync"  # who records a status the remote reported, when no actor is set
+_VERDICTS = {"pending_approval": "needs-human", "completed": "auto-approvable", "rejected": "denied"}
 _FOLLOWED = ("status", "result", "approved_by", "approved_at", "rejection_reason")
 
 
@@ -52,6 +53,7 @@ class Followed(msgspec.Struct, kw_only=True):
     after: str  # and after
     remote_status: str | None = None  # the server's word: pending_approval, completed, rejected, approved, ...
     result: Any = None
+    reason: str | None = None  # why the remote's policy decided so (a rejection's rule, a pending one's condition)
     delivered: bool = False  # a mutate was sent this time
     changed: bool = False  # a new snapshot was written
     error: str | None = None  # the remote could not be asked (the request stays as it was)
@@ -77,6 +79,8 @@ def deliver(sender: Workspace, request: Request, client: HttpRemote, actor: str 
         answer = {"status": "rejected", "reason": str(exc)}
     followed.delivered = True
     remote_status = answer.get("status") if isinstance(answer.get("status"), str) else str(status)
+    reason = answer.get("reason") or answer.get("verdict_reason")
+    followed.reason = one_line(reason) if isinstance(reason, str) else None
     changes: dict[str, Any] = {"remote_status": remote_status}
     if remote_status == "completed":
         changes.update(status=RequestStatus.COMPLETED.value, result=answer.get("result"))
@@ -95,6 +99,13 @@ def follow(sender: Workspace, request: Request, client: HttpRemote, actor: str |
             return deliver(sender, request, client, actor, now)
         return Followed(request_id=request.request_id, before=request.status.value, after=request.status.value,
                         error=str(exc))
+    return record_remote(sender, request, there, actor, now)
+
+
+def record_remote(sender: Workspace, request: Request, there: dict[str, Any], actor: str | None = None,
+                  now: dt.datetime | None = None) -> Followed:
+    """Note the remote's record of ``request`` (``GET requests/{id}``, a ``request.updated``
+    event) as a new snapshot when it changed."""
     followed = Followed(request_id=request.request_id, before=request.status.value, after=request.status.value)
     status = there.get("status")
     if status not in RequestStatus._value2member_map_:
@@ -132,8 +143,10 @@ def send_over_http(sender: Workspace, sent: SentRequest, remote: Remote, actor: 
     with connect(remote, retry=RetryPolicy()) as client:
         followed = deliver(fresh, request, client, actor, now)
     commits = [*sent.commits, *([followed.commit] if followed.commit is not None else [])]
+    verdict = _VERDICTS.get(followed.remote_status or "")
     return msgspec.structs.replace(sent, transport="http", delivered=followed.delivered, status=followed.after,
                                    remote_status=followed.remote_status, result=followed.result,
+                                   verdict=verdict, verdict_reason=followed.reason if verdict else None,
                                    delivery_error=followed.error, commits=commits)
 
 
@@ -156,7 +169,7 @@ def _note(ws: Workspace, followed: Followed, changes: dict[str, Any], actor: str
             return followed
         line = _raw_line(logs.requests, current.line)
         wanted = {k: v for k, v in changes.items() if v is not None or k in line}
-        if not delivered and all(line.get(k) == v for k, v in wanted.items()):
+        if not delivered and all(line.get(k) == v for k, v in wanted.items() if k != "remote_status"):
             followed.after = current.status.value
             return followed
         snapshot = {**line, **wanted, "updated_at": stamp}

@@ -1,0 +1,195 @@
+"""Live updates from HTTP remotes: subscribe, read each remote's event stream in a worker thread,
+and apply every event to the local state, so ``blockers``, the graph and the dashboard see it.
+
+``follow(targets, on_event, stop)`` syncs each HTTP target once (``fetch_pool.contact_all``: the
+snapshot exists and pending requests are followed), subscribes to it (``POST subscribe``, every
+event type), and runs one thread per remote over ``HttpRemote.events`` (reconnecting with
+``Last-Event-ID``). Each event goes through ``apply_event`` and then to ``on_event`` (called in
+that remote's thread: a UI posts a message from it). Setting ``stop`` (or ``Following.close()``)
+ends the streams at once, unsubscribes (``DELETE subscribe/{id}``) and joins the threads.
+
+``apply_event(target, client, event)``:
+
+- ``item.created`` / ``item.updated``: the item is fetched again with its relationships (``query``
+  by id; the event's own copy when that fails) and replaces its old copy in the remote's snapshot
+  (``store.change_snapshot``, one transaction; a new digest);
+- ``item.removed``: the item leaves the snapshot;
+- ``request.created`` / ``request.updated``: when it is one of our outgoing requests, the remote's
+  record of it is noted as a new snapshot of ours (``outgoing_http.record_remote``).
+
+Nothing here prints; ``crossdeck watch`` (core/commands/watch.py) and the dashboard show it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+
+from core import store, timeutil
+from core.store import Snapshot, iso
+from core.sync.fetch_pool import Target, contact_all
+from core.sync.http_remote import Event, HttpFailure, HttpRemote, connect
+from core.sync.http_sync import digest_of
+from core.sync.retry import RetryPolicy
+from core.text import one_line
+
+EVENT_TYPES = ("item.created", "item.updated", "item.removed", "request.created", "request.updated")
+JOIN_TIMEOUT = 5.0
+
+
+class Applied(msgspec.Struct, kw_only=True):
+    """One event from a remote, and what applying it changed here."""
+
+    workspace: str  # the local workspace whose remote sent it
+    remote: str
+    event_id: str | None
+    type: str  # item.updated, request.updated, ...
+    key: str | None = None  # the item's key (item events)
+    request_id: str | None = None  # the request's id (request events)
+    title: str | None = None
+    status: str | None = None
+    previous: dict[str, Any] = {}  # the old values of the fields that changed
+    at: str | None = None
+    applied: list[str] = []  # what changed here: "snapshot", "request"
+    error: str | None = None  # the event could not be applied (the stream goes on)
+
+
+def apply_event(target: Target, client: HttpRemote, event: Event) -> Applied:
+    """Apply one event of ``target``'s stream to the local state."""
+    data = event.data
+    kind = str(data.get("type") or event.event)
+    applied = Applied(workspace=target.remote.workspace, remote=target.remote.name, event_id=event.id, type=kind,
+                      key=_text(data.get("key")), request_id=_text(data.get("request_id")),
+                      status=_text(data.get("status")), at=_text(data.get("at")),
+                      previous=data.get("previous") if isinstance(data.get("previous"), dict) else {})
+    try:
+        if kind.startswith("item.") and applied.key:
+            item = data.get("item") if isinstance(data.get("item"), dict) else {}
+            applied.title = _text(item.get("title"))
+            fresh = None if kind == "item.removed" else _refetched(client, applied.key, item)
+            if _change_item(target, applied.key, fresh):
+                applied.applied.append("snapshot")
+        elif kind.startswith("request.") and applied.request_id:
+            record = data.get("request") if isinstance(data.get("request"), dict) else {}
+            applied.title = _text((record.get("payload") or {}).get("title")) if isinstance(record, dict) else None
+            if _note_request(target, applied.request_id, record):
+                applied.applied.append("request")
+    except (HttpFailure, store.StoreError, OSError) as exc:
+        applied.error = one_line(str(exc))
+    return applied
+
+
+def _refetched(client: HttpRemote, key: str, fallback: dict[str, Any]) -> dict[str, Any]:
+    """The item as the remote now holds it, with its relationships (the event's copy when the
+    query fails or finds nothing)."""
+    try:
+        page = client.query("work_unit", {"ids": [key]}, include=["relationships"], limit=1)
+    except HttpFailure:
+        return fallback
+    items = [i for i in page.get("items") or () if isinstance(i, dict) and i.get("key") == key]
+    return items[0] if items else fallback
+
+
+def _change_item(target: Target, key: str, item: dict[str, Any] | None) -> bool:
+    """Put ``item`` (None: remove it) into the target's snapshot; whether it changed."""
+    def change(snapshot: Snapshot) -> Snapshot | None:
+        doc = msgspec.json.decode(snapshot.body)
+        items = {str(i.get("key")): i for i in doc.get("items") or () if isinstance(i, dict)}
+        if item is None and key not in items:
+            return None
+        if item is not None:
+            kept = items.get(key, {}).get("relationships")
+            items[key] = item if "relationships" in item or kept is None else {**item, "relationships": kept}
+        else:
+            del items[key]
+        ordered = [items[k] for k in sorted(items)]
+        digest = digest_of(ordered)
+        if digest == snapshot.digest:
+            return None
+        body = msgspec.json.encode({**doc, "items": ordered})
+        return msgspec.structs.replace(snapshot, fetched_at=iso(timeutil.now()), digest=digest, body=body)
+
+    return store.change_snapshot(target.remote.workspace, target.remote.name, change) is not None
+
+
+def _note_request(target: Target, request_id: str, there: dict[str, Any]) -> bool:
+    from core.sync.decisions import record_logs, reread_requests
+    from core.sync.outgoing_http import record_remote
+
+    ws = target.ws
+    if ws is None or not there:
+        return False
+    fresh = reread_requests(ws, record_logs(ws).requests)
+    mine = next((r for r in fresh.requests if r.request_id == request_id and r.direction == "outgoing"), None)
+    if mine is None:
+        return False
+    return record_remote(fresh, mine, there).changed
+
+
+class Following:
+    """The streams ``follow`` started: ``close()`` stops them, unsubscribes and joins."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop = stop
+        self.threads: list[threading.Thread] = []
+        self.subscriptions: dict[tuple[str, str], str] = {}  # (workspace, remote) -> subscription id
+
+    def close(self, timeout: float = JOIN_TIMEOUT) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout)
+
+    @property
+    def alive(self) -> int:
+        return sum(thread.is_alive() for thread in self.threads)
+
+
+def follow(targets: Sequence[Target], on_event: Callable[[Applied], None], stop: threading.Event, *,
+           on_error: Callable[[Target, str], None] | None = None, sync_first: bool = True) -> Following:
+    """Subscribe to every HTTP target and apply its events until ``stop`` is set."""
+    following = Following(stop)
+    http = [t for t in targets if t.remote.transport == "http"]
+    if sync_first and http:
+        contact_all("sync", http)
+    for target in http:
+        thread = threading.Thread(target=_stream, args=(target, following, on_event, on_error),
+                                  name=f"crossdeck-live-{target.remote.name}", daemon=True)
+        following.threads.append(thread)
+        thread.start()
+    return following
+
+
+def _stream(target: Target, following: Following, on_event: Callable[[Applied], None],
+            on_error: Callable[[Target, str], None] | None) -> None:
+    """One remote's subscription, read until ``stop``; then unsubscribed."""
+    stop = following.stop
+    try:
+        with connect(target.remote, retry=RetryPolicy()) as client:
+            answer = client.subscribe(f"sub-{secrets.token_hex(8)}", EVENT_TYPES)
+            ident = answer.get("subscription_id")
+            if not isinstance(ident, str):
+                raise HttpFailure("the subscribe answer has no subscription_id", permanent=True)
+            following.subscriptions[(target.remote.workspace, target.remote.name)] = ident
+            try:
+                for event in client.events(ident, stop):
+                    on_event(apply_event(target, client, event))
+            finally:
+                _unsubscribe(client, ident)
+    except Exception as exc:  # noqa: BLE001 - a worker thread reports, it never dies with a traceback
+        if on_error is not None and not stop.is_set():
+            on_error(target, one_line(str(exc)) or type(exc).__name__)
+
+
+def _unsubscribe(client: HttpRemote, ident: str) -> None:
+    try:
+        client.unsubscribe(ident)
+    except HttpFailure:
+        pass  # the server forgets it anyway when it restarts; nothing to do about it here
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
