@@ -75,7 +75,7 @@ def start_server(crossdeck_home: Path) -> Iterator[Any]:
 
     def start(root: Path, workspace: str | None = None, **options: Any) -> Served:
         options.setdefault("poll_seconds", 0.1)
-        running = Running(pick(root, workspace), "127.0.0.1", 0, Options(**options))
+        running = Running(pick([root], workspace), "127.0.0.1", 0, Options(**options))
         served = Served(url=running.url, base=running.url + BASE, root=running.state.served.root,
                         workspace=running.state.served.name, running=running)
         started.append(served)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from core.analysis.approvals import WorkspacePolicy
@@ -70,22 +71,17 @@ class Served:
                 "description": getattr(info, "description", None)}
 
 
-def pick(root: Path, wanted: str | None = None) -> Served:
-    """The one local workspace at or below ``root`` (or the one named ``wanted``)."""
-    fed = load_federation([root])
-    local = [ws for ws in fed.workspaces if not ws.remote_cache]
-    if wanted is not None:
-        chosen = [ws for ws in local if wanted in (ws.name, Path(ws.root).name, address(ws))]
-        if not chosen:
-            names = ", ".join(ws.name for ws in local) or "none"
-            raise ServeError(f"no workspace {wanted} below {root} (found: {names})")
-        local = chosen[:1]
-    if not local:
-        raise ServeError(f"no workspace could be loaded below {root}")
-    if len(local) > 1:
-        names = ", ".join(ws.name for ws in local)
-        raise ServeError(f"{len(local)} workspaces below {root}: pick one with --workspace NAME ({names})")
-    return Served(local[0])
+def pick(roots: Sequence[Path], wanted: str | None = None) -> Served:
+    """The one local workspace at or below ``roots`` (or the one ``wanted`` names: its name or folder)."""
+    from core.sync.remote_config import RemoteConfigError, find_workspace
+
+    fed = load_federation(roots)
+    if not any(not ws.remote_cache for ws in fed.workspaces):
+        raise ServeError("no workspace could be loaded below " + ", ".join(map(str, roots)))
+    try:
+        return Served(find_workspace(fed, wanted))
+    except RemoteConfigError as exc:
+        raise ServeError(str(exc)) from None
 
 
 KIND_ENTITIES = {WorkspaceKind.SUDOCODE: ["issue", "spec"]}

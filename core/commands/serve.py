@@ -1,0 +1,57 @@
+"""``crossdeck serve [ROOT] [--workspace NAME] [--host H] [--port P] [--max-body BYTES]``: serve
+one workspace's federation API over HTTP (core/server, docs/http-api.md) until SIGINT or
+SIGTERM. Once listening it prints ``serving WORKSPACE on http://HOST:PORT`` on stdout; each
+call is one line on stderr. Exit 0 after a clean shutdown, 2 when there is nothing to serve or
+the address cannot be bound."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.commands.output import EXIT_OK, EXIT_UNUSABLE
+from core.text import one_line
+
+DEFAULT_PORT = 8765
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("serve", help="serve a workspace's federation API over HTTP (tokens: crossdeck token)",
+                            description="serve one workspace's federation API over HTTP (docs/cli/serve.md)")
+    parser.add_argument("roots", nargs="*", metavar="ROOT", help="where the workspace is (default: config roots or .)")
+    parser.add_argument("--workspace", "-w", metavar="W", help="the workspace (its name or folder) when several load")
+    parser.add_argument("--host", default="127.0.0.1", help="the address to bind (default: 127.0.0.1, loopback)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"the port (default {DEFAULT_PORT}; 0: any free)")
+    parser.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
+                        help="the largest request body accepted (default 1 MiB)")
+    parser.set_defaults(run=run, needs_federation=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.roots import NoRoots, choose_roots
+    from core.server.app import Options
+    from core.server.runner import run as serve
+    from core.server.served import ServeError, pick
+    from core.settings import config_path, load_settings
+
+    if not 0 <= args.port <= 65535 or args.max_body < 1:
+        sys.stderr.write("crossdeck serve: --port is 0-65535 and --max-body at least 1\n")
+        return EXIT_UNUSABLE
+    try:
+        served = pick(choose_roots(list(args.roots), load_settings(), config_path()), args.workspace)
+    except (NoRoots, ServeError) as exc:
+        sys.stderr.write(f"crossdeck serve: {one_line(str(exc))}\n")
+        return EXIT_UNUSABLE
+
+    def announce(url: str) -> None:
+        sys.stdout.write(f"serving {served.name} on {url}\n")
+        sys.stdout.flush()
+
+    try:
+        serve(served, args.host, args.port, Options(max_body=args.max_body), announce)
+    except (OSError, SystemExit) as exc:
+        sys.stderr.write(f"crossdeck serve: cannot listen on {args.host}:{args.port}: {one_line(str(exc))}\n")
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
