@@ -49,8 +49,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         serve(served, args.host, args.port, Options(max_body=args.max_body), announce)
-    except (OSError, SystemExit) as exc:
-        sys.stderr.write(f"crossdeck serve: cannot listen on {args.host}:{args.port}: {one_line(str(exc))}\n")
+    except OSError as exc:
+        sys.stderr.write(f"crossdeck serve: cannot listen on {args.host}:{args.port}: "
+                         f"{one_line(exc.strerror or str(exc))}\n")
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         pass

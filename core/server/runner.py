@@ -7,8 +7,11 @@ rather than waited for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 import uvicorn
@@ -23,6 +26,20 @@ class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, state: ServerState):
         super().__init__(config)
         self.state = state
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """SIGINT and SIGTERM shut the server down, and the process then exits normally (uvicorn's
+        own would raise the signal again once stopped, and the process would die of it)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.state.hub.close()  # open streams end, so shutdown does not wait on them
@@ -46,8 +63,15 @@ def url_of(server: uvicorn.Server) -> str:
     return f"http://{host}:{port}"
 
 
-async def _serve(server: _Server, announce: Callable[[str], None]) -> None:
-    task = asyncio.create_task(server.serve())
+def listen(host: str, port: int) -> socket.socket:
+    """The bound, listening socket (an ``OSError`` naming the problem when the address is taken
+    or not ours), bound before uvicorn starts so its failure is a plain error."""
+    return socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                backlog=2048)
+
+
+async def _serve(server: _Server, announce: Callable[[str], None], sock: socket.socket) -> None:
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
             await task  # it failed to start: raise its error
@@ -60,13 +84,16 @@ async def _serve(server: _Server, announce: Callable[[str], None]) -> None:
 def run(served: Served, host: str, port: int, options: Options | None,
         announce: Callable[[str], None]) -> None:
     """Serve in the foreground until SIGINT or SIGTERM; ``announce(url)`` once listening."""
-    asyncio.run(_serve(build(served, host, port, options), announce))
+    sock = listen(host, port)
+    with sock:
+        asyncio.run(_serve(build(served, host, port, options), announce, sock))
 
 
 class Running:
     """A server in a background thread: ``url``, ``state``, and ``stop()``."""
 
     def __init__(self, served: Served, host: str = "127.0.0.1", port: int = 0, options: Options | None = None):
+        self._sock = listen(host, port)
         self.server = build(served, host, port, options)
         self.state = self.server.state
         self.url = ""
@@ -84,7 +111,8 @@ class Running:
             self._ready.set()
 
         try:
-            asyncio.run(_serve(self.server, announce))
+            with self._sock:
+                asyncio.run(_serve(self.server, announce, self._sock))
         except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
             self._error = exc
             self._ready.set()
