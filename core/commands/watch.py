@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 from core.commands.output import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE, nothing_loaded, report_diagnostics
 from core.text import one_line
 
+SUBSCRIBE_WAIT = 30.0  # seconds to wait for the subscriptions before saying "watching"
+
 if TYPE_CHECKING:
     from core.federation import Federation
     from core.sync.fetch_pool import Target
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     following = None
     try:
         following = follow(targets, on_event, stop, on_error=on_error)
+        following.wait_subscribed(SUBSCRIBE_WAIT)
         sys.stderr.write(f"watching {len(targets)} HTTP remote{'s' * (len(targets) != 1)}: "
                          + ", ".join(one_line(t.remote.name) for t in targets) + " (Ctrl+C stops)\n")
         sys.stderr.flush()

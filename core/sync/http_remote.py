@@ -16,8 +16,8 @@ retries whole contacts) go through ``core.sync.retry.with_retries``, as the git 
 ``events`` is a blocking generator for a worker thread: it reads the server-sent events of a
 subscription (``id:`` / ``event:`` / ``data:`` lines, a blank line ends an event, ``:`` lines are
 comments), reconnects with ``Last-Event-ID`` after a dropped stream (waiting with backoff, at
-most ``RECONNECT_MAX_WAIT``), and ends when its ``threading.Event`` is set (the stream is closed
-from a helper thread, so a blocked read ends at once).
+most ``RECONNECT_MAX_WAIT``), and ends when its ``threading.Event`` is set (a helper thread shuts
+the stream's socket down, so a read waiting between events ends at once).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from core.text import one_line
 API_PATH = "/api/v1/federation"
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
-STREAM_READ_TIMEOUT = 45.0  # three keepalives (15 s each) missed: the stream is dead
+STREAM_READ_TIMEOUT = 40.0  # two keepalives (15 s each) missed: the stream is dead (and reconnected)
 RETRY_AFTER_CAP = 10.0
 RECONNECT_MAX_WAIT = 15.0
 QUERY_PAGE = 500
@@ -172,30 +172,30 @@ class HttpRemote:
                reconnect: RetryPolicy = RECONNECT) -> Iterator[Event]:
         """The subscription's events until ``stop`` is set, reconnecting after a dropped stream;
         a 4xx (an unknown subscription, a revoked token) raises HttpFailure."""
+        timeout = httpx.Timeout(STREAM_READ_TIMEOUT, connect=self.connect_timeout)
         dropped = 0
         while not stop.is_set():
             headers = {"Accept": "text/event-stream"}
             if last_event_id is not None:
                 headers["Last-Event-ID"] = last_event_id
             try:
-                with self.client.stream("GET", "/events", params={"subscription": subscription_id}, headers=headers,
-                                        timeout=httpx.Timeout(STREAM_READ_TIMEOUT, connect=self.connect_timeout)
-                                        ) as response:
+                with self.client.stream("GET", "/events", params={"subscription": subscription_id},
+                                        headers=headers, timeout=timeout) as response:
                     if response.status_code >= 400:
                         response.read()
                         raise failure_of(response, self.base)
-                    closer = _close_when(stop, response)
+                    done = _shut_when(stop, response)  # a read waiting between events ends at once
                     try:
                         for event in parse_sse(response.iter_lines()):
                             dropped = 0
                             last_event_id = event.id if event.id is not None else last_event_id
                             yield event
                     finally:
-                        closer.set()
+                        done.set()
             except HttpFailure as exc:
-                if exc.permanent or stop.is_set():
-                    if stop.is_set():
-                        return
+                if stop.is_set():
+                    return
+                if exc.permanent:
                     raise
             except (httpx.HTTPError, OSError, RuntimeError):
                 if stop.is_set():
@@ -298,18 +298,26 @@ def parse_sse(lines: Iterable[str]) -> Iterator[Event]:
             data.append(value)
 
 
-def _close_when(stop: threading.Event, response: httpx.Response) -> threading.Event:
-    """Close ``response`` as soon as ``stop`` is set (a blocked read then ends); setting the
-    returned event ends the watcher without closing."""
+def _shut_when(stop: threading.Event, response: httpx.Response) -> threading.Event:
+    """Shut the response's socket down as soon as ``stop`` is set (a read blocked on it then
+    ends at once: closing alone does not wake it); setting the returned event ends the watcher."""
+    import socket
+
     done = threading.Event()
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
 
     def watch() -> None:
         while not done.is_set():
-            if stop.wait(0.2):
-                response.close()
+            if stop.wait(0.1):
+                try:
+                    if sock is not None:
+                        sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # closed already
                 return
 
-    threading.Thread(target=watch, name="crossdeck-sse-close", daemon=True).start()
+    threading.Thread(target=watch, name="crossdeck-sse-stop", daemon=True).start()
     return done
 
 

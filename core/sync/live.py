@@ -5,7 +5,8 @@ and apply every event to the local state, so ``blockers``, the graph and the das
 snapshot exists and pending requests are followed), subscribes to it (``POST subscribe``, every
 event type), and runs one thread per remote over ``HttpRemote.events`` (reconnecting with
 ``Last-Event-ID``). Each event goes through ``apply_event`` and then to ``on_event`` (called in
-that remote's thread: a UI posts a message from it). Setting ``stop`` (or ``Following.close()``)
+that remote's thread: a UI posts a message from it); ``Following.wait_subscribed`` waits until
+every stream is subscribed (or failed). Setting ``stop`` (or ``Following.close()``)
 ends the streams at once, unsubscribes (``DELETE subscribe/{id}``) and joins the threads.
 
 ``apply_event(target, client, event)``:
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -137,6 +139,12 @@ class Following:
         self.stop = stop
         self.threads: list[threading.Thread] = []
         self.subscriptions: dict[tuple[str, str], str] = {}  # (workspace, remote) -> subscription id
+        self.settled: list[threading.Event] = []  # one per stream: set once subscribed, or failed
+
+    def wait_subscribed(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds in all) until every stream has subscribed or failed."""
+        deadline = time.monotonic() + timeout
+        return all(event.wait(max(0.0, deadline - time.monotonic())) for event in self.settled)
 
     def close(self, timeout: float = JOIN_TIMEOUT) -> None:
         self.stop.set()
@@ -156,14 +164,16 @@ def follow(targets: Sequence[Target], on_event: Callable[[Applied], None], stop:
     if sync_first and http:
         contact_all("sync", http)
     for target in http:
-        thread = threading.Thread(target=_stream, args=(target, following, on_event, on_error),
+        settled = threading.Event()
+        following.settled.append(settled)
+        thread = threading.Thread(target=_stream, args=(target, following, settled, on_event, on_error),
                                   name=f"crossdeck-live-{target.remote.name}", daemon=True)
         following.threads.append(thread)
         thread.start()
     return following
 
 
-def _stream(target: Target, following: Following, on_event: Callable[[Applied], None],
+def _stream(target: Target, following: Following, settled: threading.Event, on_event: Callable[[Applied], None],
             on_error: Callable[[Target, str], None] | None) -> None:
     """One remote's subscription, read until ``stop``; then unsubscribed."""
     stop = following.stop
@@ -174,6 +184,7 @@ def _stream(target: Target, following: Following, on_event: Callable[[Applied], 
             if not isinstance(ident, str):
                 raise HttpFailure("the subscribe answer has no subscription_id", permanent=True)
             following.subscriptions[(target.remote.workspace, target.remote.name)] = ident
+            settled.set()
             try:
                 for event in client.events(ident, stop):
                     on_event(apply_event(target, client, event))
@@ -182,6 +193,8 @@ def _stream(target: Target, following: Following, on_event: Callable[[Applied], 
     except Exception as exc:  # noqa: BLE001 - a worker thread reports, it never dies with a traceback
         if on_error is not None and not stop.is_set():
             on_error(target, one_line(str(exc)) or type(exc).__name__)
+    finally:
+        settled.set()
 
 
 def _unsubscribe(client: HttpRemote, ident: str) -> None:
