@@ -136,14 +136,27 @@ class Lines:
                 return line
 
 
-def stop(process: subprocess.Popen[str], timeout: float = 15.0) -> tuple[int, str]:
-    """Ctrl+C the process; its exit code and the rest of its stderr."""
+def interrupt(process: subprocess.Popen[str], timeout: float = 15.0) -> int:
+    """Ctrl+C the process; its exit code (killed after ``timeout`` seconds)."""
     import signal
 
     process.send_signal(signal.SIGINT)
     try:
-        code = process.wait(timeout)
+        return process.wait(timeout)
     finally:
         if process.poll() is None:
             process.kill()
-    return code, process.stderr.read() if process.stderr else ""
+
+
+def watch(*args: str) -> tuple[subprocess.Popen[str], Lines, Lines]:
+    """``crossdeck watch ARGS`` running, with its stdout and stderr lines, once it says it is
+    watching (its subscriptions are made)."""
+    import os
+    import sys
+
+    project = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen([sys.executable, "-m", "tui", "watch", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(project)})
+    out, err = Lines(process.stdout), Lines(process.stderr)  # type: ignore[arg-type]
+    err.next(60, lambda line: line.startswith("watching "))
+    return process, out, err
