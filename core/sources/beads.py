@@ -63,7 +63,7 @@ EVENT = Schema(
 ISSUE_LINE = msgspec.json.Decoder(ISSUE.line_type(
     "BeadsIssueLine",
     typed={"labels": list[str], "dependencies": list[DEPENDENCY.line_type("BeadsDependencyLine")]},  # type: ignore[misc]
-    kept="metadata",
+    kept=("metadata",),
 ))
 DELEGATED_FROM = "delegated-from"
 _TERM_FIELDS = ("portion", "deadline", "acceptance_criteria", "credit_share")

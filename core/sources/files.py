@@ -27,6 +27,7 @@ T = TypeVar("T")
 _MISSES_BEFORE_DICTS = 8  # failed typed decodes in a file before its remaining lines skip them
 _BYTE_OFFSET = re.compile(r"\(byte (\d+)\)")
 _decode_json = msgspec.json.Decoder().decode
+_encode_json = msgspec.json.Encoder().encode
 try:  # libyaml ships in PyYAML's wheels; fall back to the pure loader where it does not.
     _SafeLoader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the wheel
@@ -76,8 +77,8 @@ def iter_jsonl(path: Path, diags: Diagnostics, limits: ReadLimits) -> Iterator[t
             yield number, obj
 
 
-def iter_typed(path: Path, decoder: msgspec.json.Decoder[T], diags: Diagnostics,
-               limits: ReadLimits) -> Iterator[tuple[int, T | dict[str, Any]]]:
+def iter_typed(path: Path, decoder: msgspec.json.Decoder[T], diags: Diagnostics, limits: ReadLimits,
+               exact: bool = False) -> Iterator[tuple[int, T | dict[str, Any]]]:
     """``iter_jsonl`` with a fast path: each line is first decoded straight into the decoder's
     type (a struct of the fields a format is known to hold, see ``Schema.line_type``).
 
@@ -86,7 +87,8 @@ def iter_typed(path: Path, decoder: msgspec.json.Decoder[T], diags: Diagnostics,
     through its checked path, which keeps unknown fields and words every error. A malformed line
     is reported exactly as ``iter_jsonl`` reports it. Once most lines of a file miss (a table
     dump whose rows all carry unmodelled columns), the rest of it goes straight to the dict path
-    rather than paying a failed decode a line.
+    rather than paying a failed decode a line. With ``exact``, a line also misses unless the
+    struct encodes back to the line's very bytes (see ``Schema.line_type``'s ``order``).
     """
     data = read_bytes(path, diags, limits)
     if data is None:
@@ -101,13 +103,14 @@ def iter_typed(path: Path, decoder: msgspec.json.Decoder[T], diags: Diagnostics,
             try:
                 item = decode(stripped)
             except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError is a DecodeError
-                misses += 1
-                if misses >= _MISSES_BEFORE_DICTS and misses > hits:
-                    decode = None
-            else:
+                item = None
+            if item is not None and (not exact or _encode_json(item) == stripped):
                 hits += 1
                 yield number, item
                 continue
+            misses += 1
+            if misses >= _MISSES_BEFORE_DICTS and misses > hits:
+                decode = None
         obj = _decode_object(path, number, stripped, diags)
         if obj is not None:
             yield number, obj

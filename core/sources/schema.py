@@ -13,7 +13,7 @@ the checked path, which alone writes the messages: both paths agree on every rec
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Union
 
@@ -90,32 +90,38 @@ class Schema:
         return known, extra
 
     def line_type(self, name: str, *, typed: Mapping[str, Any] | None = None,
-                  kept: str | None = None) -> type[msgspec.Struct]:
+                  kept: Sequence[str] = (), order: Sequence[str] | None = None) -> type[msgspec.Struct]:
         """A struct that a JSON line fitting this schema exactly decodes straight into, for
         ``files.iter_typed``: no dict, no ``read``, nothing left for ``extra`` to hold.
 
         Each known field becomes its record attribute (``target``), read from the file's name,
         with the schema's types (``typed`` may name a stricter type, e.g. ``list[str]``, or a
         field the caller takes out before ``read``, e.g. typed ``dependencies``); an optional
-        field is None when absent or null, as ``read`` leaves it out then. ``kept`` names one
-        unknown field common enough to take on the fast path (UNSET when absent; the caller puts
-        it in ``extra``); one only, so that ``extra`` never needs the file's order of keys. Any
-        other field, or a value of another type, fails the decode and the line takes the
-        checked path.
+        field is None when absent or null, as ``read`` leaves it out then. ``kept`` names unknown
+        fields common enough to take on the fast path (UNSET when absent; the caller puts them in
+        ``extra``). Any other field, or a value of another type, fails the decode and the line
+        takes the checked path.
+
+        ``extra`` keeps the file's order of keys, which a decode cannot tell. One kept field needs
+        no order. Several need ``order``, the file fields in the order the tool writes them: the
+        struct's fields follow it, and ``iter_typed(exact=True)`` takes a line only when the struct
+        encodes back to the very same bytes, which proves it holds every key, in the line's order.
         """
         typed = dict(typed or {})
-        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        fields: dict[str, tuple[str, Any] | tuple[str, Any, Any]] = {}
         rename: dict[str, str] = {}
         for key, spec in self.fields.items():
             attr = spec.target or key
             if attr != key:
                 rename[attr] = key
             kind = typed.pop(attr, None) or _json_type(spec.types)
-            fields.append((attr, kind) if spec.required else (attr, kind | None, None))
-        fields.extend((attr, kind | None, None) for attr, kind in typed.items())
-        if kept is not None:
-            fields.append((kept, Any, msgspec.UNSET))
-        return msgspec.defstruct(name, fields, rename=rename, kw_only=True, forbid_unknown_fields=True, gc=False)
+            fields[key] = (attr, kind) if spec.required else (attr, kind | None, None)
+        fields.update((attr, (attr, kind | None, None)) for attr, kind in typed.items())
+        fields.update((key, (key, Any, msgspec.UNSET)) for key in kept)
+        if order is not None:
+            fields = {key: fields[key] for key in order}
+        return msgspec.defstruct(name, list(fields.values()), rename=rename, kw_only=True,
+                                 forbid_unknown_fields=True, gc=False)
 
     def _read_checked(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | str:
         known: dict[str, Any] = {}

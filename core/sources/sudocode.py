@@ -8,11 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
+from msgspec import UNSET
+
 from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Relationship, SudocodeRepo, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import read_record_logs, read_remotes, remote_name
-from core.sources.files import ReadLimits, iter_jsonl, load_json
+from core.sources.files import ReadLimits, iter_typed, load_json
 from core.sources.keys import MemoKeys
 from core.sources.schema import Schema, opt, req
 
@@ -28,7 +31,25 @@ _COMMON = {
 }
 ISSUE = Schema("sudocode issue", {**_COMMON, "status": opt(str), "assignee": opt(str), "closed_at": opt(str)})
 SPEC = Schema("sudocode spec", _COMMON)
-RELATIONSHIP = Schema("sudocode relationship", {"from": req(str), "to": req(str), "type": req(str)})
+RELATIONSHIP = Schema("sudocode relationship",
+                      {"from": req(str, target="from_ref"), "to": req(str, target="to_ref"), "type": req(str)})
+
+# The fast path (files.iter_typed, exact): lines as sudocode writes them, every key in its order,
+# unknown fields (uuid, archived, ...) kept, so ``extra`` is the line's own, in its order.
+_RELATIONSHIP_LINE = RELATIONSHIP.line_type("SudocodeRelationshipLine", kept=("from_type", "to_type"),
+                                            order=("from", "from_type", "to", "to_type", "type"))
+_TYPED = {"labels": list[str], "relationships": list[_RELATIONSHIP_LINE]}  # type: ignore[valid-type]
+_ISSUE_KEPT = ("uuid", "archived", "archived_at", "parent_uuid", "feedback")
+_SPEC_KEPT = ("uuid", "file_path", "archived", "archived_at", "parent_uuid")
+ISSUE_LINE = msgspec.json.Decoder(ISSUE.line_type(
+    "SudocodeIssueLine", typed=_TYPED, kept=_ISSUE_KEPT,
+    order=("id", "uuid", "title", "content", "status", "priority", "assignee", "archived", "archived_at", "created_at",
+           "updated_at", "closed_at", "parent_id", "parent_uuid", "relationships", "tags", "feedback")))
+SPEC_LINE = msgspec.json.Decoder(SPEC.line_type(
+    "SudocodeSpecLine", typed=_TYPED, kept=_SPEC_KEPT,
+    order=("id", "uuid", "title", "file_path", "content", "priority", "archived", "archived_at", "created_at",
+           "updated_at", "parent_id", "parent_uuid", "relationships", "tags")))
+_FILES = (("issues.jsonl", ISSUE, ISSUE_LINE, _ISSUE_KEPT, "issue"), ("specs.jsonl", SPEC, SPEC_LINE, _SPEC_KEPT, "spec"))
 
 
 class SudocodeKeys(MemoKeys):
@@ -68,10 +89,10 @@ def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspa
     ws = Workspace(kind=WorkspaceKind.SUDOCODE, name=name, root=str(root), info=repo)
     diags.workspace = name
     keys = SudocodeKeys(name)
-    for file, schema, kind in (("issues.jsonl", ISSUE, "issue"), ("specs.jsonl", SPEC, "spec")):
+    for file, schema, line_type, kept, kind in _FILES:
         path = folder / file
         if path.is_file():
-            _load_items(path, schema, kind, ws, keys, diags, limits)
+            ItemsLoad(ws, keys, diags, kind).load(path, schema, line_type, kept, limits)
     if federation:
         read_remotes(federation.get("remote_repos"), ws, folder / "federation.config.json", diags, "remote_repos")
     read_record_logs(folder / "federation", ws, diags, limits)
@@ -84,48 +105,100 @@ def _optional_json(path: Path, diags: Diagnostics, limits: ReadLimits) -> dict[s
     return load_json(path, diags, limits) or {}
 
 
-def _load_items(path: Path, schema: Schema, kind: str, ws: Workspace, keys: SudocodeKeys,
-                diags: Diagnostics, limits: ReadLimits) -> None:
-    source = str(path)
-    for number, raw in iter_jsonl(path, diags, limits):
+class ItemsLoad:
+    """The issues or specs of one file: each line through the fast path when it fits exactly,
+    else through the checked path; both give the same records and messages
+    (tests/test_typed_lines.py)."""
+
+    def __init__(self, ws: Workspace, keys: SudocodeKeys, diags: Diagnostics, kind: str):
+        self.ws = ws
+        self.keys = keys
+        self.diags = diags
+        self.kind = kind
+        # What every unit of this file shares; _typed_unit copies it and sets the rest.
+        self._template = WorkUnit(key="", id="", title="", workspace=ws.name, kind=kind)
+
+    def load(self, path: Path, schema: Schema, line_type: msgspec.json.Decoder[Any], kept: tuple[str, ...],
+             limits: ReadLimits) -> None:
+        source = str(path)
+        for number, line in iter_typed(path, line_type, self.diags, limits, exact=True):
+            if type(line) is dict:
+                self._checked(path, source, number, line, schema)
+                continue
+            unit = self._typed_unit(line, source, number, kept)
+            self.ws.work_units.append(unit)
+            for rel in line.relationships or ():
+                extra = {} if rel.from_type is UNSET else {"from_type": rel.from_type}
+                if rel.to_type is not UNSET:
+                    extra["to_type"] = rel.to_type
+                self._relationship(rel.type, rel.from_ref, rel.to_ref, source, number, extra)
+            self._mentions(unit, source, number)
+
+    def _typed_unit(self, line: Any, source: str, number: int, kept: tuple[str, ...]) -> WorkUnit:
+        unit = self._template.__copy__()
+        unit.key = self.keys.key_for(line.id)
+        unit.source = source
+        unit.line = number
+        unit.extra = {key: value for key in kept if (value := getattr(line, key)) is not UNSET}
+        unit.id = line.id
+        unit.title = line.title
+        unit.description = line.description
+        unit.priority = line.priority
+        unit.created_at = line.created_at
+        unit.updated_at = line.updated_at
+        unit.parent_id = line.parent_id
+        unit.labels = [] if line.labels is None else line.labels
+        if self.kind == "issue":
+            unit.status = "open" if line.status is None else line.status
+            unit.assignee = line.assignee
+            unit.closed_at = line.closed_at
+        return unit
+
+    def _checked(self, path: Path, source: str, number: int, raw: dict[str, Any], schema: Schema) -> None:
         relationships = raw.pop("relationships", None)
         parsed = schema.read(raw)
         if isinstance(parsed, str):
-            diags.error(path, parsed, number)
-            continue
+            self.diags.error(path, parsed, number)
+            return
         known, extra = parsed
         labels = known.get("labels")
         if labels is not None and not all(isinstance(label, str) for label in labels):
-            diags.error(path, f"sudocode {kind}: field 'tags' should be a list of strings", number)
-            continue
-        unit = WorkUnit(key=keys.key_for(known["id"]), workspace=ws.name, kind=kind,
+            self.diags.error(path, f"sudocode {self.kind}: field 'tags' should be a list of strings", number)
+            return
+        unit = WorkUnit(key=self.keys.key_for(known["id"]), workspace=self.ws.name, kind=self.kind,
                         status=known.pop("status", "open"), source=source, line=number, extra=extra, **known)
-        ws.work_units.append(unit)
+        self.ws.work_units.append(unit)
         if relationships is not None:
-            _relationships(relationships, ws, keys, diags, path, source, number)
+            self._checked_relationships(relationships, path, source, number)
+        self._mentions(unit, source, number)
+
+    def _checked_relationships(self, entries: Any, path: Path, source: str, number: int) -> None:
+        if not isinstance(entries, list):
+            self.diags.error(path, "sudocode item: field 'relationships' should be a list", number)
+            return
+        for raw in entries:
+            parsed = RELATIONSHIP.read(raw) if isinstance(raw, dict) else "sudocode relationship should be an object"
+            if isinstance(parsed, str):
+                self.diags.error(path, parsed, number)
+                continue
+            known, extra = parsed
+            self._relationship(known["type"], known["from_ref"], known["to_ref"], source, number, extra)
+
+    def _relationship(self, rel_type: str, from_ref: str, to_ref: str, source: str, number: int,
+                      extra: dict[str, Any]) -> None:
+        resolve = self.keys.resolve
+        self.ws.relationships.append(
+            Relationship(type=rel_type, from_ref=from_ref, to_ref=to_ref, from_key=resolve(from_ref),
+                         to_key=resolve(to_ref), workspace=self.ws.name, source=source, line=number, extra=extra)
+        )
+
+    def _mentions(self, unit: WorkUnit, source: str, number: int) -> None:
+        """``[[org/repo#id]]`` references in an item's content."""
         if unit.description and "[[" in unit.description:
             for ref in uri.find_refs(unit.description):
                 target = str(ref)
-                ws.relationships.append(
+                self.ws.relationships.append(
                     Relationship(type="references", from_ref=unit.id, to_ref=target, from_key=unit.key,
-                                 to_key=uri.canonical(ref), workspace=ws.name, source=source, line=number,
+                                 to_key=uri.canonical(ref), workspace=self.ws.name, source=source, line=number,
                                  extra={"mentioned_in": "content"})
                 )
-
-
-def _relationships(entries: Any, ws: Workspace, keys: SudocodeKeys, diags: Diagnostics, path: Path,
-                   source: str, number: int) -> None:
-    if not isinstance(entries, list):
-        diags.error(path, "sudocode item: field 'relationships' should be a list", number)
-        return
-    for raw in entries:
-        parsed = RELATIONSHIP.read(raw) if isinstance(raw, dict) else "sudocode relationship should be an object"
-        if isinstance(parsed, str):
-            diags.error(path, parsed, number)
-            continue
-        known, extra = parsed
-        ws.relationships.append(
-            Relationship(type=known["type"], from_ref=known["from"], to_ref=known["to"],
-                         from_key=keys.resolve(known["from"]), to_key=keys.resolve(known["to"]),
-                         workspace=ws.name, source=source, line=number, extra=extra)
-        )
