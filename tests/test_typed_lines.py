@@ -55,7 +55,8 @@ def _write(path: Path, lines: list[Any], marker: bool) -> None:
 
 
 def _model(fed: Federation) -> list[Any]:
-    """Everything loaded, as plain data, with the marker field taken out of ``extra``."""
+    """Everything loaded, as plain data: ``extra`` in its key order with the marker field taken
+    out, and each record's source file by name (the folder above is the one difference)."""
     ws = fed.workspaces[0]
     units = []
     for unit in ws.work_units:
@@ -63,8 +64,11 @@ def _model(fed: Federation) -> list[Any]:
         raw["extra"] = {k: v for k, v in unit.extra.items() if k != "zz_marker"}
         raw["extra_order"] = list(raw["extra"])
         units.append(raw)
-    return [units, msgspec.to_builtins(ws.relationships), msgspec.to_builtins(ws.delegations),
-            [(Path(d.path).name, d.line, d.severity.value, d.message) for d in fed.diagnostics]]
+    rels = [{**msgspec.to_builtins(r), "extra_order": list(r.extra)} for r in ws.relationships]
+    records = [units, rels, msgspec.to_builtins(ws.delegations)]
+    for record in (record for kind in records for record in kind):
+        record["source"] = Path(record["source"]).name
+    return [*records, [(Path(d.path).name, d.line, d.severity.value, d.message) for d in fed.diagnostics]]
 
 
 def test_fast_and_checked_paths_load_the_same(tmp_path: Path) -> None:
@@ -72,9 +76,6 @@ def test_fast_and_checked_paths_load_the_same(tmp_path: Path) -> None:
     _write(tmp_path / "checked" / "ws" / ".beads" / "issues.jsonl", LINES, marker=True)
     fast_model = _model(load_federation([tmp_path / "fast" / "ws"]))
     checked_model = _model(load_federation([tmp_path / "checked" / "ws"]))
-    for record in [*fast_model[0], *fast_model[1], *fast_model[2], *checked_model[0], *checked_model[1],
-                   *checked_model[2]]:
-        record["source"] = Path(record["source"]).name  # the one difference: the folder above
     assert fast_model == checked_model
     units = {u["id"]: u for u in fast_model[0]}
     assert units["bd-2"]["status"] == "open" and units["bd-2"]["labels"] == []

@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 
-from core.federation import Federation, load_federation
+from core.federation import load_federation
 from core.sources import sudocode
 from tests.conftest import write_json
+from tests.test_typed_lines import _model
 
 
 def issue(ident: str, **fields: Any) -> dict[str, Any]:
@@ -75,20 +75,6 @@ def _write(root: Path, marker: bool, spaced: frozenset[int] = frozenset()) -> No
         (folder / name).write_text("\n".join(out) + "\n")
 
 
-def _model(fed: Federation) -> list[Any]:
-    ws = fed.workspaces[0]
-    units = []
-    for unit in ws.work_units:
-        raw = msgspec.to_builtins(unit)
-        raw["extra"] = {k: v for k, v in unit.extra.items() if k != "zz_marker"}
-        raw["extra_order"] = list(raw["extra"])
-        raw["source"] = Path(raw["source"]).name
-        units.append(raw)
-    rels = [{**msgspec.to_builtins(r), "source": Path(r.source).name, "extra_order": list(r.extra)}
-            for r in ws.relationships]
-    return [units, rels, [(Path(d.path).name, d.line, d.severity.value, d.message) for d in fed.diagnostics]]
-
-
 def _typed_count(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     original = sudocode.ItemsLoad._typed_unit
@@ -118,7 +104,7 @@ def test_fast_and_checked_paths_load_the_same(tmp_path: Path, monkeypatch: pytes
     assert units["s-3"]["extra_order"][0] == "uuid" and units["s-3"]["extra"]["status"] == "open"
     assert [r["extra"] for r in fast[1] if r["from_ref"] == "i-1"] == [{"from_type": "issue", "to_type": "issue"}] * 2
     assert [r["to_ref"] for r in fast[1] if r["from_ref"] == "i-3"] == ["acme/api#i-7", "acme/web#i-8"]
-    messages = [(name, line, message) for name, line, _, message in fast[2]]
+    messages = [(name, line, message) for name, line, _, message in fast[3]]
     assert ("issues.jsonl", 9, "sudocode relationship: required field 'to' is missing") in messages
     assert ("issues.jsonl", 10, "sudocode issue: field 'tags' should be a list of strings") in messages
     assert ("issues.jsonl", 14, "expected a JSON object, found list") in messages
