@@ -69,7 +69,7 @@ def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
         summary=summarize(fed),
         stale=stale_imports(graph, today),
         chains=delegation_chains(graph, today),
-        approvals=approvals(graph, today),
+        approvals=approvals(graph, today, synced={key: state.last_sync_at for key, state in states.items()}),
         audit=AuditTimeline(fed.workspaces),
         remotes=remotes_report([ws for ws in fed.workspaces if not ws.remote_cache], states, now, ttl),
         remote_history={f"{ws}\t{name}": reachability_history(ws, name, limit=HISTORY_SHOWN)

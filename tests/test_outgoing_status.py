@@ -76,6 +76,13 @@ def test_a_request_an_http_remote_never_answered_is_not_delivered(demo: Path) ->
     assert (row.state, row.remote, row.seen_in) == ("not-delivered", "acme-dev/search", "acme-dev/frontend")
     assert outcome(row) == "not delivered" and receiving_remote(row) == "acme-dev/search"
     assert outgoing(demo)["req-7c2e41"].state == "pending"  # a git remote's receiver fetches: never "not delivered"
+    fed = load_federation([demo])
+    synced_before = {("acme-dev/frontend", "acme-dev/search"): "2026-11-20T10:59:00Z"}
+    synced_after = {("acme-dev/frontend", "acme-dev/search"): "2026-11-20T11:01:00Z"}
+    rows = {r.request_id: r for r in approvals_of(fed.workspaces, NOW.date(), synced_before).outgoing}
+    assert rows["req-0dd001"].state == "not-delivered"  # no sync since it was made
+    rows = {r.request_id: r for r in approvals_of(fed.workspaces, NOW.date(), synced_after).outgoing}
+    assert rows["req-0dd001"].state == "pending"  # a sync since delivers or finds it there
     with (demo / FRONTEND_LOG).open("a") as log:  # the remote answered (core.sync.outgoing_http notes it)
         log.write(json.dumps({**record, "remote_status": "pending_approval",
                               "delivered_at": "2026-11-20T11:05:00Z"}) + "\n")

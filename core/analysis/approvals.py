@@ -35,7 +35,7 @@ from typing import Any
 
 import msgspec
 
-from core.analysis.outgoing import OutgoingRequest, outgoing_row, receiver_copies
+from core.analysis.outgoing import OutgoingRequest, Synced, outgoing_row, receiver_copies
 from core.model import Request, RequestStatus, SudocodeRepo, TrustLevel, Workspace, WorkspaceKind
 from core.policy import PolicyError, holds
 from core.sources.federation_records import remote_name
@@ -90,14 +90,15 @@ class ApprovalsReport(msgspec.Struct, kw_only=True):
     outgoing: list[OutgoingRequest] = []  # oldest first
 
 
-def approvals(graph: Any, today: dt.date) -> ApprovalsReport:
+def approvals(graph: Any, today: dt.date, synced: Synced | None = None) -> ApprovalsReport:
     """The approvals of the federation the graph was built from (``graph.graph["federation"]``)."""
-    return approvals_of(graph.graph["federation"].workspaces, today)
+    return approvals_of(graph.graph["federation"].workspaces, today, synced)
 
 
-def approvals_of(workspaces: Iterable[Workspace], today: dt.date) -> ApprovalsReport:
+def approvals_of(workspaces: Iterable[Workspace], today: dt.date, synced: Synced | None = None) -> ApprovalsReport:
     """The queue, the history and the outgoing requests (with their live status: see
-    ``core.analysis.outgoing``) of the local workspaces among ``workspaces``."""
+    ``core.analysis.outgoing``; ``synced``: each remote's last successful sync, from the store)
+    of the local workspaces among ``workspaces``."""
     report = ApprovalsReport()
     workspaces = list(workspaces)
     copies = None
@@ -110,7 +111,7 @@ def approvals_of(workspaces: Iterable[Workspace], today: dt.date) -> ApprovalsRe
                 copies = receiver_copies(workspaces) if copies is None else copies
                 index = policy.remote_index(req.to_repo)
                 report.outgoing.append(outgoing_row(req, ws, today, ws.remotes[index] if index is not None else None,
-                                                    copies))
+                                                    copies, synced))
             elif req.status is RequestStatus.PENDING:
                 report.pending.append(_incoming(req, ws, today, policy, policy.judge(req)))
             else:

@@ -10,10 +10,13 @@ as approved here as soon as the receiver's log is seen, before the sender's line
 
 **Not delivered**: a request to an HTTP remote is handed over by ``POST mutate``
 (``core.sync.outgoing_http``), and the answer is noted on the sender's line (``delivered_at``,
-``remote_status``); when the remote cannot be reached nothing more is written and the next sync
-delivers it. So a pending request to a remote whose transport is ``http``, with neither note on
-its line and no copy seen at the receiver, is ``not-delivered`` (yet). A git remote's receiver
-fetches the sender's log: its requests are never "not delivered".
+``remote_status``); when the remote cannot be reached nothing more is written, and the next
+successful sync of the remote delivers it (a sync asks the remote about every open request of
+ours and delivers the ones it lacks). So a pending request to a remote whose transport is
+``http`` is ``not-delivered`` (yet) when its line holds neither note, no copy of it is seen at
+the receiver, and the remote has not been synced since the request was made (``synced``: the
+store's ``last_sync_at`` per workspace and remote). A git remote's receiver fetches the sender's
+log: its requests are never "not delivered".
 
 Both ``crossdeck approvals --all`` and the dashboard's Approvals pane show these rows
 (``core.analysis.approvals.approvals_of`` makes them); ``outcome`` is their one-line status.
@@ -22,14 +25,14 @@ Both ``crossdeck approvals --all`` and the dashboard's Approvals pane show these
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
 
 from core import uri
 from core.model import Remote, Request, RequestStatus, Workspace
-from core.timeutil import parse_date
+from core.timeutil import parse_date, parse_ts
 
 NOT_DELIVERED = "not-delivered"
 _RANK = {RequestStatus.PENDING: 0, RequestStatus.APPROVED: 1, RequestStatus.COMPLETED: 2,
@@ -60,6 +63,7 @@ class OutgoingRequest(msgspec.Struct, kw_only=True, frozen=True):
 
 
 Copies = dict[tuple[str, str], tuple[Request, Workspace]]  # (request id, requester) -> the receiver's copy
+Synced = Mapping[tuple[str, str], "str | None"]  # (workspace, remote name) -> its last successful sync
 
 
 def receiver_copies(workspaces: Iterable[Workspace]) -> Copies:
@@ -74,14 +78,15 @@ def receiver_copies(workspaces: Iterable[Workspace]) -> Copies:
     return copies
 
 
-def outgoing_row(req: Request, ws: Workspace, today: dt.date, remote: Remote | None,
-                 copies: Copies) -> OutgoingRequest:
+def outgoing_row(req: Request, ws: Workspace, today: dt.date, remote: Remote | None, copies: Copies,
+                 synced: Synced | None = None) -> OutgoingRequest:
     """The row of ``ws``'s outgoing request ``req``, its status the furthest along of its two logs."""
     copy = copies.get((req.request_id, req.from_repo))
     best, where = req, ws
     if copy is not None and _RANK[copy[0].status] >= _RANK[req.status]:
         best, where = copy
-    undelivered = copy is None and best.status is RequestStatus.PENDING and _undelivered(req, remote)
+    synced_at = (synced or {}).get((ws.name, remote.name)) if remote is not None else None
+    undelivered = copy is None and best.status is RequestStatus.PENDING and _undelivered(req, remote, synced_at)
     day = parse_date(req.created_at)
     title = req.payload.get("title")
     return OutgoingRequest(
@@ -116,10 +121,18 @@ def receiving_remote(row: OutgoingRequest) -> str:
     return row.remote or row.to_repo
 
 
-def _undelivered(req: Request, remote: Remote | None) -> bool:
-    """Sent to an HTTP remote, and no answer from it noted on the sender's line."""
-    return (remote is not None and remote.transport == "http"
-            and req.extra.get("delivered_at") is None and req.extra.get("remote_status") is None)
+def _undelivered(req: Request, remote: Remote | None, synced_at: str | None) -> bool:
+    """Sent to an HTTP remote, no answer from it noted on the sender's line, and no sync of it since."""
+    if remote is None or remote.transport != "http":
+        return False
+    if req.extra.get("delivered_at") is not None or req.extra.get("remote_status") is not None:
+        return False
+    synced, made = parse_ts(synced_at), parse_ts(req.created_at)
+    return synced is None or made is None or _aware(synced) < _aware(made)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _created(result: Any) -> str | None:

@@ -16,7 +16,9 @@ from core.analysis.approvals import ApprovalsReport, IncomingRequest, Verdict, a
 from core.analysis.outgoing import OutgoingRequest, outcome, receiving_remote
 from core.commands.common import add_common
 from core.commands.output import emit_json, exit_code, report_diagnostics
+from core.diagnostics import Diagnostics
 from core.federation import Federation
+from core.store import remote_states
 from core.text import one_line
 from core.timeutil import today
 
@@ -35,7 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace, fed: Federation) -> int:
     day = today()
-    report = approvals_of(fed.workspaces, day)
+    synced = {key: state.last_sync_at for key, state in remote_states(diags=Diagnostics()).items()}
+    report = approvals_of(fed.workspaces, day, synced)
     if not args.all:
         report = ApprovalsReport(pending=report.pending)
     if args.json:
