@@ -2,7 +2,9 @@
 
 The first screen is composed before anything is read; the load (files, graph, analyses) runs in
 a thread worker and posts its result; every pane then reads the same ``DashboardData``. Actions
-go through core functions; after one, the affected data is re-read from disk.
+go through core functions; after one, the affected data is re-read from disk. After the first
+load the app follows its HTTP remotes' event streams (``tui.live``) and re-reads what an event
+changed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from core import timeutil
 from core.settings import Settings, save_setting
+from tui.live import FollowsRemotes, LiveLink
 from tui.messages import DataLoaded, FilesChanged, LoadFailed, LoadProgress, RemotesSynced
 from tui.panes.base import Pane
 from tui.panes.registry import PANES, make_pane, spec_of
@@ -43,7 +46,7 @@ def _item_search() -> type[Provider]:
     return ItemSearch
 
 
-class CrossdeckApp(App[None]):
+class CrossdeckApp(FollowsRemotes, App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses (tests, benchmarks) live elsewhere
     TITLE = "crossdeck"
     ENABLE_COMMAND_PALETTE = True
@@ -57,13 +60,17 @@ class CrossdeckApp(App[None]):
     ]
 
     def __init__(self, roots: Sequence[Path], settings: Settings | None = None, theme: str | None = None,
-                 now: Callable[[], dt.datetime] | None = None, watch: bool = True) -> None:
+                 now: Callable[[], dt.datetime] | None = None, watch: bool = True, live: bool | None = None) -> None:
         super().__init__()
         self.roots = list(roots)
         self.settings = settings or Settings()
         self.requested_theme = theme
         self.clock = now or timeutil.now
         self.watch_files = watch
+        self.live_updates = watch if live is None else live  # follow the HTTP remotes (tui/live.py)
+        self.live = LiveLink(self)
+        self._live_notes: list[object] = []
+        self._live_dirty = False
         self.data: DashboardData | None = None
         self._files: Snapshot | None = None  # the last live-reload snapshot
         self.panes: dict[str, Pane] = {}  # the panes mounted so far, by id (each on first show)
@@ -148,6 +155,9 @@ class CrossdeckApp(App[None]):
                         title="diagnostics", timeout=8)
         if first and self.current_pane is not None:
             self.current_pane.focus_main()
+        if first:
+            self.start_live()
+        self.after_live_reload()
 
     @work(thread=True, exclusive=True, group="watch", name="check files")
     def check_files(self) -> None:

@@ -92,16 +92,17 @@ async def test_recorded_states_worst_first_with_ages_from_the_app_clock() -> Non
         await loaded(app, pilot)
         rows = table(app).visible_rows()
         assert rows[0] == ("unreachable", GLOBEX, "initech-risk", "http", "untrusted", "5m ago", "never", "1 ms",
-                           "open")
+                           "off")  # LIVE: the test app follows no event stream
         assert rows[1] == ("stale", STOREFRONT, "kestrel", "git", "untrusted", "3h ago", "3h ago", "-", "-")
         assert rows[-1] == ("synced", "acme-dev/api-service", "acme-dev/frontend", "git", "trusted", "2m ago",
-                            "2m ago", "35 ms", "closed")
+                            "2m ago", "35 ms", "-")  # a git remote has no event stream
         assert str(app.query_one("#remotes-headline").render()).startswith(
             "13 remotes: 1 unreachable · 1 stale · 10 never checked · 1 synced")
         text = detail(app)
         assert "failing since 2026-11-20T11:30:00Z (30m ago), 2 failed in a row" in text
         assert "last error    connection refused (127.0.0.1:9)" in text
         assert "last check    2026-11-20T11:55:00Z (5m ago)" in text
+        assert "circuit       open" in text and "live          off: no event stream" in text
         await pilot.press("end")
         await pilot.pause()
         assert "fetched ref   abc123" in detail(app)

@@ -16,10 +16,14 @@ from tui.widgets.master_detail import DetailText
 from tui.widgets.table import Column
 
 COLUMNS = [Column("STATE", 13), Column("WORKSPACE", 31), Column("REMOTE", 25), Column("VIA", 4), Column("TRUST", 9),
-           Column("CHECKED", 7), Column("SYNCED", 7), Column("LATENCY", 7), Column("CIRCUIT", 0)]
+           Column("CHECKED", 7), Column("SYNCED", 7), Column("LATENCY", 7), Column("LIVE", 0)]
 
 _STYLE = {"unreachable": "bold $error", "stale": "bold $warning", "never checked": "$foreground-muted",
           "synced": "bold $success"}
+
+
+_LIVE_TEXT = {"connecting": "connecting: subscribing to its events", "connected": "connected: events arrive as they happen",
+              "reconnecting": "reconnecting: the event stream dropped", "off": "off: no event stream (sync shows changes)"}
 
 
 def state_word(state: str) -> str:
@@ -36,10 +40,17 @@ def latency(report: RemoteReport) -> str:
     return "-" if report.latency_ms is None else f"{report.latency_ms:.0f} ms"
 
 
-def row(report: RemoteReport, moment: dt.datetime) -> list[str]:
+def live_state(report: RemoteReport, states: dict[str, str]) -> str:
+    """An HTTP remote's event stream: ``connecting``, ``connected``, ``reconnecting`` or ``off``
+    (``tui.live``); ``-`` for a git remote, which has none."""
+    return states.get(key_of(report), "off") if report.transport == "http" else "-"
+
+
+def row(report: RemoteReport, moment: dt.datetime, live: dict[str, str]) -> list[str]:
+    """The table row (the circuit state, which the LIVE column displaced, is in the detail)."""
     return [state_word(report.state), report.workspace, report.name, report.transport, report.trust_level,
             ago(report.last_check_at, moment), ago(report.last_sync_at, moment), latency(report),
-            report.circuit_state or "-"]
+            live_state(report, live)]
 
 
 def headline(summary: RemotesSummary) -> str:
@@ -49,7 +60,7 @@ def headline(summary: RemotesSummary) -> str:
 
 
 def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: list[str],
-           history: list[Check] | None = None) -> DetailText:
+           history: list[Check] | None = None, live: dict[str, str] | None = None) -> DetailText:
     word = state_word(report.state)
     out = DetailText().title(report.name, report.display_name or "")
     out.line((word, _STYLE.get(word, "")), f" · {report.trust_level} · {report.transport}", indent=2)
@@ -63,6 +74,8 @@ def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: l
     out.field("last sync", _when(report.last_sync_at, moment))
     out.field("latency", latency(report))
     out.field("circuit", report.circuit_state or "-")
+    if report.transport == "http":
+        out.field("live", _LIVE_TEXT.get(live_state(report, live or {}), "-"))
     if report.failing_since:
         out.field("failing since", f"{_when(report.failing_since, moment)}, {report.failures} failed in a row",
                   "bold $error")

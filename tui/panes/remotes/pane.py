@@ -1,5 +1,5 @@
-"""Remotes: every remote every workspace names, worst state first, with what it may do and what
-the state store last saw of it."""
+"""Remotes: every remote every workspace names, worst state first, with what it may do, what
+the state store last saw of it, and (LIVE) whether the dashboard follows its event stream."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ class RemotesPane(Pane):
         self._ttl = 0
         self._roots: list[str] = []
         self._history: dict[str, list[Check]] = {}
+        self._live: dict[str, str] = {}  # each HTTP remote's live state (tui.live), by row key
 
     def compose(self) -> ComposeResult:
         yield Static("", id="remotes-headline", classes="pane-headline")
@@ -48,6 +49,8 @@ class RemotesPane(Pane):
 
     def show(self, data: DashboardData) -> None:
         summary = data.remotes
+        live = getattr(self.app, "live", None)
+        self._live = dict(live.states) if live is not None else {}
         self._moment, self._ttl = data.loaded_at, summary.ttl_seconds
         self._roots = list(data.federation.roots)
         self._history = data.remote_history
@@ -56,7 +59,18 @@ class RemotesPane(Pane):
         table = self.table
         table.empty_text = ("no workspace names a remote (.sudocode/federation.config.json remote_repos, "
                             ".crossdeck/remotes.json)")
-        table.set_rows([describe.row(r, data.loaded_at) for r in summary.remotes], list(self._by_key))
+        self._fill()
+
+    def show_live(self, states: dict[str, str]) -> None:
+        """A remote's live state changed: redraw the rows (the cursor stays on its remote)."""
+        self._live = dict(states)
+        self._fill()
+
+    def _fill(self) -> None:
+        table, moment = self.table, self._moment
+        if moment is None:
+            return
+        table.set_rows([describe.row(r, moment, self._live) for r in self._by_key.values()], list(self._by_key))
         self._describe(table.current_key)
 
     def apply_filter(self, text: str) -> None:
@@ -101,4 +115,4 @@ class RemotesPane(Pane):
             view.show_detail(None)
         else:
             view.show_detail(describe.detail(report, self._moment, self._ttl, self._roots,
-                                             self._history.get(key or "")))
+                                             self._history.get(key or ""), self._live))

@@ -1,0 +1,112 @@
+"""Live updates in the dashboard, against a real federation server on 127.0.0.1: the app follows
+the frontend's HTTP remote (api-service) after its first load, an event changes what the panes
+show and is noted; an HTTP remote nothing listens on never slows the UI."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.http_client_helpers import API_REMOTE, FRONTEND_WS, closed_port, set_http_url, wire_frontend
+from tests.tui.conftest import make_app, settle
+from tui.app import CrossdeckApp
+from tui.widgets.table import FastTable
+
+pytestmark = pytest.mark.anyio
+
+LIVE_KEY = f"{FRONTEND_WS}\t{API_REMOTE}"
+WAIT = 15.0  # seconds: the bound on every wait for the server's events
+
+
+async def until(app: CrossdeckApp, pilot: Any, what: str, check: Any, timeout: float = WAIT) -> None:
+    """Let the app run until ``check()`` holds (bounded)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+
+
+def outgoing_status(app: CrossdeckApp, request_id: str) -> str | None:
+    table = app.query_one("#approvals-outgoing", FastTable)
+    return next((str(row[4]) for row in table.visible_rows() if row[2] == request_id), None)
+
+
+def live_column(app: CrossdeckApp) -> str:
+    table = app.query_one("#remotes-table", FastTable)
+    return next(str(row[-1]) for row in table.visible_rows() if row[2] == API_REMOTE)
+
+
+@pytest.fixture
+def frontend(sudocode_copy: Path, served: Any) -> Path:
+    root = sudocode_copy / "frontend"
+    wire_frontend(root, served)
+    return root
+
+
+def live_app(root: Path) -> tuple[CrossdeckApp, list[tuple[str, str]]]:
+    app, notes = make_app(root)
+    app.live_updates = True
+    return app, notes
+
+
+async def test_an_approval_over_there_shows_here_as_it_happens(frontend: Path, served: Any) -> None:
+    app, notes = live_app(frontend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("6")
+        await until(app, pilot, "the stream connected", lambda: app.live.states.get(LIVE_KEY) == "connected")
+        assert live_column(app) == "connected"
+        await pilot.press("4")
+        await until(app, pilot, "the outgoing table", lambda: outgoing_status(app, "req-7c2e41") == "pending")
+        # api-service's maintainer approves frontend's request there
+        with served.client(served.token(maintainer="api/crew/ann")) as client:
+            answer = client.post("/requests/req-7c2e41/approve", json={"reason": None})
+        assert answer.status_code == 200, answer.text
+        created = answer.json()["decision"]["created"]["key"]
+        await until(app, pilot, "the outgoing row completed",
+                    lambda: (outgoing_status(app, "req-7c2e41") or "").startswith("completed"))
+        assert outgoing_status(app, "req-7c2e41") == f"completed: created {created.rpartition('#')[2]}"
+        await until(app, pilot, "the note", lambda: any("req-7c2e41 completed by" in text for _, text in notes))
+        assert (f"req-7c2e41 completed by {API_REMOTE}: created {created}") in [text for _, text in notes]
+
+
+async def test_a_blocker_closed_over_there_is_noted_and_unblocks(frontend: Path, served: Any) -> None:
+    app, notes = live_app(frontend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await until(app, pilot, "the stream connected", lambda: app.live.states.get(LIVE_KEY) == "connected")
+        await until(app, pilot, "the snapshot loaded",
+                    lambda: app.data is not None and "acme-dev/api-service#i-3c1d" in app.data.graph)
+        issues = served.root / ".sudocode" / "issues.jsonl"
+        lines = issues.read_text().splitlines()
+        at = next(i for i, line in enumerate(lines) if '"id":"i-3c1d"' in line)
+        record = json.loads(lines[at])
+        record["status"] = "closed"
+        lines[at] = json.dumps(record)
+        issues.write_text("\n".join(lines) + "\n")
+        served.rescan()
+        want = "blocker acme-dev/api-service#i-3c1d in_progress -> closed: Add user profile endpoint " \
+               "(blocks acme-dev/frontend#i-7f3a)"
+        await until(app, pilot, "the blocker note", lambda: want in [text for _, text in notes])
+        assert app.data.graph.nodes["acme-dev/api-service#i-3c1d"]["record"].status == "closed"
+
+
+async def test_an_unreachable_http_remote_never_slows_the_ui(frontend: Path) -> None:
+    set_http_url(frontend, "github.com/acme-dev/api-service", f"http://127.0.0.1:{closed_port()}")
+    app, _ = live_app(frontend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        slowest = 0.0
+        for key in ("6", "4", "1", "6") * 3:  # while the follower retries against the closed port
+            started = time.monotonic()
+            await pilot.press(key)
+            slowest = max(slowest, time.monotonic() - started)
+        assert slowest < 0.5, f"a key press took {slowest:.2f} s"
+        await until(app, pilot, "the follower gave up", lambda: app.live.states.get(LIVE_KEY) == "off")
+        assert live_column(app) == "off"

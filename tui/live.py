@@ -1,0 +1,198 @@
+"""Live updates: the dashboard follows every HTTP remote of its local workspaces.
+
+``LiveLink.start`` runs in a thread worker after the first load (never on the UI thread): it
+hands the HTTP remotes to ``core.sync.live.follow``, which syncs them once, subscribes, and reads
+each remote's event stream in a thread of its own, applying every event to the local state (the
+remote's snapshot in the store, or our outgoing request's line). Each applied event is posted to
+the app as ``LiveEvent``; the app re-reads the data (coalescing bursts into one reload) and then
+shows a note for what matters (``core.analysis.live_changes``).
+
+Each remote's live state (connecting, connected, reconnecting, off) is kept in ``states``, keyed
+like the Remotes pane's rows (``WORKSPACE\\tREMOTE``): from the follower's ``on_state`` callback
+where it offers one, else read every second from the streams themselves (a subscription held by
+a live thread is connected; a thread that ended is off). An unreachable remote costs its own
+thread some retries and ends as ``off``: the UI thread never waits on it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+from core.text import one_line
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from core.model import Workspace
+    from core.sync.fetch_pool import Target
+
+CONNECTING, CONNECTED, RECONNECTING, OFF = "connecting", "connected", "reconnecting", "off"
+POLL_SECONDS = 1.0
+
+
+@dataclass
+class LiveEvent(Message):
+    """One event from a remote, applied (``core.sync.live.Applied``)."""
+
+    applied: Any
+
+
+@dataclass
+class LiveState(Message):
+    """The live state of the remote ``key`` (``WORKSPACE\\tREMOTE``) changed."""
+
+    key: str
+    state: str
+    error: str | None = None
+
+
+def key_of(target: Target) -> str:
+    return f"{target.remote.workspace}\t{target.remote.name}"
+
+
+class LiveLink:
+    """The app's subscriptions to its HTTP remotes: started once, stopped when the app exits."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.app = app
+        self.stop = threading.Event()
+        self.following: Any = None  # core.sync.live.Following
+        self.targets: dict[str, Target] = {}  # in the order of the follower's threads
+        self.states: dict[str, str] = {}
+        self.errors: dict[str, str] = {}
+        self._hooked = False  # the follower reports its states itself
+
+    def start(self, workspaces: list[Workspace]) -> None:
+        """In a worker thread: follow every HTTP remote of the local workspaces."""
+        from core.sync.fetch_pool import targets_of
+        from core.sync.live import follow
+
+        targets = [t for t in targets_of(workspaces) if t.remote.transport == "http"]
+        self.targets = {key_of(t): t for t in targets}
+        if not targets or self.stop.is_set():
+            return
+        for key in self.targets:
+            self._post(key, CONNECTING)
+        extra: dict[str, Any] = {}
+        if "on_state" in inspect.signature(follow).parameters:
+            self._hooked = True
+            extra["on_state"] = lambda target, state: self._post(key_of(target), state)
+        self.following = follow(targets, self._on_event, self.stop, on_error=self._on_error, **extra)
+
+    def close(self) -> None:
+        """Stop the streams (their threads unsubscribe and end on their own)."""
+        self.stop.set()
+
+    def poll(self) -> None:
+        """On the UI thread, every second: each stream's state, when the follower does not say."""
+        following = self.following
+        if following is None or self._hooked:
+            return
+        for (key, target), thread in zip(self.targets.items(), following.threads, strict=False):
+            running = thread.is_alive()
+            subscribed = (target.remote.workspace, target.remote.name) in following.subscriptions
+            state = OFF if not running else CONNECTED if subscribed else CONNECTING
+            if self.states.get(key) != state and not (state == CONNECTING and self.states.get(key) == OFF):
+                self.app.post_message(LiveState(key, state, self.errors.get(key)))
+
+    def _on_event(self, applied: Any) -> None:
+        self.app.post_message(LiveEvent(applied))
+
+    def _on_error(self, target: Target, error: str) -> None:
+        key = key_of(target)
+        self.errors[key] = error
+        self._post(key, OFF, error)
+
+    def _post(self, key: str, state: str, error: str | None = None) -> None:
+        self.app.post_message(LiveState(key, state, error))
+
+
+class FollowsRemotes:
+    """The app's side of live updates, mixed into ``CrossdeckApp``: start following after the
+    first load, reload when an event changed something here, then say what it meant."""
+
+    live: LiveLink
+    live_updates: bool  # follow HTTP remotes at all (off in tests that do not ask for it)
+    data: Any
+    _live_notes: list[Any]  # events applied since the last reload was shown
+    _live_dirty: bool  # an event arrived while a reload was running: reload once more
+
+    def start_live(self) -> None:
+        app: Any = self
+        if not self.live_updates or self.data is None or self.live.following is not None:
+            return
+        app.set_interval(POLL_SECONDS, self.live.poll, name="live states")
+        workspaces = list(self.data.federation.workspaces)
+        app.run_worker(lambda: self._follow(workspaces), thread=True, group="live", name="follow remotes",
+                       exit_on_error=False)
+
+    def _follow(self, workspaces: list[Workspace]) -> None:
+        """In the worker thread: start following; then reload, to show what the first sync of
+        each remote brought (its snapshot, our requests' status there)."""
+        app: Any = self
+        try:
+            self.live.start(workspaces)
+        except Exception as exc:  # noqa: BLE001 - live updates are extra: say why they are off, go on
+            for key in self.live.targets:
+                self.live._post(key, OFF, one_line(f"{type(exc).__name__}: {exc}"))
+            return
+        if self.live.targets and not self.live.stop.is_set():
+            try:
+                app.call_from_thread(app.load_data)
+            except RuntimeError:
+                pass  # the app is closing
+
+    def on_live_state(self, message: LiveState) -> None:
+        app: Any = self
+        self.live.states[message.key] = message.state
+        remotes = app.panes.get("remotes")
+        if remotes is not None:
+            remotes.show_live(self.live.states)
+
+    def on_live_event(self, message: LiveEvent) -> None:
+        applied = message.applied
+        key = f"{applied.workspace}\t{applied.remote}"
+        if self.live.states.get(key) != CONNECTED:
+            self.on_live_state(LiveState(key, CONNECTED))
+        app: Any = self
+        if applied.error:
+            app.notify(one_line(f"{applied.remote}: {applied.type} not applied here: {applied.error}"),
+                       title="live update", severity="warning", markup=False)
+        if not applied.applied:
+            return
+        self._live_notes.append(applied)
+        if any(w.group == "load" and not w.is_finished for w in app.workers):
+            self._live_dirty = True
+        else:
+            app.load_data()
+
+    def after_live_reload(self) -> None:
+        """Called when a reload is shown: reload again if events came meanwhile, else note them."""
+        app: Any = self
+        if self._live_dirty:
+            self._live_dirty = False
+            app.load_data()
+            return
+        notes, self._live_notes = self._live_notes, []
+        from core.analysis.live_changes import blocker_note, request_note
+
+        shown = set()
+        for applied in notes:
+            if applied.request_id:
+                text = request_note(self.data.approvals, applied.workspace, applied.request_id, applied.remote)
+            elif applied.key:
+                text = blocker_note(self.data.graph, self.data.federation, applied.key, applied.previous,
+                                    applied.status)
+            else:
+                text = None
+            if text is not None and text not in shown:
+                shown.add(text)
+                app.notify(one_line(text), title=one_line(f"live: {applied.remote}"), markup=False, timeout=8)
+
+    def on_unmount(self) -> None:
+        self.live.close()
