@@ -108,10 +108,11 @@ def flaky(*args: Any, **kwargs: Any) -> Iterator[Flaky]:
 
 class Lines:
     """The lines a stream (a process's stdout) gives, read in a thread; ``next`` waits a bounded
-    time for the next one that ``wanted`` accepts."""
+    time for the next one that ``wanted`` accepts (lines it passes over stay for later calls)."""
 
     def __init__(self, stream: IO[str]):
         self.queue: queue.Queue[str | None] = queue.Queue()
+        self.passed: list[str] = []
 
         def pump() -> None:
             for line in stream:
@@ -121,19 +122,21 @@ class Lines:
         threading.Thread(target=pump, daemon=True).start()
 
     def next(self, timeout: float, wanted: Callable[[str], bool] = lambda line: True) -> str:
+        for index, line in enumerate(self.passed):
+            if wanted(line):
+                return self.passed.pop(index)
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no wanted line within {timeout} s")
             try:
-                line = self.queue.get(timeout=left)
+                line = self.queue.get(timeout=max(left, 0.0)) if left > 0 else None
             except queue.Empty:
-                raise AssertionError(f"no wanted line within {timeout} s") from None
+                line = None
             if line is None:
-                raise AssertionError("the stream ended")
+                raise AssertionError(f"no wanted line within {timeout} s; passed over: {self.passed}")
             if wanted(line):
                 return line
+            self.passed.append(line)
 
 
 def interrupt(process: subprocess.Popen[str], timeout: float = 15.0) -> int:

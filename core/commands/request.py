@@ -60,11 +60,13 @@ def run_create(args: argparse.Namespace, fed: Federation) -> int:
 
 def http_line(sent: SentRequest) -> str:
     """What the HTTP remote answered (or why it could not be asked)."""
+    from core.sync.outgoing_http import created_key
+
     if sent.delivery_error:
         return (f"  not delivered: {one_line(sent.delivery_error)}; it stays pending here and the next "
                 f"`crossdeck sync` of the remote delivers it")
     if sent.remote_status == "completed":
-        created = sent.result.get("created") if isinstance(sent.result, dict) else None
+        created = created_key(sent.result)
         return "  completed there (auto-approved)" + (f": created {one_line(str(created))}" if created else "")
     reason = f": {one_line(sent.verdict_reason)}" if sent.verdict_reason else ""
     if sent.remote_status == "rejected":

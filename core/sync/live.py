@@ -12,8 +12,9 @@ ends the streams at once, unsubscribes (``DELETE subscribe/{id}``) and joins the
 ``apply_event(target, client, event)``:
 
 - ``item.created`` / ``item.updated``: the item is fetched again with its relationships (``query``
-  by id; the event's own copy when that fails) and replaces its old copy in the remote's snapshot
-  (``store.change_snapshot``, one transaction; a new digest);
+  by id) and replaces its old copy in the remote's snapshot (``store.change_snapshot``, one
+  transaction; a new digest); when our permissions there do not allow querying by id, the whole
+  snapshot is fetched again (``http_sync.fetch``);
 - ``item.removed``: the item leaves the snapshot;
 - ``request.created`` / ``request.updated``: when it is one of our outgoing requests, the remote's
   record of it is noted as a new snapshot of ours (``outgoing_http.record_remote``).
@@ -35,7 +36,7 @@ from core import store, timeutil
 from core.store import Snapshot, iso
 from core.sync.fetch_pool import Target, contact_all
 from core.sync.http_remote import Event, HttpFailure, HttpRemote, connect
-from core.sync.http_sync import digest_of
+from core.sync.http_sync import READ_TIMEOUT, digest_of, fetch
 from core.sync.retry import RetryPolicy
 from core.text import one_line
 
@@ -72,8 +73,12 @@ def apply_event(target: Target, client: HttpRemote, event: Event) -> Applied:
         if kind.startswith("item.") and applied.key:
             item = data.get("item") if isinstance(data.get("item"), dict) else {}
             applied.title = _text(item.get("title"))
-            fresh = None if kind == "item.removed" else _refetched(client, applied.key, item)
-            if _change_item(target, applied.key, fresh):
+            if kind == "item.removed":
+                changed = _change_item(target, applied.key, None)
+            else:
+                fresh = _refetched(client, applied.key, str(data.get("entity") or "work_unit"))
+                changed = _change_item(target, applied.key, fresh) if fresh is not None else _resync(target, client)
+            if changed:
                 applied.applied.append("snapshot")
         elif kind.startswith("request.") and applied.request_id:
             record = data.get("request") if isinstance(data.get("request"), dict) else {}
@@ -85,15 +90,22 @@ def apply_event(target: Target, client: HttpRemote, event: Event) -> Applied:
     return applied
 
 
-def _refetched(client: HttpRemote, key: str, fallback: dict[str, Any]) -> dict[str, Any]:
-    """The item as the remote now holds it, with its relationships (the event's copy when the
-    query fails or finds nothing)."""
+def _refetched(client: HttpRemote, key: str, entity: str) -> dict[str, Any] | None:
+    """The item as the remote now holds it, with its relationships; None when it cannot be asked
+    for by id (our permissions there may not allow the ``ids`` filter) or is not found."""
     try:
-        page = client.query("work_unit", {"ids": [key]}, include=["relationships"], limit=1)
+        page = client.query(entity, {"ids": [key]}, include=["relationships"], limit=1)
     except HttpFailure:
-        return fallback
+        return None
     items = [i for i in page.get("items") or () if isinstance(i, dict) and i.get("key") == key]
-    return items[0] if items else fallback
+    return items[0] if items else None
+
+
+def _resync(target: Target, client: HttpRemote) -> bool:
+    """Fetch the whole snapshot again (when the item alone cannot be asked for); whether it changed."""
+    before = store.http_snapshots().get((target.remote.workspace, target.remote.name))
+    contact = fetch(target.remote, client.base, READ_TIMEOUT)
+    return before is None or contact.commit != before.digest
 
 
 def _change_item(target: Target, key: str, item: dict[str, Any] | None) -> bool:
