@@ -37,6 +37,18 @@ def wire_frontend(frontend: Path, served: Any) -> None:
     tokens.remember(FRONTEND_WS, API_REMOTE, served.token("github.com/acme-dev/frontend"))
 
 
+def cli_json(schema: str, *args: str) -> dict[str, Any]:
+    """``crossdeck ARGS --json`` run as a user runs it: exit 0, stdout valid against its schema."""
+    from tests.schema_check import assert_matches_schema
+    from tests.test_cli_summary import crossdeck
+
+    result = crossdeck(*args, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert_matches_schema(schema, data)
+    return data  # type: ignore[no-any-return]
+
+
 def closed_port() -> int:
     """A port of 127.0.0.1 that was free a moment ago (bound, then closed): nothing listens."""
     with socket.socket() as sock:

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from core import store
-from tests.http_client_helpers import API_REMOTE, FRONTEND_WS, wire_frontend
-from tests.schema_check import assert_matches_schema
+from tests.http_client_helpers import API_REMOTE, FRONTEND_WS, cli_json, wire_frontend
 from tests.test_cli_summary import crossdeck
 
 T0 = "2026-11-20T12:00:00Z"
@@ -26,16 +25,8 @@ def frontend(sudocode_copy: Path, served: Any) -> Path:
     return root
 
 
-def run_json(schema: str, *args: str) -> dict[str, Any]:
-    result = crossdeck(*args, "--json")
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert_matches_schema(schema, data)
-    return data
-
-
 def test_remote_check_is_get_info_and_says_who_we_are_there(frontend: Path, served: Any) -> None:
-    [result] = run_json("remote-check", "remote", "check", API_REMOTE, str(frontend))["results"]
+    [result] = cli_json("remote-check", "remote", "check", API_REMOTE, str(frontend))["results"]
     assert (result["transport"], result["result"], result["attempts"], result["status"]) == ("http", "ok", 1, "stale")
     assert result["location"] == served.base
     assert result["caller"]["remote"] == "acme-dev/frontend" and result["caller"]["trust_level"] == "trusted"
@@ -46,11 +37,11 @@ def test_remote_check_is_get_info_and_says_who_we_are_there(frontend: Path, serv
 def test_sync_keeps_a_snapshot_read_as_a_remote_workspace(frontend: Path, served: Any,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CROSSDECK_NOW", T0)
-    [first] = run_json("sync", "sync", API_REMOTE, str(frontend))["results"]
+    [first] = cli_json("sync", "sync", API_REMOTE, str(frontend))["results"]
     assert (first["result"], first["status"], first["changed"], first["previous_ref"]) == ("ok", "synced", True, None)
     snapshot = store.http_snapshots()[(FRONTEND_WS, API_REMOTE)]
     assert first["fetched_ref"] == snapshot.digest and first["items"] == len(json.loads(snapshot.body)["items"]) > 0
-    [again] = run_json("sync", "sync", API_REMOTE, str(frontend))["results"]
+    [again] = cli_json("sync", "sync", API_REMOTE, str(frontend))["results"]
     assert (again["changed"], again["previous_ref"], again["fetched_ref"]) == (False, first["fetched_ref"],
                                                                                first["fetched_ref"])
     assert "unchanged; holds" in crossdeck("sync", API_REMOTE, str(frontend)).stdout

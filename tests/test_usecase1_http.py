@@ -19,20 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from core.sync.outgoing_http import created_key
-from tests.http_client_helpers import API_REMOTE, interrupt, set_http_url, watch
-from tests.schema_check import assert_matches_schema
+from tests.http_client_helpers import API_REMOTE, cli_json, interrupt, set_http_url, watch
 from tests.test_cli_summary import PROJECT, crossdeck
 
 ISSUE = "acme-dev/frontend#i-8b4c"  # frontend's "Avatar upload widget": it needs an endpoint
 TITLE = "Add avatar upload endpoint"
-
-
-def cli_json(schema: str, *args: str) -> dict[str, Any]:
-    result = crossdeck(*args, "--json")
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert_matches_schema(schema, data)
-    return data
 
 
 def exchange_token(issuer_root: Path, caller: str, holder_root: Path, issuer: str) -> None:
