@@ -74,7 +74,12 @@ def endpoint(remote: Remote) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(ord(c) < 33 for c in raw):
         raise NotFetchable(f"not reachable over HTTP: {raw!r} is not an http(s) URL; give the remote an http_url")
-    base = raw.rstrip("/")
+    return api_base(raw)
+
+
+def api_base(url: str) -> str:
+    """``url`` with the API's path: ``http://HOST:PORT`` -> ``http://HOST:PORT/api/v1/federation``."""
+    base = url.strip().rstrip("/")
     return base if base.endswith(API_PATH) else base + API_PATH
 
 
@@ -86,12 +91,13 @@ def token_for(remote: Remote) -> str | None:
 
 
 class HttpRemote:
-    """A connection to one remote's federation API. Use as a context manager, or ``close()``."""
+    """A connection to one remote's federation API at ``base`` (the API's path is added when
+    missing). Use as a context manager, or ``close()``."""
 
     def __init__(self, base: str, token: str | None = None, *, timeout: float = READ_TIMEOUT,
                  connect_timeout: float = CONNECT_TIMEOUT, retry: RetryPolicy = ONCE,
                  sleep: Callable[[float], None] = time.sleep):
-        self.base = base.rstrip("/")
+        self.base = api_base(base)
         self.retry, self.sleep, self.connect_timeout = retry, sleep, connect_timeout
         self.attempts = 0  # calls tried, retries included (what a contact reports)
         headers = {"Accept": "application/json", "User-Agent": "crossdeck"}
