@@ -135,3 +135,36 @@ async def test_an_unreachable_http_remote_never_slows_the_ui(frontend: Path) -> 
         await switch(app, "6", "remotes")
         await pilot.pause()
         assert live_column(app) == "off"
+
+
+async def test_a_burst_of_events_is_one_or_two_reloads_and_each_note_once(sudocode_copy: Path) -> None:
+    """Twenty events about the same request while a reload runs: at most two more reloads, one
+    note (the reload is what shows it, so a note waits for the last one)."""
+    from types import SimpleNamespace
+
+    from tui.live import LiveEvent
+
+    root = sudocode_copy / "frontend"
+    app, notes = make_app(root)
+    loads = 0
+    load = app.load_data
+
+    def counting_load() -> Any:
+        nonlocal loads
+        loads += 1
+        return load()
+
+    app.load_data = counting_load  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        loads = 0
+        event = SimpleNamespace(workspace=FRONTEND_WS, remote=API_REMOTE, type="request.updated", key=None,
+                                request_id="req-a41c07", status="completed", previous={}, applied=["request"],
+                                error=None)
+        for _ in range(20):
+            app.post_message(LiveEvent(event))
+        await settle(app, pilot)
+        assert 1 <= loads <= 2
+        assert [text for _, text in notes if "req-a41c07" in text] == [
+            f"req-a41c07 completed by {API_REMOTE}: created acme-dev/api-service#i-3c1d"]
+        assert app.live.states[LIVE_KEY] == "connected"  # an event is proof of a live stream
