@@ -7,13 +7,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from core import store
 from core.server.db import db_path as server_db
-from tests.http_client_helpers import API_REMOTE, FRONTEND_WS, interrupt, watch, wire_frontend
+from tests.http_client_helpers import (
+    API_REMOTE,
+    FRONTEND_WS,
+    closed_port,
+    interrupt,
+    set_http_url,
+    watch,
+    wire_frontend,
+)
 from tests.schema_check import assert_matches_schema
 from tests.test_cli_summary import crossdeck
 
@@ -46,3 +55,21 @@ def test_watch_prints_an_event_applies_it_and_stops_on_ctrl_c(sudocode_copy: Pat
 def test_watch_without_an_http_remote_says_so(sudocode_copy: Path) -> None:
     result = crossdeck("watch", str(sudocode_copy / "frontend"))
     assert result.returncode == 2 and "no HTTP remote" in result.stderr
+
+
+def test_watch_keeps_trying_an_unreachable_remote_and_ctrl_c_still_stops_it(sudocode_copy: Path) -> None:
+    frontend = sudocode_copy / "frontend"
+    set_http_url(frontend, "github.com/acme-dev/api-service", f"http://127.0.0.1:{closed_port()}")
+    process, _, err = watch(str(frontend))
+    err.next(30, lambda line: "crossdeck watch: acme-dev/frontend -> acme-dev/api-service:" in line)
+    started = time.monotonic()
+    assert interrupt(process) == 0
+    assert time.monotonic() - started < 10
+
+
+def test_watch_refused_by_the_remote_exits_1(sudocode_copy: Path, served: Any) -> None:
+    frontend = sudocode_copy / "frontend"
+    set_http_url(frontend, "github.com/acme-dev/api-service", served.url)  # and no token kept for it
+    result = crossdeck("watch", str(frontend))
+    assert result.returncode == 1
+    assert "401 unauthorized" in result.stderr and "Traceback" not in result.stderr

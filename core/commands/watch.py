@@ -5,7 +5,8 @@ Each HTTP remote of the loaded workspaces (or the one ``REMOTE`` names: a remote
 (``core.sync.live.follow``): every event is applied to the local state (the remote's snapshot, our
 outgoing requests) and printed as one line, or as one JSON object per line with ``--json``
 (schema ``core/schemas/watch.schema.json``). Ctrl+C (or SIGTERM) unsubscribes and exits 0.
-Exit 1 when every stream failed (the errors are on stderr); 2 when there is no HTTP remote to
+A remote that cannot be reached is tried again with backoff (each failure on stderr); exit 1
+when every stream ended on a refusal (a 4xx); 2 when there is no HTTP remote to
 watch, or nothing loadable. docs/cli/watch.md has the details.
 """
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
                          "an HTTP one has an http_url or an http(s):// url)\n")
         return EXIT_UNUSABLE
     out = threading.Lock()
-    failed: list[str] = []
+    failed: set[str] = set()
     stop = threading.Event()
 
     def on_event(applied: Applied) -> None:
@@ -66,21 +67,23 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
 
     def on_error(target: Target, message: str) -> None:
         with out:
-            failed.append(target.remote.name)
+            failed.add(target.remote.name)
             sys.stderr.write(f"crossdeck watch: {one_line(target.remote.workspace)} -> "
                              f"{one_line(target.remote.name)}: {message}\n")
             sys.stderr.flush()
 
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     following = None
+    refused = False  # every stream ended on its own (refusals), not on Ctrl+C or SIGTERM
     try:
         following = follow(targets, on_event, stop, on_error=on_error)
         following.wait_subscribed(SUBSCRIBE_WAIT)
         sys.stderr.write(f"watching {len(targets)} HTTP remote{'s' * (len(targets) != 1)}: "
                          + ", ".join(one_line(t.remote.name) for t in targets) + " (Ctrl+C stops)\n")
         sys.stderr.flush()
-        while not stop.is_set() and following.alive:
+        while not stop.is_set() and following.alive:  # a remote that cannot be reached is tried again
             stop.wait(0.2)
+        refused = not stop.is_set()
     except KeyboardInterrupt:
         pass
     finally:
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
         signal.signal(signal.SIGTERM, previous)
     if following is not None:
         following.close()
-    return EXIT_ERRORS if failed and len(failed) == len(targets) else EXIT_OK
+    return EXIT_ERRORS if refused else EXIT_OK
 
 
 def line(applied: Applied) -> str:

@@ -1,10 +1,11 @@
 """Live updates from HTTP remotes: subscribe, read each remote's event stream in a worker thread,
 and apply every event to the local state, so ``blockers``, the graph and the dashboard see it.
 
-``follow(targets, on_event, stop)`` syncs each HTTP target once (``fetch_pool.contact_all``: the
-snapshot exists and pending requests are followed), subscribes to it (``POST subscribe``, every
-event type), and runs one thread per remote over ``HttpRemote.events`` (reconnecting with
-``Last-Event-ID``). Each event goes through ``apply_event`` and then to ``on_event`` (called in
+``follow(targets, on_event, stop)`` returns at once; it runs one thread per HTTP target, which
+syncs it once (``fetch_pool.contact_all``: the snapshot exists and pending requests are
+followed), subscribes to it (``POST subscribe``, every event type; a remote that cannot be
+reached is tried again with backoff, ``on_error`` told each time) and reads
+``HttpRemote.events`` (reconnecting with ``Last-Event-ID``). Each event goes through ``apply_event`` and then to ``on_event`` (called in
 that remote's thread: a UI posts a message from it); ``Following.wait_subscribed`` waits until
 every stream is subscribed (or failed). Setting ``stop`` (or ``Following.close()``)
 ends the streams at once, unsubscribes (``DELETE subscribe/{id}``) and joins the threads.
@@ -35,7 +36,7 @@ import msgspec
 from core import store, timeutil
 from core.store import Snapshot, iso
 from core.sync.fetch_pool import Target, contact_all
-from core.sync.http_remote import Event, HttpFailure, HttpRemote, connect
+from core.sync.http_remote import RECONNECT_MAX_WAIT, Event, HttpFailure, HttpRemote, connect
 from core.sync.http_sync import READ_TIMEOUT, digest_of, fetch
 from core.sync.retry import RetryPolicy
 from core.text import one_line
@@ -152,6 +153,7 @@ class Following:
         self.threads: list[threading.Thread] = []
         self.subscriptions: dict[tuple[str, str], str] = {}  # (workspace, remote) -> subscription id
         self.settled: list[threading.Event] = []  # one per stream: set once subscribed, or failed
+        self.sync_first = True
 
     def wait_subscribed(self, timeout: float) -> bool:
         """Wait (at most ``timeout`` seconds in all) until every stream has subscribed or failed."""
@@ -172,10 +174,8 @@ def follow(targets: Sequence[Target], on_event: Callable[[Applied], None], stop:
            on_error: Callable[[Target, str], None] | None = None, sync_first: bool = True) -> Following:
     """Subscribe to every HTTP target and apply its events until ``stop`` is set."""
     following = Following(stop)
-    http = [t for t in targets if t.remote.transport == "http"]
-    if sync_first and http:
-        contact_all("sync", http)
-    for target in http:
+    following.sync_first = sync_first
+    for target in [t for t in targets if t.remote.transport == "http"]:
         settled = threading.Event()
         following.settled.append(settled)
         thread = threading.Thread(target=_stream, args=(target, following, settled, on_event, on_error),
@@ -187,26 +187,41 @@ def follow(targets: Sequence[Target], on_event: Callable[[Applied], None], stop:
 
 def _stream(target: Target, following: Following, settled: threading.Event, on_event: Callable[[Applied], None],
             on_error: Callable[[Target, str], None] | None) -> None:
-    """One remote's subscription, read until ``stop``; then unsubscribed."""
+    """One remote's subscription, read until ``stop``; then unsubscribed. A remote that cannot be
+    reached is tried again (backoff up to ``RECONNECT_MAX_WAIT``); a 4xx ends the thread."""
     stop = following.stop
-    try:
-        with connect(target.remote, retry=RetryPolicy()) as client:
-            answer = client.subscribe(f"sub-{secrets.token_hex(8)}", EVENT_TYPES)
-            ident = answer.get("subscription_id")
-            if not isinstance(ident, str):
-                raise HttpFailure("the subscribe answer has no subscription_id", permanent=True)
-            following.subscriptions[(target.remote.workspace, target.remote.name)] = ident
+    tries = 0
+    while not stop.is_set():
+        try:
+            if following.sync_first and tries == 0:
+                contact_all("sync", [target])  # in this thread: follow() never blocks its caller
+            _subscribed(target, following, settled, on_event)
+            return
+        except Exception as exc:  # noqa: BLE001 - a worker thread reports, it never dies with a traceback
+            if on_error is not None and not stop.is_set():
+                on_error(target, one_line(str(exc)) or type(exc).__name__)
+            if not isinstance(exc, HttpFailure) or exc.permanent:
+                return
+        finally:
             settled.set()
-            try:
-                for event in client.events(ident, stop):
-                    on_event(apply_event(target, client, event))
-            finally:
-                _unsubscribe(client, ident)
-    except Exception as exc:  # noqa: BLE001 - a worker thread reports, it never dies with a traceback
-        if on_error is not None and not stop.is_set():
-            on_error(target, one_line(str(exc)) or type(exc).__name__)
-    finally:
+        tries += 1
+        stop.wait(min(RECONNECT_MAX_WAIT, 0.5 * 2 ** min(tries, 8)))
+
+
+def _subscribed(target: Target, following: Following, settled: threading.Event,
+                on_event: Callable[[Applied], None]) -> None:
+    with connect(target.remote, retry=RetryPolicy()) as client:
+        answer = client.subscribe(f"sub-{secrets.token_hex(8)}", EVENT_TYPES)
+        ident = answer.get("subscription_id")
+        if not isinstance(ident, str):
+            raise HttpFailure("the subscribe answer has no subscription_id", permanent=True)
+        following.subscriptions[(target.remote.workspace, target.remote.name)] = ident
         settled.set()
+        try:
+            for event in client.events(ident, following.stop):
+                on_event(apply_event(target, client, event))
+        finally:
+            _unsubscribe(client, ident)
 
 
 def _unsubscribe(client: HttpRemote, ident: str) -> None:

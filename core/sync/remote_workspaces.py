@@ -246,7 +246,7 @@ def include_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], 
     if states is None:
         states = remote_states(diags=diags)
     added = load_remote_workspaces(fed, states, now or timeutil.now(), ttl_seconds=ttl_seconds, cache_dir=cache_dir,
-                                   diags=diags, snapshots=http_snapshots(diags=diags))
+                                   diags=diags, snapshots=http_snapshots(diags=Diagnostics()))  # quietly, as states
     fed.workspaces.extend(added)
     fed.diagnostics.extend(diags)
     return added
