@@ -1,10 +1,11 @@
 """Live updates from HTTP remotes: subscribe, read each remote's event stream in a worker thread,
 and apply every event to the local state, so ``blockers``, the graph and the dashboard see it.
 
-``follow(targets, on_event, stop)`` returns at once; it runs one thread per HTTP target, which
-syncs it once (``fetch_pool.contact_all``: the snapshot exists and pending requests are
-followed), subscribes to it (``POST subscribe``, every event type; a remote that cannot be
-reached is tried again with backoff, ``on_error`` told each time) and reads
+``follow(targets, on_event, stop)`` syncs the HTTP targets once, in the caller's thread
+(``fetch_pool.contact_all``: the snapshots exist and pending requests are followed; call it from a
+worker in a UI), then runs one thread per target, which subscribes to it (``POST subscribe``,
+every event type; a remote that cannot be reached is tried again with backoff, ``on_error`` told
+each time, ``on_state`` told connecting / connected / reconnecting / off) and reads
 ``HttpRemote.events`` (reconnecting with ``Last-Event-ID``). Each event goes through ``apply_event`` and then to ``on_event`` (called in
 that remote's thread: a UI posts a message from it); ``Following.wait_subscribed`` waits until
 every stream is subscribed (or failed). Setting ``stop`` (or ``Following.close()``)
@@ -41,6 +42,7 @@ from core.sync.http_sync import READ_TIMEOUT, digest_of, fetch
 from core.sync.retry import RetryPolicy
 from core.text import one_line
 
+CONNECTING, CONNECTED, RECONNECTING, OFF = "connecting", "connected", "reconnecting", "off"  # on_state's words
 EVENT_TYPES = ("item.created", "item.updated", "item.removed", "request.created", "request.updated")
 JOIN_TIMEOUT = 5.0
 
@@ -153,7 +155,11 @@ class Following:
         self.threads: list[threading.Thread] = []
         self.subscriptions: dict[tuple[str, str], str] = {}  # (workspace, remote) -> subscription id
         self.settled: list[threading.Event] = []  # one per stream: set once subscribed, or failed
-        self.sync_first = True
+        self.on_state: Callable[[Target, str], None] | None = None
+
+    def state(self, target: Target, state: str) -> None:
+        if self.on_state is not None:
+            self.on_state(target, state)
 
     def wait_subscribed(self, timeout: float) -> bool:
         """Wait (at most ``timeout`` seconds in all) until every stream has subscribed or failed."""
@@ -171,11 +177,15 @@ class Following:
 
 
 def follow(targets: Sequence[Target], on_event: Callable[[Applied], None], stop: threading.Event, *,
-           on_error: Callable[[Target, str], None] | None = None, sync_first: bool = True) -> Following:
+           on_error: Callable[[Target, str], None] | None = None, sync_first: bool = True,
+           on_state: Callable[[Target, str], None] | None = None) -> Following:
     """Subscribe to every HTTP target and apply its events until ``stop`` is set."""
     following = Following(stop)
-    following.sync_first = sync_first
-    for target in [t for t in targets if t.remote.transport == "http"]:
+    http = [t for t in targets if t.remote.transport == "http"]
+    if sync_first and http:
+        contact_all("sync", http)  # in the caller's thread (a worker's, in a UI), all at once
+    following.on_state = on_state
+    for target in http:
         settled = threading.Event()
         following.settled.append(settled)
         thread = threading.Thread(target=_stream, args=(target, following, settled, on_event, on_error),
@@ -191,21 +201,23 @@ def _stream(target: Target, following: Following, settled: threading.Event, on_e
     reached is tried again (backoff up to ``RECONNECT_MAX_WAIT``); a 4xx ends the thread."""
     stop = following.stop
     tries = 0
-    while not stop.is_set():
-        try:
-            if following.sync_first and tries == 0:
-                contact_all("sync", [target])  # in this thread: follow() never blocks its caller
-            _subscribed(target, following, settled, on_event)
-            return
-        except Exception as exc:  # noqa: BLE001 - a worker thread reports, it never dies with a traceback
-            if on_error is not None and not stop.is_set():
-                on_error(target, one_line(str(exc)) or type(exc).__name__)
-            if not isinstance(exc, HttpFailure) or exc.permanent:
+    try:
+        while not stop.is_set():
+            following.state(target, CONNECTING if tries == 0 else RECONNECTING)
+            try:
+                _subscribed(target, following, settled, on_event)
                 return
-        finally:
-            settled.set()
-        tries += 1
-        stop.wait(min(RECONNECT_MAX_WAIT, 0.5 * 2 ** min(tries, 8)))
+            except Exception as exc:  # noqa: BLE001 - a worker thread reports, it never dies with a traceback
+                if on_error is not None and not stop.is_set():
+                    on_error(target, one_line(str(exc)) or type(exc).__name__)
+                if not isinstance(exc, HttpFailure) or exc.permanent:
+                    return
+            finally:
+                settled.set()
+            tries += 1
+            stop.wait(min(RECONNECT_MAX_WAIT, 0.5 * 2 ** min(tries, 8)))
+    finally:
+        following.state(target, OFF)
 
 
 def _subscribed(target: Target, following: Following, settled: threading.Event,
@@ -217,6 +229,7 @@ def _subscribed(target: Target, following: Following, settled: threading.Event,
             raise HttpFailure("the subscribe answer has no subscription_id", permanent=True)
         following.subscriptions[(target.remote.workspace, target.remote.name)] = ident
         settled.set()
+        following.state(target, CONNECTED)
         try:
             for event in client.events(ident, following.stop):
                 on_event(apply_event(target, client, event))
