@@ -42,6 +42,7 @@ class DashboardData(msgspec.Struct, kw_only=True):
     remotes: RemotesSummary
     remote_history: dict[str, list[Check]]  # "WORKSPACE\tREMOTE" -> its latest checks, newest first
     loaded_at: dt.datetime
+    local_diagnostics: int = 0  # federation.diagnostics[:n] came from reading the local workspaces
 
 
 def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
@@ -50,6 +51,23 @@ def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
     say = progress or (lambda what, fraction: None)
     say("reading workspaces", 0.05)
     fed = load_federation(roots, settings.limits, settings.discovery_max_depth)
+    return _with_remotes(fed, settings, now, say)
+
+
+def refresh_remotes(data: DashboardData, settings: Settings, now: dt.datetime,
+                    progress: Progress | None = None) -> DashboardData:
+    """``data`` with the remotes' side read again (their caches and snapshots in the store, their
+    states) and every analysis run again: what a live event from a remote changed. The local
+    workspaces are not read again: the event did not touch them."""
+    local = data.federation
+    fed = Federation(roots=list(local.roots), workspaces=[ws for ws in local.workspaces if not ws.remote_cache],
+                     diagnostics=list(local.diagnostics[:data.local_diagnostics]))
+    return _with_remotes(fed, settings, now, progress or (lambda what, fraction: None))
+
+
+def _with_remotes(fed: Federation, settings: Settings, now: dt.datetime, say: Progress) -> DashboardData:
+    """The local federation ``fed`` with its remote workspaces added, the graph and every analysis."""
+    local_diagnostics = len(fed.diagnostics)
     say("reading remote states", 0.55)
     store_diags = Diagnostics()
     states = remote_states(diags=store_diags)
@@ -75,6 +93,7 @@ def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
         remote_history={f"{ws}\t{name}": reachability_history(ws, name, limit=HISTORY_SHOWN)
                         for ws, name in states},
         loaded_at=now,
+        local_diagnostics=local_diagnostics,
     )
     say("ready", 1.0)
     return data

@@ -71,6 +71,7 @@ class CrossdeckApp(FollowsRemotes, App[None]):
         self.live = LiveLink(self)
         self._live_notes: list[object] = []
         self._live_dirty = False
+        self._live_local = False
         self.data: DashboardData | None = None
         self._files: Snapshot | None = None  # the last live-reload snapshot
         self.panes: dict[str, Pane] = {}  # the panes mounted so far, by id (each on first show)

@@ -4,8 +4,10 @@
 hands the HTTP remotes to ``core.sync.live.follow``, which syncs them once, subscribes, and reads
 each remote's event stream in a thread of its own, applying every event to the local state (the
 remote's snapshot in the store, or our outgoing request's line). Each applied event is posted to
-the app as ``LiveEvent``; the app re-reads the data (coalescing bursts into one reload) and then
-shows a note for what matters (``core.analysis.live_changes``).
+the app as ``LiveEvent``; the app re-reads what it changed (only the remotes' side and the
+analyses, ``core.dashboard.refresh_remotes``, when the event changed only a remote's snapshot;
+a reload when it wrote our outgoing request's line), coalescing bursts, and then shows a note
+for what matters (``core.analysis.live_changes``).
 
 Each remote's live state (connecting, connected, reconnecting, off) is kept in ``states``, keyed
 like the Remotes pane's rows (``WORKSPACE\\tREMOTE``): from the follower's ``on_state`` callback
@@ -104,9 +106,11 @@ class LiveLink:
         self.app.post_message(LiveEvent(applied))
 
     def _on_error(self, target: Target, error: str) -> None:
+        """A try failed: kept for the detail; the state is the follower's word when it gives one."""
         key = key_of(target)
         self.errors[key] = error
-        self._post(key, OFF, error)
+        if not self._hooked:
+            self._post(key, OFF, error)
 
     def _post(self, key: str, state: str, error: str | None = None) -> None:
         self.app.post_message(LiveState(key, state, error))
@@ -121,6 +125,7 @@ class FollowsRemotes:
     data: Any
     _live_notes: list[Any]  # events applied since the last reload was shown
     _live_dirty: bool  # an event arrived while a reload was running: reload once more
+    _live_local: bool  # an event since the last reload changed local files (not only a remote's snapshot)
 
     def start_live(self) -> None:
         app: Any = self
@@ -132,27 +137,23 @@ class FollowsRemotes:
                        exit_on_error=False)
 
     def _follow(self, workspaces: list[Workspace]) -> None:
-        """In the worker thread: start following; then reload, to show what the first sync of
-        each remote brought (its snapshot, our requests' status there)."""
-        app: Any = self
+        """In the worker thread: start following (each remote is synced once before its stream
+        connects; the app reloads when a stream connects, to show what that sync brought)."""
         try:
             self.live.start(workspaces)
         except Exception as exc:  # noqa: BLE001 - live updates are extra: say why they are off, go on
             for key in self.live.targets:
                 self.live._post(key, OFF, one_line(f"{type(exc).__name__}: {exc}"))
-            return
-        if self.live.targets and not self.live.stop.is_set():
-            try:
-                app.call_from_thread(app.load_data)
-            except RuntimeError:
-                pass  # the app is closing
 
     def on_live_state(self, message: LiveState) -> None:
         app: Any = self
+        before = self.live.states.get(message.key)
         self.live.states[message.key] = message.state
         remotes = app.panes.get("remotes")
         if remotes is not None:
             remotes.show_live(self.live.states)
+        if message.state == CONNECTED and before != CONNECTED:
+            self._live_changed(local=True)  # the sync before it may have noted our requests' status
 
     def on_live_event(self, message: LiveEvent) -> None:
         applied = message.applied
@@ -166,17 +167,48 @@ class FollowsRemotes:
         if not applied.applied:
             return
         self._live_notes.append(applied)
+        self._live_changed(local=any(what != "snapshot" for what in applied.applied))
+
+    def _live_changed(self, local: bool) -> None:
+        """Reload now, or once more after the reload that is running (bursts coalesce)."""
+        app: Any = self
+        self._live_local = self._live_local or local
         if any(w.group == "load" and not w.is_finished for w in app.workers):
             self._live_dirty = True
         else:
+            self._live_reload()
+
+    def _live_reload(self) -> None:
+        """Read again what the events changed: the local files too when one wrote there (our
+        outgoing request's line), else only the remotes' side (``core.dashboard.refresh_remotes``)."""
+        app: Any = self
+        local, self._live_local = self._live_local, False
+        if local or self.data is None:
             app.load_data()
+            return
+        data = self.data
+        app.run_worker(lambda: self._refresh_remotes(data), thread=True, exclusive=True, group="load",
+                       name="refresh remotes", exit_on_error=False)
+
+    def _refresh_remotes(self, data: Any) -> None:
+        """In the worker thread: the analyses again over the local workspaces already read."""
+        from core.dashboard import refresh_remotes
+        from tui.messages import DataLoaded, LoadFailed
+
+        app: Any = self
+        try:
+            fresh = refresh_remotes(data, app.settings, app.clock())
+        except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
+            app.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        app.post_message(DataLoaded(fresh))
 
     def after_live_reload(self) -> None:
         """Called when a reload is shown: reload again if events came meanwhile, else note them."""
         app: Any = self
         if self._live_dirty:
             self._live_dirty = False
-            app.load_data()
+            self._live_reload()
             return
         notes, self._live_notes = self._live_notes, []
         from core.analysis.live_changes import blocker_note, request_note

@@ -60,7 +60,8 @@ def headline(summary: RemotesSummary) -> str:
 
 
 def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: list[str],
-           history: list[Check] | None = None, live: dict[str, str] | None = None) -> DetailText:
+           history: list[Check] | None = None, live: dict[str, str] | None = None,
+           live_error: str | None = None) -> DetailText:
     word = state_word(report.state)
     out = DetailText().title(report.name, report.display_name or "")
     out.line((word, _STYLE.get(word, "")), f" · {report.trust_level} · {report.transport}", indent=2)
@@ -75,7 +76,10 @@ def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: l
     out.field("latency", latency(report))
     out.field("circuit", report.circuit_state or "-")
     if report.transport == "http":
-        out.field("live", _LIVE_TEXT.get(live_state(report, live or {}), "-"))
+        state = live_state(report, live or {})
+        out.field("live", _LIVE_TEXT.get(state, "-"))
+        if live_error and state != "connected":
+            out.field("live error", live_error, "$error")
     if report.failing_since:
         out.field("failing since", f"{_when(report.failing_since, moment)}, {report.failures} failed in a row",
                   "bold $error")

@@ -114,5 +114,6 @@ class RemotesPane(Pane):
         if report is None or self._moment is None:
             view.show_detail(None)
         else:
+            errors = getattr(getattr(self.app, "live", None), "errors", {})
             view.show_detail(describe.detail(report, self._moment, self._ttl, self._roots,
-                                             self._history.get(key or ""), self._live))
+                                             self._history.get(key or ""), self._live, errors.get(key or "")))
