@@ -137,13 +137,21 @@ class FollowsRemotes:
                        exit_on_error=False)
 
     def _follow(self, workspaces: list[Workspace]) -> None:
-        """In the worker thread: start following (each remote is synced once before its stream
-        connects; the app reloads when a stream connects, to show what that sync brought)."""
+        """In the worker thread: start following (``follow`` syncs each remote first), then
+        reload to show what that sync brought: snapshots, states, our requests' status there.
+        A stream that connects later reloads too."""
+        app: Any = self
         try:
             self.live.start(workspaces)
         except Exception as exc:  # noqa: BLE001 - live updates are extra: say why they are off, go on
             for key in self.live.targets:
                 self.live._post(key, OFF, one_line(f"{type(exc).__name__}: {exc}"))
+            return
+        if self.live.targets and not self.live.stop.is_set():
+            try:
+                app.call_from_thread(self._live_changed, True)
+            except RuntimeError:
+                pass  # the app is closing
 
     def on_live_state(self, message: LiveState) -> None:
         app: Any = self

@@ -43,9 +43,13 @@ def outgoing_status(app: CrossdeckApp, request_id: str) -> str | None:
     return next((str(row[4]) for row in table.visible_rows() if row[2] == request_id), None)
 
 
-def live_column(app: CrossdeckApp) -> str:
+def remote_row(app: CrossdeckApp) -> list[str]:
     table = app.query_one("#remotes-table", FastTable)
-    return next(str(row[-1]) for row in table.visible_rows() if row[2] == API_REMOTE)
+    return next([str(cell) for cell in row] for row in table.visible_rows() if row[2] == API_REMOTE)
+
+
+def live_column(app: CrossdeckApp) -> str:
+    return remote_row(app)[-1]
 
 
 @pytest.fixture
@@ -138,6 +142,7 @@ async def test_an_unreachable_http_remote_never_slows_the_ui(frontend: Path) -> 
         await switch(app, "6", "remotes")
         await pilot.pause()
         assert live_column(app) in ("reconnecting", "off")
+        await until(app, pilot, "the first sync's failure shown", lambda: remote_row(app)[0] == "unreachable")
         app.query_one("#remotes-table", FastTable).move_to(LIVE_KEY)
         await pilot.pause()
         text = app.query_one("#remotes-view", MasterDetail).detail_text
