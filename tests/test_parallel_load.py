@@ -4,6 +4,7 @@ in its key order, every diagnostic in its order; and a child that fails costs no
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import msgspec
@@ -13,6 +14,8 @@ from benchmarks.generate import generate
 from core.federation import Federation, load_federation
 from core.sources import parallel
 from tests.conftest import PROJECT, bead, write_jsonl
+
+_REAL_CAN_FORK = parallel._can_fork  # the fixture below replaces it
 
 
 def _encoded(fed: Federation) -> bytes:
@@ -101,3 +104,20 @@ def test_a_record_msgpack_cannot_carry_is_loaded_here(tmp_path: Path, monkeypatc
     assert forks == [1]
     assert [ws.work_units[0].extra["huge"] for ws in fed.workspaces] == [10**30] * 3
     assert _encoded(fed) == _encoded(expected)
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait, args=(10,))
+    worker.start()
+    try:
+        assert _REAL_CAN_FORK() is False  # a fork now could deadlock the child on that thread's locks
+    finally:
+        release.set()
+        worker.join(10)
+
+
+def test_no_fork_when_no_cpu_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    monkeypatch.setattr(parallel, "_runnable", lambda: cpus)
+    assert _REAL_CAN_FORK() is False
