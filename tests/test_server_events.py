@@ -168,6 +168,22 @@ def test_diff_names_created_updated_removed_items_and_request_changes(sudocode_c
     assert diff(before, before) == []
 
 
+
+def test_an_item_event_carries_its_relationships_and_a_new_relationship_alone_is_an_update(
+        sudocode_copy: Path) -> None:
+    """A subscriber applies an event without asking again, so the item comes with what a query's
+    ``include: ["relationships"]`` gives; a blocks link added to an item changes that item."""
+    before = next(ws for ws in load_federation([sudocode_copy / "api-service"]).workspaces)
+    unit = before.work_units[0]
+    link = msgspec.structs.replace(before.relationships[0], type="blocks", from_ref=unit.id, from_key=unit.key,
+                                   to_ref="acme-dev/frontend#i-100", to_key="acme-dev/frontend#i-100")
+    after = msgspec.structs.replace(before, relationships=[*before.relationships, link])
+    events = diff(before, after, at="2026-11-27T00:00:00Z")
+    assert [(e["type"], e["key"]) for e in events] == [("item.updated", unit.key)]
+    carried = events[0]["item"]["relationships"]
+    assert {"type": "blocks", "from_key": unit.key, "to_key": "acme-dev/frontend#i-100"}.items() <= carried[-1].items()
+    assert "relationships" in events[0]["previous"]
+
 def test_the_hub_numbers_events_and_keeps_the_last_ones() -> None:
     hub = EventHub(kept=3)
     hub.publish({"type": "item.created", "n": n} for n in range(5))

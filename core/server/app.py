@@ -182,7 +182,7 @@ async def get_request(call: Call) -> Response:
         found = found if caller.remote.name in mine else None
     if found is None:
         raise ApiError(404, f"no request {ident} of yours in {ws.name}")
-    from core.server.events import request_json
+    from core.server.wire import request_json
 
     return _json(200, {"request": request_json(found)})
 

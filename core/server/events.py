@@ -4,7 +4,7 @@ them to subscribers (docs/http-api.md, ``GET events``).
 ``diff`` compares the work units and requests of the workspace before and after a change on disk
 (whoever made it: the server itself, ``crossdeck approve``, the dashboard, an editor) and names
 each change as an event: ``item.created`` / ``item.updated`` (with ``previous``: the old values of
-the fields that changed) / ``item.removed``, ``request.created`` / ``request.updated``. Where a
+the fields that changed; the item carries its relationships, as a query's ``include`` gives them) / ``item.removed``, ``request.created`` / ``request.updated``. Where a
 record sits in its file (``source``, ``line``) is not a change.
 
 ``EventHub.publish`` numbers events with increasing ids and keeps the last 1000 for replay
@@ -21,8 +21,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from core.model import Request, Workspace, WorkUnit, to_raw
+from core.model import Workspace
 from core.server.served import Served
+from core.server.wire import items_json, request_json
 from core.store import iso
 from core.timeutil import now
 from core.watch import Snapshot, changed_paths
@@ -31,22 +32,12 @@ KEPT = 1000
 Event = dict[str, Any]
 
 
-def item_json(unit: WorkUnit) -> dict[str, Any]:
-    return to_raw(unit)
-
-
-def request_json(request: Request) -> dict[str, Any]:
-    raw = to_raw(request)
-    raw.pop("workspace", None)
-    return raw
-
-
 def diff(before: Workspace | None, after: Workspace, at: str | None = None) -> list[Event]:
     """The events that turn ``before`` into ``after`` (items first, then requests, each in key order)."""
     at = at or iso(now())
     events: list[Event] = []
-    old_items = {u.key: item_json(u) for u in before.work_units} if before is not None else {}
-    new_items = {u.key: item_json(u) for u in after.work_units}
+    old_items = items_json(before) if before is not None else {}
+    new_items = items_json(after)
     for kind, key, old, new in _changes(old_items, new_items):
         item = new if new is not None else old
         event: Event = {"type": f"item.{kind}", "workspace": after.name, "key": key, "id": item.get("id"),

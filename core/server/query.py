@@ -17,11 +17,11 @@ from typing import Any
 
 from core.analysis.approvals import WorkspacePolicy
 from core.analysis.approvals import dig as _dig
-from core.model import Request, SudocodeRepo, TrustLevel, Workspace, WorkUnit, to_raw
+from core.model import Request, SudocodeRepo, TrustLevel, Workspace, WorkUnit
 from core.server.auth import Caller
 from core.server.errors import ApiError, invalid
-from core.server.events import item_json, request_json
 from core.server.messages import PriorityRange, QueryFilters, QueryMessage
+from core.server.wire import item_json, relationship_index, request_json
 from core.store import iso
 from core.timeutil import now, parse_ts
 
@@ -66,7 +66,8 @@ def run(caller: Caller, ws: Workspace, message: QueryMessage, today: dt.date) ->
     matching = [(key, record) for key, record in rows if _matches(record, message.filters, since)]
     after = [(key, record) for key, record in matching if message.cursor is None or key > message.cursor]
     page = after[:message.limit]
-    items = [_json(record, ws, message.include) for _, record in page]
+    index = relationship_index(ws.relationships) if "relationships" in message.include else None
+    items = [request_json(record) if isinstance(record, Request) else item_json(record, index) for _, record in page]
     more = len(after) > len(page)
     return {"entity": message.entity, "items": items, "next_cursor": page[-1][0] if more and page else None,
             "total": len(matching), "as_of": iso(now())}
@@ -128,11 +129,3 @@ def _priority_holds(value: Any, wanted: int | PriorityRange) -> bool:
               (wanted.gte, value.__ge__))
     return all(bound is None or test(bound) for bound, test in checks)
 
-
-def _json(record: WorkUnit | Request, ws: Workspace, include: list[str]) -> dict[str, Any]:
-    if isinstance(record, Request):
-        return request_json(record)
-    item = item_json(record)
-    if "relationships" in include:
-        item["relationships"] = [to_raw(rel) for rel in ws.relationships if record.key in (rel.from_key, rel.to_key)]
-    return item

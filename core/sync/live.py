@@ -13,10 +13,11 @@ ends the streams at once, unsubscribes (``DELETE subscribe/{id}``) and joins the
 
 ``apply_event(target, client, event)``:
 
-- ``item.created`` / ``item.updated``: the item is fetched again with its relationships (``query``
-  by id) and replaces its old copy in the remote's snapshot (``store.change_snapshot``, one
-  transaction; a new digest); when our permissions there do not allow querying by id, the whole
-  snapshot is fetched again (``http_sync.fetch``);
+- ``item.created`` / ``item.updated``: the event's item, which carries its relationships,
+  replaces its old copy in the remote's snapshot (``store.change_snapshot``, one transaction; a
+  new digest). An event without them (an older server) makes the item be fetched again (``query``
+  by id), or, when our permissions there do not allow querying by id, the whole snapshot
+  (``http_sync.fetch``);
 - ``item.removed``: the item leaves the snapshot;
 - ``request.created`` / ``request.updated``: when it is one of our outgoing requests, the remote's
   record of it is noted as a new snapshot of ours (``outgoing_http.record_remote``).
@@ -79,7 +80,10 @@ def apply_event(target: Target, client: HttpRemote, event: Event) -> Applied:
             if kind == "item.removed":
                 changed = _change_item(target, applied.key, None)
             else:
-                fresh = _refetched(client, applied.key, str(data.get("entity") or "work_unit"))
+                # The event carries the item with its relationships (docs/http-api.md); an older
+                # server's event does not: then ask for the item.
+                fresh = item if item.get("key") == applied.key and isinstance(item.get("relationships"), list) \
+                    else _refetched(client, applied.key, str(data.get("entity") or "work_unit"))
                 changed = _change_item(target, applied.key, fresh) if fresh is not None else _resync(target, client)
             if changed:
                 applied.applied.append("snapshot")
