@@ -6,8 +6,8 @@ the history of reachability checks. Nothing here is the only copy of anything, s
 fails because of the store: a missing file reads as empty, and an unreadable one (corrupt, or
 written by a newer crossdeck) reads as empty with a warning. Reads never create the file.
 
-Writers open one connection per call, wait on a busy timeout rather than fail when another
-process or thread holds the lock, and change the file in one transaction.
+The file's plumbing (WAL, busy timeout, migrations, one transaction a write) is
+``core/sqlite_file.py``; ``StoreError`` and ``iso`` come from there too.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, TypeVar
 import msgspec
 
 from core import timeutil
+from core.sqlite_file import StoreError, connect, iso, schema_version, writing  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from core.diagnostics import Diagnostics
     from core.model import Remote
 
 SCHEMA_VERSION = 3
-BUSY_TIMEOUT_MS = 10_000
 HISTORY_KEPT = 500  # reachability checks kept per remote
 
 SYNCED, STALE, UNREACHABLE, NEVER_CHECKED = "synced", "stale", "unreachable", "never-checked"
@@ -88,10 +88,6 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
 
 log = logging.getLogger("crossdeck.store")
 T = TypeVar("T")
-
-
-class StoreError(Exception):
-    """The state store cannot be written (it is corrupt, or from a newer crossdeck)."""
 
 
 class RemoteState(msgspec.Struct, kw_only=True, frozen=True):
@@ -189,7 +185,7 @@ def reachability_history(workspace: str, remote: str, limit: int = 50, path: Pat
 def http_snapshots(path: Path | None = None, diags: Diagnostics | None = None) -> dict[tuple[str, str], Snapshot]:
     """Every HTTP remote's last fetched snapshot, keyed by (workspace, remote name)."""
     def query(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
-        if (_version(conn) or 0) < 3:
+        if (schema_version(conn) or 0) < 3:
             return []
         return conn.execute(f"SELECT {', '.join(_SNAPSHOT_FIELDS)} FROM http_snapshot").fetchall()
 
@@ -226,7 +222,7 @@ _ADDED_IN = {"last_ok_at": 2}  # columns a store of an older schema (read, never
 
 
 def _state_columns(conn: sqlite3.Connection) -> str:
-    version = _version(conn) or 0
+    version = schema_version(conn) or 0
     return ", ".join(f if _ADDED_IN.get(f, 1) <= version else f"NULL AS {f}" for f in _STATE_FIELDS)
 
 
@@ -241,8 +237,8 @@ def _read(path: Path | None, diags: Diagnostics | None, query: Callable[[sqlite3
     if not path.is_file():
         return None
     try:
-        with closing(_open(path)) as conn:
-            version = _version(conn)
+        with closing(connect(path)) as conn:
+            version = schema_version(conn)
             if version is None:
                 return None  # created but not yet initialised by its writer
             if version > SCHEMA_VERSION:
@@ -329,67 +325,8 @@ ON CONFLICT (workspace, remote) DO UPDATE SET
 """
 
 
-def iso(value: dt.datetime) -> str:
-    """UTC ISO 8601 to the second, with ``Z``, as the store writes times."""
-    value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 @contextmanager
 def _writing(path: Path | None) -> Iterator[sqlite3.Connection]:
     """A connection inside one write transaction, on ``state.db`` created and migrated if need be."""
     with writing(path or db_path(), _MIGRATIONS, "state store") as conn:
         yield conn
-
-
-@contextmanager
-def writing(path: Path, migrations: dict[int, tuple[str, ...]], what: str) -> Iterator[sqlite3.Connection]:
-    """A connection inside one write transaction on the SQLite file ``path`` (WAL, busy timeout),
-    created and brought up to the newest of ``migrations`` if need be; ``what`` names the file in
-    errors. Other stores of derived data in the state dir (``core/server``) use it too."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with closing(_open(path)) as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
-            # WAL with synchronous NORMAL never corrupts the file; a power cut may lose the last
-            # contacts recorded, which is fine for derived data, and writers (a parallel sync's
-            # threads) no longer queue behind an fsync each.
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                _migrate(conn, path, migrations, what)
-                yield conn
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: {what} cannot be written ({exc}); "
-                         "it only holds derived data: delete it to start afresh") from exc
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return conn
-
-
-def _version(conn: sqlite3.Connection) -> int | None:
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
-    if not exists:
-        return None
-    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    return int(row[0]) if row and row[0] is not None else None
-
-
-def _migrate(conn: sqlite3.Connection, path: Path, migrations: dict[int, tuple[str, ...]], what: str) -> None:
-    """Bring the schema up to the newest of ``migrations`` (inside the caller's write transaction)."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)")
-    version = _version(conn) or 0
-    newest = max(migrations)
-    if version > newest:
-        raise StoreError(f"{path}: {what} is from a newer crossdeck (schema {version}); not written")
-    for target in range(version + 1, newest + 1):
-        for statement in migrations[target]:
-            conn.execute(statement)
-        conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (target, iso(timeutil.now())))

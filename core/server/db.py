@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from core.settings import dirs
-from core.store import iso, writing
+from core.sqlite_file import iso, writing
 from core.timeutil import now
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
