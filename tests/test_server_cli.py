@@ -82,12 +82,14 @@ def test_token_issue_prints_the_token_once_and_stores_only_its_hash(sudocode_cop
     token = issued.stdout.strip()
     assert re.fullmatch(r"cdt_[A-Za-z0-9_-]{43}", token)
     assert "acme-dev/frontend of acme-dev/api-service" in issued.stderr
+    assert "error" not in issued.stderr  # REMOTE is not read as a root too
     stored = tokens.server_file()
     assert stored.is_relative_to(crossdeck_home)
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert token not in stored.read_text()
     assert tokens.digest(token) in stored.read_text()
     as_json = crossdeck("token", "issue", "--maintainer", "api/crew/ann", str(root), "--json")
+    assert as_json.stderr == ""
     document = json.loads(as_json.stdout)
     assert_matches_schema("token-issue", document)
     assert document["maintainer"] == "api/crew/ann"

@@ -26,14 +26,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     issue = actions.add_parser("issue", help="issue a token for a remote of a served workspace (printed once)",
                                usage="crossdeck token issue (REMOTE | --maintainer ACTOR) [ROOT...] [--workspace W] "
                                      "[--json]", description="issue a token (docs/cli/token.md)")
-    issue.add_argument("--maintainer", metavar="ACTOR", help="a maintainer's token (approve / reject), not a remote's")
+    issue.add_argument("--maintainer", action="store_true",
+                       help="the token is a maintainer's, named by the ACTOR in REMOTE's place (approve / reject)")
     add = actions.add_parser("add", help="keep a token a remote issued to us (read from stdin)",
                              description="keep a token read from stdin (docs/cli/token.md)")
     forget = actions.add_parser("forget", help="drop the token kept for a remote",
                                 description="drop a kept token (docs/cli/token.md)")
     for verb in (issue, add, forget):
-        if verb is not issue:
-            verb.add_argument("remote", metavar="REMOTE", help="the remote (its name, URL or display name)")
+        verb.add_argument("remote", metavar="REMOTE", help="the remote (its name, URL or display name)")
         verb.add_argument("--workspace", "-w", metavar="W", help="the local workspace (its name or folder)")
         add_common(verb)
         verb.set_defaults(run=run_change)
@@ -80,11 +80,7 @@ def run_change(args: argparse.Namespace, fed: Federation) -> int:
     from core.timeutil import today
 
     action = args.token_action
-    if action == "issue" and args.maintainer is None:  # REMOTE is the first positional
-        if not args.roots:
-            sys.stderr.write("crossdeck token issue: name the REMOTE, or --maintainer ACTOR\n")
-            return EXIT_UNUSABLE
-        args.remote, args.roots = args.roots[0], args.roots[1:]
+    maintainer = args.remote if action == "issue" and args.maintainer else None  # ACTOR in REMOTE's place
     try:
         ws = find_workspace(fed, args.workspace)
     except SyncError as exc:
@@ -93,13 +89,13 @@ def run_change(args: argparse.Namespace, fed: Federation) -> int:
         return EXIT_UNUSABLE
     try:
         remote = None
-        if action != "issue" or args.maintainer is None:
+        if maintainer is None:
             index = WorkspacePolicy(ws, today()).remote_index(args.remote)
             if index is None:
                 known = ", ".join(r.name for r in ws.remotes) or "none"
                 raise tokens.TokenError(f"{args.remote} is not a remote of {ws.name} (its remotes: {known})")
             remote = ws.remotes[index].name
-        result = _change(action, ws.name, remote, args)
+        result = _change(action, ws.name, remote, maintainer)
     except (tokens.TokenError, SyncError) as exc:
         sys.stderr.write(f"crossdeck token {action}: {one_line(str(exc))}\n")
         return EXIT_ERRORS
@@ -118,18 +114,18 @@ def run_change(args: argparse.Namespace, fed: Federation) -> int:
     return EXIT_OK
 
 
-def _change(action: str, workspace: str, remote: str | None, args: argparse.Namespace) -> dict[str, Any]:
+def _change(action: str, workspace: str, remote: str | None, maintainer: str | None) -> dict[str, Any]:
     from core import tokens
 
     if action == "issue":
-        if args.maintainer is not None:
+        if maintainer is not None:
             from core.sync.decisions import DecisionError, check_actor
 
             try:
-                check_actor(args.maintainer)
+                check_actor(maintainer)
             except DecisionError as exc:
                 raise tokens.TokenError(str(exc)) from None
-        record, token = tokens.issue(workspace, remote=remote, maintainer=args.maintainer)
+        record, token = tokens.issue(workspace, remote=remote, maintainer=maintainer)
         return {**_public(record), "token": token}
     if action == "add":
         token = sys.stdin.readline()
