@@ -121,3 +121,13 @@ def test_no_fork_when_no_cpu_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     monkeypatch.setattr(parallel, "_runnable", lambda: cpus)
     assert _REAL_CAN_FORK() is False
+
+
+def test_no_process_to_be_had_loads_here(federation: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _one_process(monkeypatch, federation)
+
+    def fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel.os, "fork", fork)
+    assert _encoded(load_federation([federation])) == _encoded(expected)

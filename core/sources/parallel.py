@@ -20,9 +20,9 @@ deadlock the child; the dashboard loads in a worker thread, so it loads in one p
 workspaces to share, and a usable CPU with nothing else to run right now. That last one because
 Linux shares CPU time between sessions, not processes (autogroup): while another session keeps a
 core busy, our two processes split the one core our session gets, and the shipping is a loss
-(on two busy cores: 2.5 s against 1.9 s in one process). Anything going wrong in the child (it
-dies, a record does not encode or decode) only means this process loads the missing workspaces
-itself.
+(on two busy cores: 2.5 s against 1.9 s in one process). Anything going wrong (no pipe or
+process to be had, a child that dies, a record that does not encode or decode) only means this
+process loads the missing workspaces itself.
 """
 
 from __future__ import annotations
@@ -66,37 +66,45 @@ _INFO = {WorkspaceKind.TOWN: msgspec.msgpack.Decoder(Town | None),
 def load_all(found: Sequence[Found], load: LoadOne) -> list[Loaded]:
     """``load(item)`` for every item, in order; on two processes when that is safe and worth it."""
     shared = [i for i, item in enumerate(found) if item.kind in SHIPPABLE]
-    if len(shared) < MIN_SHARED or not _can_fork():
-        return [load(item) for item in found]
     results: list[Loaded | None] = [None] * len(found)
+    if len(shared) >= MIN_SHARED and _can_fork():
+        try:
+            _load_on_two(found, shared, load, results)
+        except OSError:  # no pipe, file or process to be had: what is missing loads here
+            pass
+    return [result if result is not None else load(item) for item, result in zip(found, results, strict=True)]
+
+
+def _load_on_two(found: Sequence[Found], shared: list[int], load: LoadOne, results: list[Loaded | None]) -> None:
     size = -(-len(shared) // _MAX_TOKENS)
     chunks = [shared[start:start + size] for start in range(0, len(shared), size)]
     claims, claims_w = os.pipe()
-    os.write(claims_w, b"".join(_TOKEN.pack(n) for n in range(len(chunks))))
-    os.close(claims_w)
-    inbox = Inbox(results)
     try:
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            _child(found, chunks, claims, inbox.fd, load)
+        with os.fdopen(claims_w, "wb") as tokens:
+            tokens.write(b"".join(_TOKEN.pack(n) for n in range(len(chunks))))
+        inbox = Inbox(results)
         try:
-            for i, item in enumerate(found):
-                if item.kind not in SHIPPABLE:
-                    results[i] = load(item)
-            for chunk in _claims(claims, chunks):
-                for i in chunk:
-                    results[i] = load(found[i])
+            pid = os.fork()
+            if pid == 0:  # the child: never returns
+                _child(found, chunks, claims, inbox.fd, load)
+            try:
+                for i, item in enumerate(found):
+                    if item.kind not in SHIPPABLE:
+                        results[i] = load(item)
+                for chunk in _claims(claims, chunks):
+                    for i in chunk:
+                        results[i] = load(found[i])
+                    inbox.take()
                 inbox.take()
+            except BaseException:  # leaving early (Ctrl-C, a bug): the child's work is not wanted
+                _stop(pid)
+                raise
+            _wait(pid)
             inbox.take()
-        except BaseException:  # leaving early (Ctrl-C, a bug): the child's work is not wanted
-            _stop(pid)
-            raise
-        os.waitpid(pid, 0)
-        inbox.take()
+        finally:
+            os.close(inbox.fd)
     finally:
         os.close(claims)
-        os.close(inbox.fd)
-    return [result if result is not None else load(item) for item, result in zip(found, results, strict=True)]
 
 
 def _can_fork() -> bool:
@@ -151,7 +159,14 @@ def _stop(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    os.waitpid(pid, 0)
+    _wait(pid)
+
+
+def _wait(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped already (SIGCHLD ignored)
+        pass
 
 
 class Inbox:
