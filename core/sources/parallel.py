@@ -15,8 +15,8 @@ records and diagnostics are in exactly the order a one-process load gives
 
 Only workspaces whose files are all JSON go to the child: msgpack carries JSON's values exactly,
 not YAML's (dates, sets, binary), so realms load here. The fork happens only where it is safe and
-worth it: POSIX, this process running one thread (forking while another thread holds a lock can
-deadlock the child; the dashboard loads in a worker thread, so it loads in one process), enough
+worth it: Linux (where it was measured), this process running one thread (forking while
+another thread holds a lock can deadlock the child; the dashboard loads in a worker thread, so it loads in one process), enough
 workspaces to share, and a usable CPU with nothing else to run right now. That last one because
 Linux shares CPU time between sessions, not processes (autogroup): while another session keeps a
 core busy, our two processes split the one core our session gets, and the shipping is a loss
@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import signal
 import struct
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -108,8 +109,8 @@ def _load_on_two(found: Sequence[Found], shared: list[int], load: LoadOne, resul
 
 
 def _can_fork() -> bool:
-    if not hasattr(os, "fork") or threading.active_count() != 1:
-        return False
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        return False  # measured on Linux only (the CPU check below reads /proc)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cpus - _runnable() >= 1
 
