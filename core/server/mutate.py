@@ -32,8 +32,9 @@ from core.server.errors import ApiError
 from core.server.messages import CreateData, MutateMessage, UpdateData, operation_data
 from core.server.served import Served
 from core.sync import SyncError
-from core.sync.decisions import Decision, DecisionError, DecisionResult, decide, timestamp
+from core.sync.decisions import Decision, DecisionError, DecisionResult, decide
 from core.sync.lock import WorkspaceLocked
+from core.sync.records import timestamp
 from core.sync.requests import RequestError, deliver, incoming_record
 
 SERVER_ACTOR = "crossdeck-server"

@@ -22,16 +22,15 @@ The snapshot keeps every field of the latest line as it was (unknown fields incl
 ``updated_at``. Every refusal is a ``DecisionError`` with a plain message.
 
 Approving a request that asks for a new item (``create_issue``, ``create_spec``, ``delegate``)
-also creates it in this workspace's own format (``core.sync.requests.plan_creation``), in three
+also creates it in this workspace's own format (``core.sync.incoming.plan_creation``), in three
 steps, each durable before the next: the ``approved`` snapshot (the decision), the item (which
 names the request), then a ``completed`` snapshot whose ``result`` names the item. What to create
 is planned and checked before anything is written. A process killed between the steps leaves the
 request ``approved`` without a ``result``: approving it again finishes the job, and finds the item
 if it was written already (never a second one); it can no longer be rejected.
 
-Beside the decision itself, this module holds what every action of ``core.sync`` shares: the
-actor check, timestamps, where a workspace keeps its request and audit logs, re-reading requests
-from disk, and the shape of an audit entry.
+Beside the decision itself, this module holds the actor check every action shares; the rest of
+what they share (logs, timestamps, audit entries) is ``core.sync.records``.
 """
 
 from __future__ import annotations
@@ -40,24 +39,32 @@ import datetime as dt
 import re
 import time
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import msgspec
 
 from core.analysis.approvals import Judgement, Verdict, judge
 from core.atomic import write_bytes_atomic
-from core.diagnostics import Diagnostics
 from core.federation import Federation
-from core.model import Request, RequestStatus, Workspace, WorkspaceKind
-from core.sources.federation_records import read_requests
-from core.sources.files import ReadLimits
+from core.model import Request, RequestStatus, Workspace
 from core.sync import SyncError
 from core.sync.appendlog import append_jsonl
 from core.sync.create import Created
 from core.sync.gitcommit import CommitOutcome, commit_workspace
+from core.sync.incoming import carry_out, creates_item, plan_creation
 from core.sync.lock import DEFAULT_TIMEOUT, lock_path, workspace_lock
+from core.sync.records import (
+    RecordError,
+    RecordLogs,
+    audit_record,
+    holds_record,
+    raw_line,
+    record_logs,
+    reread_requests,
+    timestamp,
+    utc,
+)
 from core.text import one_line
-from core.timeutil import UTC
 
 Decision = Literal["approve", "reject"]
 DECISIONS: tuple[Decision, ...] = ("approve", "reject")
@@ -96,18 +103,6 @@ class DecisionResult(msgspec.Struct, kw_only=True, frozen=True):
     files: list[str] = []  # the files written, in order
     created: Created | None = None  # the item an approval created (or found, created by an interrupted one)
     commit: CommitOutcome | None = None  # None when nothing was written
-
-
-class RecordLogs(NamedTuple):
-    requests: Path
-    audit: Path
-
-
-def record_logs(ws: Workspace) -> RecordLogs:
-    """Where ``ws`` keeps its requests and audit log (docs/formats.md, "Federation records")."""
-    root = Path(ws.root)
-    folder = root / ".sudocode" / "federation" if ws.kind is WorkspaceKind.SUDOCODE else root / ".crossdeck"
-    return RecordLogs(folder / "requests.jsonl", folder / "audit.jsonl")
 
 
 def check_actor(actor: str | None) -> str:
@@ -175,7 +170,6 @@ def decide(fed: Federation, request_ref: str, decision: Decision, actor: str, re
 
 def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: str, reason: str | None,
                    now: dt.datetime) -> DecisionResult:
-    from core.sync.requests import carry_out, creates_item, plan_creation  # it imports this module's helpers
 
     started = time.monotonic()
     logs = record_logs(ws)
@@ -211,7 +205,10 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
     message = _message(current, decision, after, None, actor, reason)
     _begin(ws, {"request_id": request_id, "decision": decision, "actor": actor, "entry": entry,
                 "files": [str(f) for f in planned], "message": message})
-    snapshot = _raw_line(logs.requests, current.line)
+    try:
+        snapshot = raw_line(logs.requests, current.line)
+    except RecordError as exc:
+        raise DecisionError(str(exc)) from None
     files: list[Path] = []
     if not finishing:
         snapshot = _snapshot(snapshot, decision, actor, reason, stamp)
@@ -262,7 +259,6 @@ def _begin(ws: Workspace, note: dict[str, Any]) -> None:
 
 
 def _recover(ws: Workspace, logs: RecordLogs, now: dt.datetime) -> None:
-    from core.sync.requests import creates_item
 
     path = _journal(ws)
     try:
@@ -290,21 +286,8 @@ def _recover(ws: Workspace, logs: RecordLogs, now: dt.datetime) -> None:
 
 def _audited(path: Path, request_id: str, decision: Decision) -> bool:
     """Whether the audit log holds the ``decision`` entry of ``request_id``."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return False
-    needle = msgspec.json.encode(request_id)
-    for raw in data.split(b"\n"):
-        if needle in raw:
-            try:
-                entry = msgspec.json.decode(raw)
-            except msgspec.DecodeError:
-                continue
-            if isinstance(entry, dict) and (entry.get("request_id"), entry.get("operation_type")) == (request_id,
-                                                                                                       decision):
-                return True
-    return False
+    return holds_record(path, request_id,
+                        lambda entry: (entry.get("request_id"), entry.get("operation_type")) == (request_id, decision))
 
 
 def _completed(snapshot: dict[str, Any], created: Created, stamp: str) -> dict[str, Any]:
@@ -326,35 +309,6 @@ def _message(request: Request, decision: Decision, after: RequestStatus, created
     if reason:
         body.append(f"Reason: {reason}")
     return one_line(subject) + "\n\n" + "\n".join(one_line(line) for line in body) + "\n"
-
-
-def timestamp(now: dt.datetime) -> str:
-    """``now`` as the federation records write it: UTC, whole seconds, ``Z``."""
-    return utc(now).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utc(now: dt.datetime) -> dt.datetime:
-    """``now`` in UTC (a naive datetime is taken as UTC, as ``core.timeutil`` reads the files)."""
-    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def reread_requests(ws: Workspace, path: Path) -> Workspace:
-    """``ws`` with its requests as the file on disk holds them now (the last line for an id wins)."""
-    fresh = msgspec.structs.replace(ws, requests=[])
-    if path.is_file():
-        read_requests(path, fresh, Diagnostics(), ReadLimits())
-    return fresh
-
-
-def _raw_line(path: Path, line: int) -> dict[str, Any]:
-    """Line ``line`` of ``path`` as written, every field in its order (the loader validated it)."""
-    try:
-        raw = msgspec.json.decode(path.read_bytes().split(b"\n")[line - 1].strip())
-    except (OSError, IndexError, msgspec.DecodeError) as exc:
-        raise DecisionError(f"cannot re-read line {line} of {path}: {exc}") from None
-    if not isinstance(raw, dict):
-        raise DecisionError(f"line {line} of {path} is not a request")
-    return raw
 
 
 def _snapshot(raw: dict[str, Any], decision: Decision, actor: str, reason: str | None, stamp: str) -> dict[str, Any]:
@@ -383,27 +337,6 @@ def _audit_entry(request: Request, decision: Decision, actor: str, reason: str |
         result["created"] = {"id": created.id, "canonical_ref": created.key}
     return audit_record(decision, actor, stamp, started, direction="incoming", local_repo=request.to_repo,
                         remote_repo=request.from_repo, request_id=request.request_id, payload=payload, result=result)
-
-
-def audit_record(operation: str, actor: str, stamp: str, started: float, *, direction: str | None,
-                 local_repo: str, remote_repo: str | None = None, request_id: str | None = None,
-                 payload: dict[str, Any] | None = None, result: Any = None, status: str = "success") -> dict[str, Any]:
-    """An audit entry (docs/formats.md, "Audit entry"): the design's ``cross_repo_audit_log`` row
-    plus who did it; ``started`` is the ``time.monotonic()`` the action began at."""
-    return {
-        "timestamp": stamp,
-        "operation_type": operation,
-        "direction": direction,
-        "local_repo": local_repo,
-        "remote_repo": remote_repo,
-        "request_id": request_id,
-        "payload": payload or {},
-        "result": result,
-        "status": status,
-        "error_message": None,
-        "duration_ms": round((time.monotonic() - started) * 1000),
-        "actor": actor,
-    }
 
 
 def _append(path: Path, record: dict[str, Any], ref: str, recorded_in: Path | None) -> None:

@@ -51,9 +51,10 @@ from core.sync.create import (
     update_item,
     write_item,
 )
-from core.sync.decisions import audit_record, check_actor, record_logs, timestamp, utc
+from core.sync.decisions import check_actor
 from core.sync.gitcommit import CommitOutcome, commit_workspace, workspace_owner
 from core.sync.lock import workspace_lock
+from core.sync.records import audit_record, record_logs, timestamp, utc
 from core.sync.requests import SentRequest, address, names_of, queue_update
 from core.timeutil import parse_date
 

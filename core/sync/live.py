@@ -138,8 +138,8 @@ def _change_item(target: Target, key: str, item: dict[str, Any] | None) -> bool:
 
 
 def _note_request(target: Target, request_id: str, there: dict[str, Any]) -> bool:
-    from core.sync.decisions import record_logs, reread_requests
     from core.sync.outgoing_http import record_remote
+    from core.sync.records import record_logs, reread_requests
 
     ws = target.ws
     if ws is None or not there:

@@ -29,10 +29,10 @@ from core import timeutil
 from core.model import Remote, Request, RequestStatus, Workspace
 from core.store import served_workspace
 from core.sync.appendlog import append_jsonl
-from core.sync.decisions import _raw_line, audit_record, record_logs, reread_requests, timestamp
 from core.sync.gitcommit import CommitOutcome, commit_workspace
 from core.sync.http_remote import HttpFailure, HttpRemote, token_for
 from core.sync.lock import workspace_lock
+from core.sync.records import audit_record, raw_line, record_logs, reread_requests, timestamp
 from core.text import one_line
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ def _note(ws: Workspace, followed: Followed, changes: dict[str, Any], actor: str
         if current is None or current.line is None:
             followed.error = f"{followed.request_id} is no longer in {logs.requests}"
             return followed
-        line = _raw_line(logs.requests, current.line)
+        line = raw_line(logs.requests, current.line)
         wanted = {k: v for k, v in changes.items() if v is not None or k in line}
         if not delivered and all(line.get(k) == v for k, v in wanted.items() if k != "remote_status"):
             followed.after = current.status.value

@@ -42,9 +42,10 @@ from core.federation import Federation, load_workspace
 from core.model import Contract, Realm, Workspace, WorkspaceKind
 from core.sync import SyncError
 from core.sync.appendlog import append_jsonl
-from core.sync.decisions import audit_record, check_actor, record_logs, timestamp, utc
+from core.sync.decisions import check_actor
 from core.sync.gitcommit import CommitOutcome, commit_workspace
 from core.sync.lock import workspace_lock
+from core.sync.records import audit_record, record_logs, timestamp, utc
 
 _Keys = list[str | int]
 

@@ -1,15 +1,5 @@
-"""Cross-repo requests as workspace records: what an incoming request asks to create, and sending
-an outgoing one.
-
-**Incoming** (``plan_creation`` / ``carry_out``, called by an approval): a ``create_issue``,
-``create_spec`` or ``delegate`` request becomes a new item of the approving workspace
-(``core.sync.create``). Read from its payload: ``title`` (required), ``description``,
-``priority``, ``labels``, ``rig`` (a town's rig; else a town-level item), ``relationships[]``
-(``{"type", "remote_ref"}``, as sudocode's mutate message writes them; ``from_item`` /
-``discovered_from`` name the requester's item too), ``blocks`` (``true``: the new item blocks the
-requester's item; or a reference, or a list of them; use case 1 of the sudocode federation
-design), and for a ``delegate`` request ``parent``, ``terms`` and ``delegated_to``. A reference
-written without its workspace is the requester's.
+"""Cross-repo requests as workspace records: sending one, and delivering one to its receiver.
+(What an approved incoming request creates is ``core.sync.incoming``.)
 
 **Outgoing** (``send_request``; ``crossdeck request create``): a ``pending`` request appended to
 the sending workspace's ``requests.jsonl`` with an audit entry, committed there. When the
@@ -39,37 +29,18 @@ from core.model import Request, RequestStatus, Workspace, WorkspaceKind, WorkUni
 from core.sources.federation_records import remote_name
 from core.sync import SyncError
 from core.sync.appendlog import append_jsonl
-from core.sync.create import (
-    HEX,
-    Created,
-    CreateError,
-    Link,
-    NewItem,
-    Planned,
-    delegation_fields,
-    federation_file,
-    federation_record,
-    find_created,
-    fresh_id,
-    key_of,
-    plan_item,
-    write_item,
-)
-from core.sync.decisions import audit_record, record_logs, reread_requests, timestamp
-from core.sync.gitcommit import CommitOutcome, commit_workspace, workspace_owner
+from core.sync.create import HEX, fresh_id
+from core.sync.gitcommit import CommitOutcome, commit_workspace
+from core.sync.incoming import CREATES
 from core.sync.lock import DEFAULT_TIMEOUT, workspace_lock
+from core.sync.records import audit_record, record_logs, reread_requests, timestamp
 from core.timeutil import parse_date
 
-CREATES = {"create_issue": "issue", "create_spec": "spec", "delegate": "issue"}
-SENDABLE = tuple(CREATES)
+SENDABLE = tuple(CREATES)  # what an outgoing request may ask for: what an approval can create
 
 
 class RequestError(SyncError):
     """A request could not be sent; the message says why."""
-
-
-def creates_item(request_type: str) -> bool:
-    return request_type in CREATES
 
 
 def address(ws: Workspace) -> str:
@@ -82,137 +53,6 @@ def address(ws: Workspace) -> str:
 
 def names_of(ws: Workspace) -> set[str]:
     return {ws.name, address(ws), remote_name(address(ws))}
-
-
-# -- incoming: what an approved request creates -------------------------------------------------
-
-class Creation(msgspec.Struct, kw_only=True):
-    """What approving a request will create: the planned item and, for a delegation from another
-    workspace, the ``federation.jsonl`` record too."""
-
-    request_id: str
-    plan: Planned
-    delegated_from: dict[str, Any] | None = None
-    federation: Path | None = None  # where the delegation record goes, when it needs one
-
-
-def plan_creation(ws: Workspace, request: Request, actor: str, now: dt.datetime) -> Creation:
-    """The item ``request`` asks ``ws`` for; raises ``CreateError`` (nothing written)."""
-    payload = request.payload
-    title = payload.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise CreateError(f"it asks for a new {CREATES[request.request_type]} but its payload has no title")
-    links = _links(payload, request.from_repo)
-    metadata: dict[str, Any] = {}
-    delegated_from = None
-    federation = None
-    if request.request_type == "delegate":
-        if ws.kind is WorkspaceKind.SUDOCODE:
-            raise CreateError("a sudocode repo has no stored form for a delegation: delegate to a town")
-        parent = payload.get("parent")
-        if not isinstance(parent, str) or not parent.strip():
-            raise CreateError("a delegate request needs the parent item (payload.parent)")
-        parent = _qualified(parent, request.from_repo)
-        terms = payload.get("terms") if isinstance(payload.get("terms"), dict) else {}
-        by = payload.get("requester") if isinstance(payload.get("requester"), str) else request.from_repo
-        to = payload.get("delegated_to") if isinstance(payload.get("delegated_to"), str) else workspace_owner(ws)
-        delegated_from = delegation_fields(parent, terms, by, to)
-        metadata["delegated_from"] = delegated_from
-        if uri.workspace_of(parent) != ws.name:
-            federation = federation_file(ws)
-    priority = payload.get("priority")
-    labels = payload.get("labels")
-    description = payload.get("description")
-    rig = payload.get("rig")
-    item = NewItem(
-        title=title.strip(), seed=f"{ws.name}:{request.request_id}",
-        description=description if isinstance(description, str) else None,
-        priority=priority if isinstance(priority, int) and not isinstance(priority, bool) else None,
-        labels=[label for label in labels if isinstance(label, str)] if isinstance(labels, list) else [],
-        kind="spec" if request.request_type == "create_spec" else "issue",
-        rig=rig if isinstance(rig, str) and rig else None, links=links, metadata=metadata,
-        origin={"request_id": request.request_id, "from_repo": request.from_repo})
-    return Creation(request_id=request.request_id, plan=plan_item(ws, item, actor, now),
-                    delegated_from=delegated_from, federation=federation)
-
-
-def carry_out(creation: Creation) -> Created:
-    """Write the planned item (and its delegation record), unless an earlier attempt for the
-    same request wrote it already; the caller holds the workspace's lock."""
-    plan = creation.plan
-    existing = find_created(plan, creation.request_id)
-    files: list[str] = []
-    if existing is None:
-        write_item(plan)
-        files.append(str(plan.file))
-    ident = existing or plan.id
-    key = key_of(plan, ident)
-    if creation.federation is not None and creation.delegated_from is not None and not _has_delegation(
-            creation.federation, key):
-        try:
-            append_jsonl(creation.federation, federation_record(key, creation.delegated_from))
-        except OSError as exc:
-            raise CreateError(f"cannot write {creation.federation}: {exc.strerror or exc}") from None
-        files.append(str(creation.federation))
-    return Created(id=ident, key=key, kind=plan.kind, workspace=plan.workspace, file=str(plan.file),
-                   links=plan.links, notes=plan.notes, delegated_from=creation.delegated_from,
-                   existed=existing is not None, files=files)
-
-
-def _links(payload: dict[str, Any], requester: str) -> list[Link]:
-    """The relationships the payload asks the new item to state (discovered-from, blocks, ...)."""
-    pairs: list[tuple[str, str]] = []
-    entries = payload.get("relationships")
-    for entry in entries if isinstance(entries, list) else ():
-        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
-            continue
-        ref = next((entry[k] for k in ("remote_ref", "ref", "target", "to") if isinstance(entry.get(k), str)), None)
-        if ref:
-            pairs.append((entry["type"], ref))
-    for field in ("from_item", "discovered_from"):
-        if isinstance(payload.get(field), str):
-            pairs.append(("discovered-from", payload[field]))
-    blocks = payload.get("blocks")
-    if blocks is True:
-        pairs += [("blocks", ref) for kind, ref in list(pairs) if kind == "discovered-from"]
-    elif isinstance(blocks, str):
-        pairs.append(("blocks", blocks))
-    elif isinstance(blocks, list):
-        pairs += [("blocks", ref) for ref in blocks if isinstance(ref, str)]
-    links = [Link(type=kind, ref=(q := _qualified(ref, requester)), to_type=_type_of(q)) for kind, ref in pairs]
-    return list(dict.fromkeys(links))
-
-
-def _qualified(ref: str, requester: str) -> str:
-    """``ref`` as a canonical key where it can be: a bare sudocode id is the requester's."""
-    parsed = uri.try_parse(ref)
-    key = uri.canonical(parsed) if parsed is not None else None
-    if key is not None:
-        return key
-    if parsed is not None and parsed.form is uri.RefForm.SHORT and "hop://" not in requester:
-        return uri.sudocode_key(remote_name(requester), parsed.id)
-    return ref.strip()
-
-
-def _type_of(key: str) -> str:
-    return "spec" if key.rpartition("#")[2].startswith("s-") else "issue"
-
-
-def _has_delegation(path: Path, child: str) -> bool:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return False
-    needle = msgspec.json.encode(child)
-    for raw in data.split(b"\n"):
-        if needle in raw and b'"delegation"' in raw:
-            try:
-                record = msgspec.json.decode(raw)
-            except msgspec.DecodeError:
-                continue
-            if isinstance(record, dict) and record.get("type") == "delegation" and record.get("child") == child:
-                return True
-    return False
 
 
 # -- outgoing: sending a request ----------------------------------------------------------------
