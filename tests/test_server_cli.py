@@ -72,6 +72,20 @@ def test_serve_refuses_an_ambiguous_root_and_a_taken_port(sudocode_copy: Path) -
     assert refused.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in refused.stderr
     assert "Traceback" not in refused.stderr
+    assert "warning" not in refused.stderr  # loopback: nothing to warn about
+
+
+def test_serve_warns_before_binding_beyond_loopback(sudocode_copy: Path) -> None:
+    """Plain HTTP on an address other machines reach: the tokens would cross the network in clear.
+    (The port is taken, so nothing is served: only the warning is looked at.)"""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = crossdeck("serve", str(sudocode_copy / "api-service"), "--host", "0.0.0.0", "--port", str(port))
+    assert refused.returncode == 2
+    assert "warning: 0.0.0.0 is reachable beyond this machine" in refused.stderr
+    assert "TLS" in refused.stderr
 
 
 def test_token_issue_prints_the_token_once_and_stores_only_its_hash(sudocode_copy: Path,

@@ -43,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"crossdeck serve: {one_line(str(exc))}\n")
         return EXIT_UNUSABLE
 
+    if not _loopback(args.host):
+        sys.stderr.write(f"crossdeck serve: warning: {one_line(args.host)} is reachable beyond this machine and this "
+                         "server speaks plain HTTP: bearer tokens and data cross the network unencrypted. Put a TLS "
+                         "proxy in front of it, or bind 127.0.0.1.\n")
+
     def announce(url: str) -> None:
         sys.stdout.write(f"serving {served.name} on {url}\n")
         sys.stdout.flush()
@@ -56,3 +61,14 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return EXIT_OK
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: assume it is reachable from elsewhere
