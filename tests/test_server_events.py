@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import threading
@@ -189,3 +190,24 @@ def test_the_hub_numbers_events_and_keeps_the_last_ones() -> None:
     hub.publish({"type": "item.created", "n": n} for n in range(5))
     assert [e["event_id"] for e in hub.since(0)] == [3, 4, 5]
     assert [e["n"] for e in hub.since(4)] == [4]
+
+
+def test_a_stream_that_stopped_reading_is_ended_not_grown_and_resumes_from_the_ring() -> None:
+    """A client that stops reading must not make the server hold every later event: once its
+    queue holds a whole ring, the stream ends (its client reconnects with Last-Event-ID)."""
+    hub = EventHub(kept=4)
+
+    async def stalled_stream() -> list[Any]:
+        queue, stop = hub.listen()
+        hub.publish({"type": "item.updated", "n": n} for n in range(10))
+        await asyncio.sleep(0.01)  # the hub hands events over on the stream's loop
+        got = []
+        while not queue.empty():
+            got.append(queue.get_nowait())
+        stop()
+        return got
+
+    got = asyncio.run(stalled_stream())
+    assert got[0] is None  # the stream is told to end before anything else it would read
+    assert len(got) <= 4
+    assert [e["n"] for e in hub.since(6)] == [6, 7, 8, 9]  # what its client resumes with

@@ -4,11 +4,13 @@ them to subscribers (docs/http-api.md, ``GET events``).
 ``diff`` compares the work units and requests of the workspace before and after a change on disk
 (whoever made it: the server itself, ``crossdeck approve``, the dashboard, an editor) and names
 each change as an event: ``item.created`` / ``item.updated`` (with ``previous``: the old values of
-the fields that changed; the item carries its relationships, as a query's ``include`` gives them) / ``item.removed``, ``request.created`` / ``request.updated``. Where a
-record sits in its file (``source``, ``line``) is not a change.
+the fields that changed) / ``item.removed``, ``request.created`` / ``request.updated``. An item
+carries its relationships, as a query's ``include`` gives them. Where a record sits in its file
+(``source``, ``line``) is not a change.
 
 ``EventHub.publish`` numbers events with increasing ids and keeps the last 1000 for replay
-(``Last-Event-ID``); each open stream listens on its own asyncio queue. ``Watcher`` polls the
+(``Last-Event-ID``); each open stream listens on its own asyncio queue, bounded by the ring (a
+stream a whole ring behind is ended; its client resumes from the ring). ``Watcher`` polls the
 workspace's files (``core.watch.Snapshot``) and re-reads the workspace when they change; ``poke``
 makes it look at once (after the server's own mutate or decision).
 """
@@ -76,6 +78,7 @@ class EventHub:
 
     def __init__(self, kept: int = KEPT):
         self._events: collections.deque[Event] = collections.deque(maxlen=kept)
+        self._kept = kept
         self._next = 1
         self._lock = threading.Lock()
         self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event | None]]] = set()
@@ -90,7 +93,7 @@ class EventHub:
             listeners = list(self._listeners)
         for loop, queue in listeners:
             for event in numbered:
-                loop.call_soon_threadsafe(queue.put_nowait, event)
+                loop.call_soon_threadsafe(_offer, queue, event)
         return numbered
 
     def since(self, last_id: int) -> list[Event]:
@@ -100,7 +103,7 @@ class EventHub:
     def listen(self) -> tuple[asyncio.Queue[Event | None], Callable[[], None]]:
         """A queue that receives every event published from now on (None: the hub closes), and
         the function that stops it."""
-        entry = (asyncio.get_running_loop(), asyncio.Queue[Event | None]())
+        entry = (asyncio.get_running_loop(), asyncio.Queue[Event | None](maxsize=self._kept))
         with self._lock:
             self._listeners.add(entry)
         return entry[1], lambda: self._listeners.discard(entry)
@@ -118,9 +121,21 @@ class EventHub:
             listeners = list(self._listeners)
         for loop, queue in listeners:
             try:
-                loop.call_soon_threadsafe(queue.put_nowait, item)
+                loop.call_soon_threadsafe(_offer, queue, item)
             except RuntimeError:
                 pass  # its loop is closed already
+
+
+def _offer(queue: asyncio.Queue[Event | None], item: Event | None) -> None:
+    """Queue ``item`` for one stream. A stream that has fallen a whole ring behind (its client
+    stopped reading) is ended instead of growing without bound: its client reconnects with
+    ``Last-Event-ID`` and the ring replays what it missed."""
+    try:
+        queue.put_nowait(item)
+    except asyncio.QueueFull:
+        while not queue.empty():
+            queue.get_nowait()
+        queue.put_nowait(None)
 
 
 class Watcher:
