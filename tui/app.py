@@ -69,8 +69,9 @@ class CrossdeckApp(FollowsRemotes, App[None]):
         self.watch_files = watch
         self.live_updates = watch if live is None else live  # follow the HTTP remotes (tui/live.py)
         self.live = LiveLink(self)
-        self._live_notes: list[object] = []
-        self._live_dirty = False
+        self._live_notes: list[tuple[int, object]] = []
+        self._live_seq = 0
+        self._live_reload_pending = False
         self._live_local = False
         self.data: DashboardData | None = None
         self._files: Snapshot | None = None  # the last live-reload snapshot
@@ -124,6 +125,7 @@ class CrossdeckApp(FollowsRemotes, App[None]):
         def progress(what: str, fraction: float) -> None:
             self.post_message(LoadProgress(what, fraction))
 
+        seq = self._live_seq  # the live events this load will see (they were applied before it starts)
         try:
             from core.dashboard import (
                 load_dashboard,  # networkx and friends load here, after the first paint
@@ -133,7 +135,7 @@ class CrossdeckApp(FollowsRemotes, App[None]):
         except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(DataLoaded(data))
+        self.post_message(DataLoaded(data, seq))
 
     def on_load_progress(self, message: LoadProgress) -> None:
         self.query_one("#status-line", Static).update(f"{message.what}… {message.fraction:.0%}")
@@ -158,7 +160,7 @@ class CrossdeckApp(FollowsRemotes, App[None]):
             self.current_pane.focus_main()
         if first:
             self.start_live()
-        self.after_live_reload()
+        self.after_live_reload(message.live_seq)
 
     @work(thread=True, exclusive=True, group="watch", name="check files")
     def check_files(self) -> None:

@@ -7,7 +7,8 @@ remote's snapshot in the store, or our outgoing request's line). Each applied ev
 the app as ``LiveEvent``; the app re-reads what it changed (only the remotes' side and the
 analyses, ``core.dashboard.refresh_remotes``, when the event changed only a remote's snapshot;
 a reload when it wrote our outgoing request's line), coalescing bursts, and then shows a note
-for what matters (``core.analysis.live_changes``).
+for what matters (``core.analysis.live_changes``) once a load that began after the event is shown:
+events are numbered, and each load carries the number it began at (``DataLoaded.live_seq``).
 
 Each remote's live state (connecting, connected, reconnecting, off) is kept in ``states``, keyed
 like the Remotes pane's rows (``WORKSPACE\\tREMOTE``): from the follower's ``on_state`` callback
@@ -123,8 +124,9 @@ class FollowsRemotes:
     live: LiveLink
     live_updates: bool  # follow HTTP remotes at all (off in tests that do not ask for it)
     data: Any
-    _live_notes: list[Any]  # events applied since the last reload was shown
-    _live_dirty: bool  # an event arrived while a reload was running: reload once more
+    _live_notes: list[tuple[int, Any]]  # (seq, event) applied and not yet noted
+    _live_seq: int  # how many events have been applied: a load shows the ones applied before it began
+    _live_reload_pending: bool  # a reload is asked for and will start after the next refresh
     _live_local: bool  # an event since the last reload changed local files (not only a remote's snapshot)
 
     def start_live(self) -> None:
@@ -174,31 +176,34 @@ class FollowsRemotes:
                        title="live update", severity="warning", markup=False)
         if not applied.applied:
             return
-        self._live_notes.append(applied)
+        self._live_seq += 1
+        self._live_notes.append((self._live_seq, applied))
         self._live_changed(local=any(what != "snapshot" for what in applied.applied))
 
     def _live_changed(self, local: bool) -> None:
-        """Reload now, or once more after the reload that is running (bursts coalesce)."""
+        """Ask for a reload that will show this event. The reload starts after the next refresh,
+        so a burst of events already queued shares one; an event that comes while a reload runs
+        asks for another (the newer load replaces the running one in its exclusive group)."""
         app: Any = self
         self._live_local = self._live_local or local
-        if any(w.group == "load" and not w.is_finished for w in app.workers):
-            self._live_dirty = True
-        else:
-            self._live_reload()
+        if not self._live_reload_pending:
+            self._live_reload_pending = True
+            app.call_after_refresh(self._live_reload)
 
     def _live_reload(self) -> None:
         """Read again what the events changed: the local files too when one wrote there (our
         outgoing request's line), else only the remotes' side (``core.dashboard.refresh_remotes``)."""
         app: Any = self
+        self._live_reload_pending = False
         local, self._live_local = self._live_local, False
         if local or self.data is None:
             app.load_data()
             return
-        data = self.data
-        app.run_worker(lambda: self._refresh_remotes(data), thread=True, exclusive=True, group="load",
+        data, seq = self.data, self._live_seq
+        app.run_worker(lambda: self._refresh_remotes(data, seq), thread=True, exclusive=True, group="load",
                        name="refresh remotes", exit_on_error=False)
 
-    def _refresh_remotes(self, data: Any) -> None:
+    def _refresh_remotes(self, data: Any, seq: int) -> None:
         """In the worker thread: the analyses again over the local workspaces already read."""
         from core.dashboard import refresh_remotes
         from tui.messages import DataLoaded, LoadFailed
@@ -209,16 +214,14 @@ class FollowsRemotes:
         except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
             app.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return
-        app.post_message(DataLoaded(fresh))
+        app.post_message(DataLoaded(fresh, seq))
 
-    def after_live_reload(self) -> None:
-        """Called when a reload is shown: reload again if events came meanwhile, else note them."""
+    def after_live_reload(self, seq: int) -> None:
+        """Called when a load is shown: note the events it saw (the first ``seq``; one that came
+        later waits for the load it asked for, even when this load finished after it came)."""
         app: Any = self
-        if self._live_dirty:
-            self._live_dirty = False
-            self._live_reload()
-            return
-        notes, self._live_notes = self._live_notes, []
+        notes = [applied for number, applied in self._live_notes if number <= seq]
+        self._live_notes = [(number, applied) for number, applied in self._live_notes if number > seq]
         from core.analysis.live_changes import blocker_note, request_note
 
         shown = set()

@@ -20,6 +20,7 @@ class LoadProgress(Message):
 @dataclass
 class DataLoaded(Message):
     data: DashboardData
+    live_seq: int = 0  # the live events already applied when this load began (tui/live.py)
 
 
 @dataclass

@@ -181,3 +181,35 @@ async def test_a_burst_of_events_is_one_or_two_reloads_and_each_note_once(sudoco
         assert [text for _, text in notes if "req-a41c07" in text] == [
             f"req-a41c07 completed by {API_REMOTE}: created acme-dev/api-service#i-3c1d"]
         assert app.live.states[LIVE_KEY] == "connected"  # an event is proof of a live stream
+
+
+async def test_a_note_waits_for_a_load_that_began_after_its_event(sudocode_copy: Path) -> None:
+    """A load that began before an event can be shown after it (its DataLoaded was on its way):
+    the event's note must not be judged on that older data (where the request is still pending,
+    so there is nothing to say) and lost; it waits for the load the event asked for."""
+    from types import SimpleNamespace
+
+    from tui.live import LiveEvent
+    from tui.messages import DataLoaded
+
+    root = sudocode_copy / "frontend"
+    app, notes = make_app(root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        older = app.data  # req-7c2e41 is pending in it
+        # the follower applies api-service's answer: a completed line for our outgoing request
+        log = root / ".sudocode" / "federation" / "requests.jsonl"
+        line = next(json.loads(text) for text in log.read_text().splitlines() if '"req-7c2e41"' in text)
+        line.update(status="completed", result={"created": {"id": "i-fe9e", "canonical_ref":
+                                                            "acme-dev/api-service#i-fe9e"}})
+        with log.open("a") as handle:
+            handle.write(json.dumps(line) + "\n")
+        event = SimpleNamespace(workspace=FRONTEND_WS, remote=API_REMOTE, type="request.updated", key=None,
+                                request_id="req-7c2e41", status="completed", previous={"status": "pending"},
+                                applied=["request"], error=None)
+        app.live.states[LIVE_KEY] = "connected"  # a stream that was already connected
+        app.post_message(LiveEvent(event))
+        app.post_message(DataLoaded(older, 0))  # a load from before the event, shown after it
+        await settle(app, pilot)
+        assert [text for _, text in notes if "req-7c2e41" in text] == [
+            f"req-7c2e41 completed by {API_REMOTE}: created acme-dev/api-service#i-fe9e"]
