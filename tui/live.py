@@ -11,15 +11,13 @@ for what matters (``core.analysis.live_changes``) once a load that began after t
 events are numbered, and each load carries the number it began at (``DataLoaded.live_seq``).
 
 Each remote's live state (connecting, connected, reconnecting, off) is kept in ``states``, keyed
-like the Remotes pane's rows (``WORKSPACE\\tREMOTE``): from the follower's ``on_state`` callback
-where it offers one, else read every second from the streams themselves (a subscription held by
-a live thread is connected; a thread that ended is off). An unreachable remote costs its own
-thread some retries and ends as ``off``: the UI thread never waits on it.
+like the Remotes pane's rows (``WORKSPACE\\tREMOTE``), as the follower's ``on_state`` callback
+reports it. An unreachable remote costs its own thread some retries and ends as ``off``: the UI
+thread never waits on it.
 """
 
 from __future__ import annotations
 
-import inspect
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
     from core.sync.fetch_pool import Target
 
 CONNECTING, CONNECTED, RECONNECTING, OFF = "connecting", "connected", "reconnecting", "off"
-POLL_SECONDS = 1.0
 
 
 @dataclass
@@ -68,7 +65,6 @@ class LiveLink:
         self.targets: dict[str, Target] = {}  # in the order of the follower's threads
         self.states: dict[str, str] = {}
         self.errors: dict[str, str] = {}
-        self._hooked = False  # the follower reports its states itself
 
     def start(self, workspaces: list[Workspace]) -> None:
         """In a worker thread: follow every HTTP remote of the local workspaces."""
@@ -81,37 +77,19 @@ class LiveLink:
             return
         for key in self.targets:
             self._post(key, CONNECTING)
-        extra: dict[str, Any] = {}
-        if "on_state" in inspect.signature(follow).parameters:
-            self._hooked = True
-            extra["on_state"] = lambda target, state: self._post(key_of(target), state)
-        self.following = follow(targets, self._on_event, self.stop, on_error=self._on_error, **extra)
+        self.following = follow(targets, self._on_event, self.stop, on_error=self._on_error,
+                                on_state=lambda target, state: self._post(key_of(target), state))
 
     def close(self) -> None:
         """Stop the streams (their threads unsubscribe and end on their own)."""
         self.stop.set()
 
-    def poll(self) -> None:
-        """On the UI thread, every second: each stream's state, when the follower does not say."""
-        following = self.following
-        if following is None or self._hooked:
-            return
-        for (key, target), thread in zip(self.targets.items(), following.threads, strict=False):
-            running = thread.is_alive()
-            subscribed = (target.remote.workspace, target.remote.name) in following.subscriptions
-            state = OFF if not running else CONNECTED if subscribed else CONNECTING
-            if self.states.get(key) != state and not (state == CONNECTING and self.states.get(key) == OFF):
-                self.app.post_message(LiveState(key, state, self.errors.get(key)))
-
     def _on_event(self, applied: Any) -> None:
         self.app.post_message(LiveEvent(applied))
 
     def _on_error(self, target: Target, error: str) -> None:
-        """A try failed: kept for the detail; the state is the follower's word when it gives one."""
-        key = key_of(target)
-        self.errors[key] = error
-        if not self._hooked:
-            self._post(key, OFF, error)
+        """A try failed: kept for the Remotes pane's detail (the state comes from ``on_state``)."""
+        self.errors[key_of(target)] = error
 
     def _post(self, key: str, state: str, error: str | None = None) -> None:
         self.app.post_message(LiveState(key, state, error))
@@ -133,7 +111,6 @@ class FollowsRemotes:
         app: Any = self
         if not self.live_updates or self.data is None or self.live.following is not None:
             return
-        app.set_interval(POLL_SECONDS, self.live.poll, name="live states")
         workspaces = list(self.data.federation.workspaces)
         app.run_worker(lambda: self._follow(workspaces), thread=True, group="live", name="follow remotes",
                        exit_on_error=False)
