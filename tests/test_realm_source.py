@@ -10,8 +10,9 @@ import pytest
 
 from core.diagnostics import Diagnostic, Diagnostics
 from core.model import Contract, Import, Realm, Workspace, WorkspaceKind, to_raw
+from core.sources.blue import load_blue_index, read_blue_config
 from core.sources.files import ReadLimits
-from core.sources.realm import load_blue_index, load_realm, read_blue_config
+from core.sources.realm import load_realm
 
 FIXTURES = Path(__file__).parent / "fixtures" / "realms"
 LIMITS = ReadLimits()

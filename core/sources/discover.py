@@ -96,7 +96,7 @@ def discover(roots: Iterable[Path], diags: Diagnostics, limits: ReadLimits | Non
 
 def _add_indexed_realms(index: Path, roots: list[Path], found: dict[Path, Found], diags: Diagnostics,
                         limits: ReadLimits) -> None:
-    from core.sources.realm import load_blue_index
+    from core.sources.blue import load_blue_index
 
     for realm in load_blue_index(index, diags, limits):
         real = Path(os.path.realpath(realm))

@@ -7,8 +7,8 @@ Two layouts (formats README, "Realms: Blue"); a realm may hold either, and both 
 Keys: a contract is ``realm://REALM/DOMAIN/CONTRACT`` (the exporting domain); an import is
 ``realm://REALM/IMPORTER/imports/CONTRACT``, the importer being the importing domain (draft) or
 the binding's repo (implemented). Import status is computed by the analyses, not here: this
-module records what the files say. Also: the user's index ``~/.blue/index.yaml`` and a repo's
-``.blue/config.yaml``.
+module records what the files say. The user's index ``~/.blue/index.yaml`` and a repo's
+``.blue/config.yaml`` are ``core.sources.blue``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Contract, ContractVersion, Domain, Import, Realm, Workspace, WorkspaceKind
 from core.sources.federation_records import read_crossdeck_folder
-from core.sources.files import ReadLimits, load_yaml, yaml_line_of
+from core.sources.files import ReadLimits, yaml_line_of
 from core.sources.schema import Schema, opt, req
+from core.sources.yaml_records import Keys, load_mapping, record_line
 
 _ANY = (dict, list, str, int, float, bool)
 _VERSION = (str, int, float)  # humans write `version: 1.0`; a list or a mapping is an error
@@ -48,12 +49,8 @@ IMPORT = Schema("import", {"contract": req(str), "version": req(*_VERSION, targe
                            "resolved_at": opt(*_DATE)})
 BINDING = Schema("binding", {"repo": opt(str), "role": opt(str), "exports": opt(list), "imports": opt(list)})
 BINDING_EXPORT = Schema("binding export", {"contract": req(str), "source_files": opt(list)})
-INDEX_ENTRY = Schema("index entry", {"name": req(str), "path": opt(str), "url": opt(str), "local_path": opt(str)})
-BLUE_CONFIG = Schema("realm config", {"name": req(str), "path": opt(str), "domain": opt(str)})
 
 _NAME = re.compile(r"[^/\s#\[\]]+")  # one segment of a realm:// key (as core.uri parses them)
-_FIELD = re.compile(r"field '([^']+)'")  # the field a Schema message names
-_Keys = list[str | int]
 
 
 def load_realm(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
@@ -91,14 +88,14 @@ def _detect_layout(root: Path) -> str:
 
 
 def _read_realm(path: Path, root: Path, layout: str, diags: Diagnostics, limits: ReadLimits) -> Realm | None:
-    raw = _load_mapping(path, "realm", diags, limits)
+    raw = load_mapping(path, "realm", diags, limits)
     parsed = REALM.read(raw) if raw is not None else None
     if isinstance(parsed, str):
-        diags.error(path, parsed, _line(path, [], raw, parsed))
+        diags.error(path, parsed, record_line(path, [], raw, parsed))
     known, extra = parsed if isinstance(parsed, tuple) else ({}, {})
     name = known.pop("name", None)
     if name is not None and not _NAME.fullmatch(name):
-        diags.error(path, f"realm name {name!r} cannot be part of a realm:// key", _line(path, ["name"]))
+        diags.error(path, f"realm name {name!r} cannot be part of a realm:// key", record_line(path, ["name"]))
         name = None
     name = name or root.resolve().name
     if not _NAME.fullmatch(name):
@@ -115,7 +112,7 @@ def _check_grace_period(path: Path, governance: dict[str, Any], diags: Diagnosti
     if breaking is None:
         return
     if not isinstance(breaking, dict):
-        keys: _Keys = ["governance", "breaking_changes"]
+        keys: Keys = ["governance", "breaking_changes"]
     else:
         days = breaking.get("grace_period_days")
         if days is None or (isinstance(days, int) and not isinstance(days, bool) and days >= 0):
@@ -133,7 +130,7 @@ class _Scalars:
     def __init__(self) -> None:
         self._tree: tuple[Path, Any] | None = None
 
-    def text(self, value: Any, path: Path, keys: _Keys) -> str:
+    def text(self, value: Any, path: Path, keys: Keys) -> str:
         if isinstance(value, str):
             return value
         if type(value) is datetime.date:  # a date-only scalar has one spelling: YYYY-MM-DD
@@ -181,7 +178,7 @@ class _RealmReader:
         for index, entry in self._entries(exports, "exports") if exports.is_file() else ():
             self._contract(EXPORT, entry, domain, exports, ["exports", index])
         for path in _yaml_files(folder / "contracts"):
-            raw = _load_mapping(path, "contract", self.diags, self.limits)
+            raw = load_mapping(path, "contract", self.diags, self.limits)
             if raw is not None:
                 self._contract(CONTRACT, raw, domain, path, [])
 
@@ -193,15 +190,15 @@ class _RealmReader:
         for path in _yaml_files(folder / "bindings"):
             self._binding(path, domain)
 
-    def _error(self, path: Path, message: str, keys: _Keys, raw: Any = None) -> None:
-        self.diags.error(path, message, _line(path, keys, raw, message))
+    def _error(self, path: Path, message: str, keys: Keys, raw: Any = None) -> None:
+        self.diags.error(path, message, record_line(path, keys, raw, message))
 
-    def _warning(self, path: Path, message: str, keys: _Keys) -> None:
+    def _warning(self, path: Path, message: str, keys: Keys) -> None:
         self.diags.warning(path, message, yaml_line_of(path, keys))
 
     def _entries(self, path: Path, field: str) -> list[tuple[int, dict[str, Any]]]:
         """The mappings listed under ``field`` in the file at ``path``."""
-        return self._list(_load_mapping(path, field, self.diags, self.limits) or {}, path, field)
+        return self._list(load_mapping(path, field, self.diags, self.limits) or {}, path, field)
 
     def _list(self, doc: dict[str, Any], path: Path, field: str) -> list[tuple[int, dict[str, Any]]]:
         """The mappings listed under ``doc[field]``; a bad entry is an error and is skipped."""
@@ -221,14 +218,14 @@ class _RealmReader:
 
     def _repos(self) -> None:
         for path in _yaml_files(self.root / "repos"):
-            raw = _load_mapping(path, "repo", self.diags, self.limits)
+            raw = load_mapping(path, "repo", self.diags, self.limits)
             if raw is not None:
                 self.realm.repos.append(raw)
                 self.repos.add(raw["name"] if isinstance(raw.get("name"), str) else path.stem)
 
     def _domain(self, folder: Path) -> str:
         path = folder / "domain.yaml"
-        raw = _load_mapping(path, "domain", self.diags, self.limits) if path.is_file() else None
+        raw = load_mapping(path, "domain", self.diags, self.limits) if path.is_file() else None
         parsed = _read(DOMAIN, raw, ("maintainers", "members")) if raw else ({}, {})
         if isinstance(parsed, str):
             self._error(path, parsed, [], raw)
@@ -247,7 +244,7 @@ class _RealmReader:
                                          extra=extra, **known))
         return name
 
-    def _contract(self, schema: Schema, raw: dict[str, Any], domain: str, path: Path, keys: _Keys) -> None:
+    def _contract(self, schema: Schema, raw: dict[str, Any], domain: str, path: Path, keys: Keys) -> None:
         parsed = _read(schema, raw)
         if isinstance(parsed, str):
             self._error(path, parsed, keys, raw)
@@ -271,7 +268,7 @@ class _RealmReader:
         self.ws.contracts.append(Contract(key=key, name=name, realm=self.realm.name, domain=domain, version=version,
                                           history=history, source=str(path), extra=extra, **known))
 
-    def _history(self, entries: list[Any], schema: Schema, path: Path, keys: _Keys) -> list[ContractVersion]:
+    def _history(self, entries: list[Any], schema: Schema, path: Path, keys: Keys) -> list[ContractVersion]:
         history: list[ContractVersion] = []
         for index, raw in enumerate(entries):
             where = [*keys, index]
@@ -286,7 +283,7 @@ class _RealmReader:
             history.append(ContractVersion(source=str(path), extra=extra, **known))
         return history
 
-    def _import(self, raw: dict[str, Any], path: Path, keys: _Keys, importer: str, home: str | None) -> None:
+    def _import(self, raw: dict[str, Any], path: Path, keys: Keys, importer: str, home: str | None) -> None:
         """One import by ``importer``; ``home`` is the binding's domain (implemented layout)."""
         parsed = _read(IMPORT, raw)
         if isinstance(parsed, str):
@@ -311,7 +308,7 @@ class _RealmReader:
         self.ws.imports.append(Import(key=key, contract=contract, realm=self.realm.name, domain=importer,
                                       from_domain=from_domain, source=str(path), extra=extra, **known))
 
-    def _from_domain(self, written: str | None, contract: str, path: Path, keys: _Keys) -> str:
+    def _from_domain(self, written: str | None, contract: str, path: Path, keys: Keys) -> str:
         """The exporting domain: as written (or the only domain exporting the contract); a
         domain or contract that is not in the realm is a warning."""
         if written is None:
@@ -331,7 +328,7 @@ class _RealmReader:
         return domain
 
     def _binding(self, path: Path, domain: str) -> None:
-        raw = _load_mapping(path, "binding", self.diags, self.limits)
+        raw = load_mapping(path, "binding", self.diags, self.limits)
         parsed = BINDING.read(raw) if raw is not None else None
         if isinstance(parsed, str):
             self._error(path, parsed, [], raw)
@@ -370,84 +367,3 @@ def _read(schema: Schema, raw: Any, strings: tuple[str, ...] = ()) -> tuple[dict
         if not all(isinstance(item, str) for item in parsed[0].get(field, ())):
             return f"{schema.name}: field '{field}' should be a list of strings"
     return parsed
-
-
-def _line(path: Path, keys: _Keys, raw: Any = None, message: str = "") -> int | None:
-    """The line of the record at ``keys``, or of its field the message names when it has one."""
-    match = _FIELD.search(message)
-    if isinstance(raw, dict) and match and match.group(1) in raw:
-        keys = [*keys, match.group(1)]
-    return yaml_line_of(path, keys)
-
-
-def _load_mapping(path: Path, what: str, diags: Diagnostics, limits: ReadLimits) -> dict[str, Any] | None:
-    """A YAML file holding a mapping ({} when empty), or None once an error is reported."""
-    before = len(diags)
-    doc = load_yaml(path, diags, limits)
-    if doc is None:
-        return {} if len(diags) == before else None
-    if not isinstance(doc, dict):
-        diags.error(path, f"{what}: the file should hold a mapping, found a {type(doc).__name__}", 1)
-        return None
-    return doc
-
-
-def load_blue_index(path: Path, diags: Diagnostics, limits: ReadLimits) -> list[Path]:
-    """The realm folders a Blue index (``~/.blue/index.yaml``) lists, in its order.
-
-    Entries are ``{name, path}`` (a realm repo) or ``{name, url, local_path}`` (the clone of a
-    remote realm). ``~`` is expanded; a relative path is taken from the folder holding ``.blue/``
-    (the user's home for the real index, the folder a user types paths from), or from the
-    index's own folder when that is not named ``.blue``. A missing index lists nothing, silently;
-    a malformed entry is an error; an entry whose folder is not there, holds no realm.yaml, or
-    has no local clone is a warning.
-    """
-    if not path.is_file():
-        return []
-    doc = _load_mapping(path, "Blue index", diags, limits) or {}
-    entries = doc.get("realms") or []
-    if not isinstance(entries, list):
-        diags.error(path, "'realms' should be a list", yaml_line_of(path, ["realms"]))
-        return []
-    base = path.parent.parent if path.parent.name == ".blue" else path.parent
-    folders: list[Path] = []
-    for index, raw in enumerate(entries):
-        parsed = INDEX_ENTRY.read(raw) if isinstance(raw, dict) else "index entry should be a mapping"
-        if isinstance(parsed, str):
-            diags.error(path, f"realms[{index}]: {parsed}", _line(path, ["realms", index], raw, parsed))
-            continue
-        known = parsed[0]
-        written = known.get("local_path") or known.get("path")
-        line = yaml_line_of(path, ["realms", index])
-        if written is None:
-            diags.warning(path, f"realm {known['name']!r} has no local path (not cloned?); not loaded", line)
-            continue
-        folder = Path(written).expanduser()
-        folder = folder if folder.is_absolute() else base / folder
-        if not (folder / "realm.yaml").is_file():
-            what = "holds no realm.yaml" if folder.is_dir() else "is not there"
-            diags.warning(path, f"realm {known['name']!r}: {written} {what}", line)
-            continue
-        if folder not in folders:
-            folders.append(folder)
-    return folders
-
-
-def read_blue_config(path: Path, diags: Diagnostics, limits: ReadLimits) -> dict[str, Any] | None:
-    """The ``realm`` mapping of a repo's ``.blue/config.yaml`` (``{name, path?, domain?}``, as
-    written, unknown keys kept). None when the file is absent or names no realm (silently), or
-    when it has the wrong shape (an error naming the line)."""
-    if not path.is_file():
-        return None
-    doc = _load_mapping(path, "Blue config", diags, limits)
-    realm = doc.get("realm") if doc else None
-    if realm is None:
-        return None
-    if not isinstance(realm, dict):
-        diags.error(path, "'realm' should be a mapping", yaml_line_of(path, ["realm"]))
-        return None
-    parsed = BLUE_CONFIG.read(realm)
-    if isinstance(parsed, str):
-        diags.error(path, parsed, _line(path, ["realm"], realm, parsed))
-        return None
-    return realm
