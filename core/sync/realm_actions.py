@@ -17,13 +17,9 @@ Who may: when a domain (or, implemented layout, the repo) lists maintainers and 
 entity id (``bob@acme.dev``), the actor must be one of them; a ``BD_ACTOR`` name cannot be
 matched to a person and is let through.
 
-**The YAML is edited in place**, not re-dumped: the file's text is kept and only the scalars that
-change are replaced (in their quoting style), and a new entry or key is inserted as lines at the
-indentation of its neighbours, so comments, key order and quoting survive. The edited text is
-parsed again and must equal the old data with exactly the intended change; a layout the editor
-does not handle (a flow-style mapping or list where something must be inserted, a block scalar to
-replace) falls back to dumping the whole document with ``yaml.CSafeDumper`` (``sort_keys`` off),
-which loses the file's comments: the result says so (``comments_kept`` false).
+**The YAML is edited in place** (``core.sync.yaml_edit``), so comments, key order and quoting
+survive; where the editor cannot, the whole document is re-dumped and the result says the
+comments were lost (``comments_kept`` false).
 """
 
 from __future__ import annotations
@@ -37,7 +33,6 @@ import msgspec
 import yaml
 
 from core.analysis.stale import contract_versions, parse_range, parse_version
-from core.atomic import write_text_atomic
 from core.federation import Federation, load_workspace
 from core.model import Contract, Realm, Workspace, WorkspaceKind
 from core.sync import SyncError
@@ -46,8 +41,7 @@ from core.sync.decisions import check_actor
 from core.sync.gitcommit import CommitOutcome, commit_workspace
 from core.sync.lock import workspace_lock
 from core.sync.records import audit_record, record_logs, timestamp, utc
-
-_Keys = list[str | int]
+from core.sync.yaml_edit import Keys, YamlDoc
 
 
 class RealmError(SyncError):
@@ -104,7 +98,7 @@ def bump(fed: Federation, ref: str, version: str, changes: list[str], incompatib
         entry: dict[str, Any] = {"version": version, "date": now.date(), "changes": changes}
         if field == "evolution" or incompatible:
             entry["compatible"] = not incompatible
-        doc = _Doc(path)
+        doc = YamlDoc(path)
         doc.insert([*at, field], entry, first=not _ascending(contract, field))
         after = contract.version if wanted.prerelease else version
         if not wanted.prerelease:
@@ -148,7 +142,7 @@ def resolve(fed: Federation, ref: str, version: str | None, range_: str | None, 
             return RealmChange(action="resolve", realm=ws.name, key=key, changed=False, before=before,
                                after=before, file=str(path), actor=actor)
         stamp = timestamp(now)
-        doc = _Doc(path)
+        doc = YamlDoc(path)
         if wanted_range != imp.range:
             doc.set([*at, "version"], wanted_range)
         for field, value in (("status", status), ("resolved_version", target), ("resolved_at", stamp)):
@@ -230,7 +224,7 @@ def _target_version(contract: Contract, version: str | None) -> tuple[str, str |
     return spelled[wanted], versions.current_text
 
 
-def _record_of(path: Path, field: str, name_field: str, name: str) -> tuple[Path, _Keys]:
+def _record_of(path: Path, field: str, name_field: str, name: str) -> tuple[Path, Keys]:
     """The file and the keys of the record named ``name`` in it: ``[field, index]`` in a file
     listing several (exports.yaml, imports.yaml, a binding), ``[]`` for a contract file."""
     if path.parent.name == "contracts":
@@ -257,142 +251,3 @@ def _finish(ws: Workspace, change: RealmChange, operation: str, payload: dict[st
     files = [change.file, str(audit)]
     commit = commit_workspace(ws, [Path(f) for f in files], change.actor, message, now)
     return msgspec.structs.replace(change, files=files, commit=commit)
-
-
-# -- editing YAML in place ----------------------------------------------------------------------
-
-class _Unsupported(Exception):
-    pass
-
-
-class _Doc:
-    """Edits to one YAML file's text, checked against the same edits made to its data."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.text = path.read_text("utf-8")
-        self.tree = yaml.compose(self.text, Loader=yaml.CSafeLoader)
-        self.expected = yaml.load(self.text, Loader=yaml.CSafeLoader)
-        self.edits: list[tuple[int, int, str]] = []
-        self.fallback = False
-
-    def get(self, keys: _Keys) -> Any:
-        value = self.expected
-        for key in keys:
-            value = value.get(key) if isinstance(value, dict) else value[key] if isinstance(key, int) else None
-        return value
-
-    def set(self, keys: _Keys, value: str) -> None:
-        self.get(keys[:-1])[keys[-1]] = value
-        if self.fallback:
-            return
-        try:
-            mapping = self._node(keys[:-1])
-            node = self._child(mapping, keys[-1])
-            if node is None:
-                self._insert_after(mapping, _block({keys[-1]: value}), _key_column(mapping))
-            elif isinstance(node, yaml.ScalarNode) and node.style not in ("|", ">"):
-                self.edits.append((node.start_mark.index, node.end_mark.index, _scalar(value, node.style)))
-            else:
-                raise _Unsupported
-        except _Unsupported:
-            self.fallback = True
-
-    def insert(self, keys: _Keys, item: dict[str, Any], first: bool) -> None:
-        container = self.get(keys[:-1])
-        listed = container.get(keys[-1]) if isinstance(container.get(keys[-1]), list) else None
-        if listed is None:
-            container[keys[-1]] = [item]
-        else:
-            listed.insert(0 if first else len(listed), item)
-        if self.fallback:
-            return
-        try:
-            mapping = self._node(keys[:-1])
-            seq = self._child(mapping, keys[-1])
-            if seq is None:
-                self._insert_after(mapping, _block({keys[-1]: [item]}), _key_column(mapping))
-            elif isinstance(seq, yaml.SequenceNode) and not seq.flow_style and seq.value:
-                dash = self.text.rindex("-", 0, seq.value[0].start_mark.index)
-                column = dash - self.text.rfind("\n", 0, dash) - 1
-                if first:
-                    start = dash - column
-                    self.edits.append((start, start, _indent(_block([item]), column)))
-                else:
-                    self._insert_after(seq, _block([item]), column)
-            else:
-                raise _Unsupported
-        except _Unsupported:
-            self.fallback = True
-
-    def save(self) -> bool:
-        """Write the file (atomically); False when it had to be re-dumped without its comments."""
-        text = self.text
-        for start, end, new in sorted(self.edits, reverse=True):
-            text = text[:start] + new + text[end:]
-        if self.fallback or yaml.load(text, Loader=yaml.CSafeLoader) != self.expected:
-            text = yaml.dump(self.expected, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True,
-                             default_flow_style=False, width=1000)
-            self.fallback = True
-        write_text_atomic(self.path, text)
-        return not self.fallback
-
-    def _node(self, keys: _Keys) -> Any:
-        node = self.tree
-        for key in keys:
-            node = self._child(node, key)
-            if node is None:
-                raise _Unsupported
-        if not isinstance(node, yaml.MappingNode) or node.flow_style:
-            raise _Unsupported
-        return node
-
-    @staticmethod
-    def _child(node: Any, key: str | int) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
-        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            return node.value[key]
-        return None
-
-    def _insert_after(self, node: Any, block: str, column: int) -> None:
-        end = _content_end(node)
-        newline = self.text.find("\n", end)
-        if newline == -1:
-            self.edits.append((len(self.text), len(self.text), "\n" + _indent(block, column)))
-        else:
-            self.edits.append((newline + 1, newline + 1, _indent(block, column)))
-
-
-def _content_end(node: Any) -> int:
-    """Where the text of ``node`` really ends (a block collection's end mark lies past the
-    comments and blank lines after it)."""
-    if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
-        return _content_end(node.value[-1][1])
-    if isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
-        return _content_end(node.value[-1])
-    return node.end_mark.index  # type: ignore[no-any-return]
-
-
-def _key_column(mapping: Any) -> int:
-    if not mapping.value:
-        raise _Unsupported
-    return mapping.value[0][0].start_mark.column  # type: ignore[no-any-return]
-
-
-def _block(data: Any) -> str:
-    """``data`` as block YAML, its innermost lists and mappings in flow style (``changes: [a, b]``)."""
-    return yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, default_flow_style=None,
-                     width=1000)
-
-
-def _indent(block: str, column: int) -> str:
-    return "".join(" " * column + line + "\n" for line in block.splitlines())
-
-
-def _scalar(value: str, style: str | None) -> str:
-    """``value`` as a YAML scalar in ``style`` (plain where it stays a string, else quoted)."""
-    text = yaml.dump(value, Dumper=yaml.CSafeDumper, default_style=style if style in ("'", '"') else None,
-                     width=1000, allow_unicode=True)
-    return text.removesuffix("\n").removesuffix("\n...").strip()
-
