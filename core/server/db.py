@@ -3,7 +3,7 @@
 Three tables: ``calls`` (the audit of read-only and refused calls, with their duration; calls
 that change the workspace are audited in its own ``audit.jsonl``), ``answers`` (the first answer
 to each caller's ``request_id``, for idempotent replays) and ``subscriptions``. Every write is
-one transaction through ``core.store.writing`` (busy timeout, migrations); like the rest of the
+one transaction through ``core.sqlite_file.writing`` (busy timeout, migrations); like the rest of the
 state dir it holds nothing the workspace needs: losing it loses replays and subscriptions only.
 """
 
