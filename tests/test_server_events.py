@@ -119,6 +119,30 @@ def test_a_mutate_becomes_request_and_item_events_for_its_sender(served: Served)
     assert {e[2]["request_id"] for e in requests} == {"req-ev-1"}
 
 
+
+def test_request_events_still_reach_a_stream_after_its_remote_record_is_edited(served: Served) -> None:
+    """The server re-reads the config as it changes: a stream opened before an edit to the
+    caller's own remote record (here its sync interval) still gets its requests' events."""
+    token = served.token(FRONTEND)
+    sub = subscribe(served, token).json()["subscription_id"]
+    with stream(served, token, sub) as got:
+        config = served.root / ".sudocode" / "federation.config.json"
+        doc = json.loads(config.read_text())
+        mine = next(r for r in doc["remote_repos"] if r["url"] == FRONTEND)
+        mine["sync"] = {"auto_sync": False, "interval_minutes": 90}
+        config.write_text(json.dumps(doc, indent=2))
+        served.rescan()
+        with served.client(token) as client:
+            answer = client.post("/mutate", json={"type": "mutate", "request_id": "req-ev-2",
+                                                  "operation": "create_issue",
+                                                  "data": {"title": "After the edit", "priority": 3}})
+        assert answer.status_code == 200, answer.text
+        while True:
+            item = got.get(timeout=WAIT)
+            if isinstance(item, tuple) and isinstance(item[0], int) and item[1].startswith("request."):
+                assert item[2]["request_id"] == "req-ev-2"
+                break
+
 def test_subscribe_needs_the_permission_and_delete_ends_the_subscription(served: Served) -> None:
     refused = subscribe(served, served.token(MERCHANT))
     assert refused.status_code == 403

@@ -43,6 +43,7 @@ from core.server.messages import (
 from core.server.ratelimit import RateLimiter
 from core.server.served import Served, entities_of
 from core.server.stream import events
+from core.server.wire import request_json
 from core.timeutil import now
 
 BASE = "/api/v1/federation"
@@ -150,7 +151,7 @@ async def query(call: Call) -> Response:
     served = call.state.served
     check_from(_caller(call), message.from_, served, call.today)
     return await _once(call, raw, message.request_id,
-                       lambda: (200, querying.run(_caller(call), served.workspace, message, call.today)))
+                       lambda: (200, querying.run(_caller(call), served, message, call.today)))
 
 
 async def mutate(call: Call) -> Response:
@@ -176,14 +177,11 @@ async def get_request(call: Call) -> Response:
     call.request_id = ident
     ws = call.state.served.workspace
     found = next((r for r in ws.requests if r.request_id == ident), None)
-    if found is not None and caller.remote is not None:
-        sides = (call.state.served.remote(side, call.today) for side in (found.from_repo, found.to_repo))
-        mine = {remote.name for remote in sides if remote is not None}
-        found = found if caller.remote.name in mine else None
+    if found is not None and caller.remote is not None and not call.state.served.is_between(
+            found.from_repo, found.to_repo, caller.remote.name, call.today):
+        found = None
     if found is None:
         raise ApiError(404, f"no request {ident} of yours in {ws.name}")
-    from core.server.wire import request_json
-
     return _json(200, {"request": request_json(found)})
 
 

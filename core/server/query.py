@@ -15,12 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from core.analysis.approvals import WorkspacePolicy
 from core.analysis.approvals import dig as _dig
 from core.model import Request, SudocodeRepo, TrustLevel, Workspace, WorkUnit
 from core.server.auth import Caller
 from core.server.errors import ApiError, invalid
 from core.server.messages import PriorityRange, QueryFilters, QueryMessage
+from core.server.served import Served
 from core.server.wire import item_json, relationship_index, request_json
 from core.store import iso
 from core.timeutil import now, parse_ts
@@ -54,12 +54,13 @@ def allowed(caller: Caller, ws: Workspace, message: QueryMessage) -> None:
                                 "filters are " + (", ".join(map(str, filters)) or "none"))
 
 
-def run(caller: Caller, ws: Workspace, message: QueryMessage, today: dt.date) -> dict[str, Any]:
+def run(caller: Caller, served: Served, message: QueryMessage, today: dt.date) -> dict[str, Any]:
+    ws = served.workspace
     allowed(caller, ws, message)
     since = _since(message.filters)
     rows: list[tuple[str, Any]]
     if message.entity == "request":
-        rows = sorted(((r.request_id, r) for r in _own_requests(caller, ws, today)), key=lambda row: row[0])
+        rows = sorted(((r.request_id, r) for r in _own_requests(caller, served, today)), key=lambda row: row[0])
     else:
         rows = sorted(((u.key, u) for u in ws.work_units if message.entity in ("work_unit", u.kind)),
                       key=lambda row: row[0])
@@ -73,17 +74,11 @@ def run(caller: Caller, ws: Workspace, message: QueryMessage, today: dt.date) ->
             "total": len(matching), "as_of": iso(now())}
 
 
-def _own_requests(caller: Caller, ws: Workspace, today: dt.date) -> list[Request]:
+def _own_requests(caller: Caller, served: Served, today: dt.date) -> list[Request]:
+    requests = served.workspace.requests
     if caller.remote is None:
-        return list(ws.requests)
-    policy = WorkspacePolicy(ws, today)
-    mine = caller.remote.name
-    return [r for r in ws.requests if any(_named(policy, ws, side) == mine for side in (r.from_repo, r.to_repo))]
-
-
-def _named(policy: WorkspacePolicy, ws: Workspace, name: str) -> str | None:
-    index = policy.remote_index(name)
-    return ws.remotes[index].name if index is not None else None
+        return list(requests)
+    return [r for r in requests if served.is_between(r.from_repo, r.to_repo, caller.remote.name, today)]
 
 
 def _since(filters: QueryFilters) -> dt.datetime | None:

@@ -56,6 +56,17 @@ class Served:
         index = self.policy(today).remote_index(name)
         return self._ws.remotes[index] if index is not None else None
 
+    def is_between(self, from_repo: str, to_repo: str, remote_name: str, today: dt.date) -> bool:
+        """Whether a request from ``from_repo`` to ``to_repo`` runs between this workspace and its
+        remote ``remote_name`` (either side may name the remote by any of its names). Compared by
+        name: a remote's record changes (its line, its permissions) while it stays the same remote."""
+        policy = self.policy(today)
+        for side in (from_repo, to_repo):
+            index = policy.remote_index(side)
+            if index is not None and self._ws.remotes[index].name == remote_name:
+                return True
+        return False
+
     @property
     def address(self) -> str:
         return address(self._ws)

@@ -41,8 +41,8 @@ def visible(event: Event, caller: Caller, state: ServerState, sub: Subscription)
     if event["type"].startswith("request."):
         if caller.remote is None:
             return True
-        return any(state.served.remote(str(event.get(side) or ""), state.today()) == caller.remote
-                   for side in ("from_repo", "to_repo"))
+        return state.served.is_between(str(event.get("from_repo") or ""), str(event.get("to_repo") or ""),
+                                       caller.remote.name, state.today())
     try:
         allowed(caller, ws, QueryMessage(entity=entity if entity in ("issue", "spec", "bead") else "work_unit"))
     except ApiError:
