@@ -161,6 +161,26 @@ def test_subscribe_needs_the_permission_and_delete_ends_the_subscription(served:
         assert client.get("/events", params={"subscription": sub}).status_code == 404
 
 
+
+def test_a_full_subscription_quota_is_not_kept_for_the_request_id(served: Served) -> None:
+    """A refusal that can pass later (the quota is full now) is not the request_id's answer for
+    good: once a subscription ends, the same call succeeds."""
+    config = served.root / ".sudocode" / "federation.config.json"
+    doc = json.loads(config.read_text())
+    next(r for r in doc["remote_repos"] if r["url"] == FRONTEND)["permissions"]["subscribe"]["max_subscriptions"] = 1
+    config.write_text(json.dumps(doc, indent=2))
+    served.rescan()
+    token = served.token(FRONTEND)
+    first = subscribe(served, token, "sub-q-1")
+    assert first.status_code == 201, first.text
+    refused = subscribe(served, token, "sub-q-2")
+    assert refused.status_code == 403 and "max_subscriptions" in refused.text
+    with served.client(token) as client:
+        assert client.delete(f"/subscribe/{first.json()['subscription_id']}").status_code == 204
+    again = subscribe(served, token, "sub-q-2")
+    assert again.status_code == 201, again.text
+    assert "Idempotent-Replay" not in again.headers
+
 def test_keepalive_comments_in_quiet_times(sudocode_copy: Path, start_server: Any) -> None:
     served = start_server(sudocode_copy / "api-service", keepalive_seconds=0.2)
     token = served.token(FRONTEND)

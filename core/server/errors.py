@@ -13,8 +13,9 @@ class ApiError(Exception):
     """A refused call: ``status`` with ``{"error": {"code", "message", "details"}}``."""
 
     def __init__(self, status: int, message: str, details: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, recorded: bool = False):
         super().__init__(message)
+        self.recorded = recorded  # the refusal is on record in the workspace: a replay answers it again
         self.status = status
         self.message = message
         self.details = details or []

@@ -1,9 +1,10 @@
 """``request_id`` idempotency (docs/http-api.md, "Messages"): the first answer to a caller's
 ``request_id`` is kept in ``server.db``; the same id with the same body gets that answer again
 (and changes nothing), with another body a 409. Calls with one caller and id are serialised, so
-two concurrent calls never both do the work. Answers worth keeping: successes and refusals by
-permission (a 403 after which the request was recorded as rejected); a 4xx about the message or a
-503 leaves nothing kept, so the call can be made again.
+two concurrent calls never both do the work. Answers worth keeping: successes, and refusals that are on
+record in the workspace (a mutate its policy denied, recorded as rejected). Any other refusal (a
+permission that may be granted later, a full subscription quota, a 4xx about the message, a 503)
+leaves nothing kept, so the same call can be made again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import msgspec
 from core.server.db import Answer, ServerDB
 from core.server.errors import ApiError
 
-KEPT_STATUSES = frozenset({200, 201, 202, 403})
+KEPT_STATUSES = frozenset({200, 201, 202})
 
 
 def fingerprint(method: str, path: str, message: dict[str, Any]) -> str:
@@ -75,7 +76,7 @@ def _run(work: Callable[[], tuple[int, dict[str, Any]]]) -> tuple[int, bytes]:
     try:
         status, body = work()
     except ApiError as exc:
-        if exc.status not in KEPT_STATUSES or exc.headers:
+        if not exc.recorded:
             raise
         status, body = exc.status, exc.body()
     return status, msgspec.json.encode(body)

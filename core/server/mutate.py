@@ -78,8 +78,8 @@ def mutate(served: Served, caller: Caller, message: MutateMessage, now: dt.datet
     fed = Federation(roots=[str(served.root)], workspaces=[delivered.workspace])
     if judgement is not None and judgement.verdict is Verdict.DENIED:
         _decide(fed, served, request, "reject", SERVER_ACTOR, _reason(judgement), now)
-        raise ApiError(403, f"{judgement.reason}" + (f" ({judgement.rule})" if judgement.rule else ""),
-                       [{"path": judgement.rule or "", "message": judgement.reason}])
+        raise ApiError(403, _reason(judgement), [{"path": judgement.rule or "", "message": judgement.reason}],
+                       recorded=True)
     if (judgement is not None and judgement.verdict is Verdict.AUTO_APPROVABLE
             and caller.remote.trust_level is not TrustLevel.UNTRUSTED):
         result = _decide(fed, served, request, "approve", SERVER_ACTOR, _reason(judgement), now)
@@ -111,9 +111,8 @@ def _decide(fed: Federation, served: Served, request: Request, choice: Decision,
         return decide(fed, f"{served.name}:{request.request_id}", choice, actor, reason, now,
                       lock_timeout=LOCK_TIMEOUT)
     except DecisionError as exc:
-        text = str(exc)
-        status = 503 if "locked" in text else 403 if "policy denies" in text else 409
-        raise ApiError(status, text, headers={"Retry-After": "2"} if status == 503 else None) from None
+        status = {"locked": 503, "denied": 403}.get(exc.cause, 409)
+        raise ApiError(status, str(exc), headers={"Retry-After": "2"} if status == 503 else None) from None
 
 
 def _answered(request_id: str, status: RequestStatus, result: Any, reason: str | None) -> Outcome:
@@ -121,7 +120,7 @@ def _answered(request_id: str, status: RequestStatus, result: Any, reason: str |
         return answer(202, {"request_id": request_id, "status": "pending_approval", "verdict_reason": reason,
                             "status_url": f"/api/v1/federation/requests/{request_id}"})
     if status is RequestStatus.REJECTED:
-        raise ApiError(403, f"{request_id} was rejected: {reason or 'no reason given'}")
+        raise ApiError(403, f"{request_id} was rejected: {reason or 'no reason given'}", recorded=True)
     created = result.get("created") if isinstance(result, dict) else None
     if isinstance(created, dict):  # as requests.jsonl holds it: {"id", "canonical_ref"}
         result = {"created": created.get("canonical_ref"), "id": created.get("id")}

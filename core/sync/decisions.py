@@ -52,7 +52,7 @@ from core.sync.appendlog import append_jsonl
 from core.sync.create import Created
 from core.sync.gitcommit import CommitOutcome, commit_workspace
 from core.sync.incoming import carry_out, creates_item, plan_creation
-from core.sync.lock import DEFAULT_TIMEOUT, lock_path, workspace_lock
+from core.sync.lock import DEFAULT_TIMEOUT, WorkspaceLocked, lock_path, workspace_lock
 from core.sync.records import (
     RecordError,
     RecordLogs,
@@ -78,7 +78,13 @@ _ACTOR = re.compile(r"[^\s<>\x00-\x1f\x7f-\x9f]{1,200}")
 
 
 class DecisionError(SyncError):
-    """The decision was refused; the message says why, in words a person can act on."""
+    """The decision was refused; the message says why, in words a person can act on. ``cause``
+    says what kind of refusal it is, for callers that answer each kind differently (the server):
+    ``locked`` (try again later), ``denied`` (the policy denies it), else ``refused``."""
+
+    def __init__(self, message: str, cause: Literal["locked", "denied", "refused"] = "refused"):
+        super().__init__(message)
+        self.cause = cause
 
 
 class DecisionResult(msgspec.Struct, kw_only=True, frozen=True):
@@ -165,7 +171,7 @@ def decide(fed: Federation, request_ref: str, decision: Decision, actor: str, re
     except DecisionError:
         raise
     except SyncError as exc:  # the lock timed out or could not be taken
-        raise DecisionError(str(exc)) from None
+        raise DecisionError(str(exc), "locked" if isinstance(exc, WorkspaceLocked) else "refused") from None
 
 
 def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: str, reason: str | None,
@@ -192,7 +198,7 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
     judgement = None if finishing else judge(fresh, current, now.date())
     if decision == "approve" and judgement is not None and judgement.verdict is Verdict.DENIED:
         raise DecisionError(f"{ref} cannot be approved: the policy denies it: {judgement.reason}"
-                            + (f" ({judgement.rule})" if judgement.rule else ""))
+                            + (f" ({judgement.rule})" if judgement.rule else ""), "denied")
     try:
         creation = plan_creation(ws, current, actor, now) if creating else None
     except SyncError as exc:
