@@ -122,7 +122,7 @@ def _change(action: str, workspace: str, remote: str | None, maintainer: str | N
             from core.sync.decisions import DecisionError, check_actor
 
             try:
-                check_actor(maintainer)
+                maintainer = check_actor(maintainer)
             except DecisionError as exc:
                 raise tokens.TokenError(str(exc)) from None
         record, token = tokens.issue(workspace, remote=remote, maintainer=maintainer)

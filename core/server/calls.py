@@ -12,8 +12,8 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -44,7 +44,6 @@ class Call:
     today: dt.date
     request_id: str | None = None
     audited: bool = False  # set when the workspace's audit.jsonl recorded it
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Work = Callable[[Call], Awaitable[Response]]

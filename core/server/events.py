@@ -11,8 +11,8 @@ carries its relationships, as a query's ``include`` gives them. Where a record s
 ``EventHub.publish`` numbers events with increasing ids and keeps the last 1000 for replay
 (``Last-Event-ID``); each open stream listens on its own asyncio queue, bounded by the ring (a
 stream a whole ring behind is ended; its client resumes from the ring). ``Watcher`` polls the
-workspace's files (``core.watch.Snapshot``) and re-reads the workspace when they change; ``poke``
-makes it look at once (after the server's own mutate or decision).
+workspace's files (``core.watch.Snapshot``) and re-reads the workspace when they change; the server calls
+``rescan`` at once after its own mutate or decision.
 """
 
 from __future__ import annotations
@@ -146,8 +146,6 @@ class Watcher:
         self.hub = hub
         self.poll_seconds = poll_seconds
         self._snapshot = Snapshot.take([served.root])
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._scan_lock = threading.Lock()
 
     def rescan(self) -> list[Event]:
@@ -160,18 +158,8 @@ class Watcher:
             before, after = self.served.reload()
             return self.hub.publish(diff(before, after))
 
-    def poke(self) -> None:
-        """Rescan at once (callable from any thread)."""
-        if self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
-
     async def run(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
+        """Look every ``poll_seconds`` (the server calls ``rescan`` itself after its own writes)."""
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+            await asyncio.sleep(self.poll_seconds)
             await asyncio.to_thread(self.rescan)

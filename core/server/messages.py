@@ -17,7 +17,6 @@ from core.server.errors import ApiError, invalid
 
 RequestId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,100}$")]
 Priority = Annotated[int, Meta(ge=0, le=4)]
-ENTITIES = ("issue", "spec", "bead", "work_unit", "request")
 OPERATIONS = ("create_issue", "create_spec", "update_issue")
 EVENT_TYPES = ("item.created", "item.updated", "item.removed", "request.created", "request.updated")
 Entity = Literal["issue", "spec", "bead", "work_unit", "request"]
@@ -166,10 +165,6 @@ def convert(value: Any, kind: type[M], at: str = "$") -> M:
         if unknown:  # name the field itself: $.data.titel, not $.data
             path += "." + unknown.group(1)
         raise invalid(at + path[1:], message) from None
-
-
-def decode(body: bytes, kind: type[M]) -> M:
-    return convert(parse_json(body), kind)
 
 
 def operation_data(message: MutateMessage) -> CreateData | UpdateData:
