@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,7 +75,10 @@ class ServerState:
 
 def create_app(served: Served, options: Options | None = None) -> Starlette:
     options = options or Options()
-    hub = EventHub()
+    # Event ids go on growing across restarts (the clock in milliseconds at start): a subscriber
+    # that reconnects with the Last-Event-ID of the server's previous run must not have the new
+    # run's events taken for ones it has seen.
+    hub = EventHub(first=time.time_ns() // 1_000_000)
     db = ServerDB(served.name)
     state = ServerState(served=served, options=options, db=db, hub=hub,
                         watcher=Watcher(served, hub, options.poll_seconds), idempotency=Idempotency(db))

@@ -175,9 +175,12 @@ class HttpRemote:
         self._call("DELETE", f"/subscribe/{subscription_id}")
 
     def events(self, subscription_id: str, stop: threading.Event, last_event_id: str | None = None,
-               reconnect: RetryPolicy = RECONNECT) -> Iterator[Event]:
+               reconnect: RetryPolicy = RECONNECT, on_open: Callable[[bool], None] | None = None,
+               on_drop: Callable[[str], None] | None = None) -> Iterator[Event]:
         """The subscription's events until ``stop`` is set, reconnecting after a dropped stream;
-        a 4xx (an unknown subscription, a revoked token) raises HttpFailure."""
+        a 4xx (an unknown subscription, a revoked token) raises HttpFailure. ``on_drop(why)`` is
+        told when the stream drops, ``on_open(again)`` when it is open (``again``: after a drop,
+        when events beyond the server's replay may have been missed)."""
         timeout = httpx.Timeout(STREAM_READ_TIMEOUT, connect=self.connect_timeout)
         dropped = 0
         while not stop.is_set():
@@ -190,6 +193,8 @@ class HttpRemote:
                     if response.status_code >= 400:
                         response.read()
                         raise failure_of(response, self.base)
+                    if on_open is not None:
+                        on_open(dropped > 0)
                     done = _shut_when(stop, response)  # a read waiting between events ends at once
                     try:
                         for event in parse_sse(response.iter_lines()):
@@ -198,16 +203,23 @@ class HttpRemote:
                             yield event
                     finally:
                         done.set()
+                why = "the stream ended"
             except HttpFailure as exc:
                 if stop.is_set():
                     return
                 if exc.permanent:
                     raise
-            except (httpx.HTTPError, OSError, RuntimeError):
+                why = str(exc)
+            except (httpx.HTTPError, OSError, RuntimeError) as exc:
                 if stop.is_set():
                     return
+                why = str(exc) or type(exc).__name__
+            if stop.is_set():
+                return
             dropped += 1
-            stop.wait(min(reconnect.max_wait, reconnect.initial * 2 ** min(dropped - 1, 16)))
+            if on_drop is not None:
+                on_drop(why)
+            stop.wait(reconnect.wait(dropped))
 
     # -- one call -----------------------------------------------------------------------------
     def _json(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:

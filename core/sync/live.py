@@ -6,7 +6,9 @@ and apply every event to the local state, so ``blockers``, the graph and the das
 worker in a UI), then runs one thread per target, which subscribes to it (``POST subscribe``,
 every event type; a remote that cannot be reached is tried again with backoff, ``on_error`` told
 each time, ``on_state`` told connecting / connected / reconnecting / off) and reads
-``HttpRemote.events`` (reconnecting with ``Last-Event-ID``). Each event goes through ``apply_event`` and then to ``on_event`` (called in
+``HttpRemote.events`` (reconnecting with ``Last-Event-ID``; after a drop, or when the first sync
+failed, the remote is synced again once its stream is open, so what the server's bounded replay
+cannot give back is not missed). Each event goes through ``apply_event`` and then to ``on_event`` (called in
 that remote's thread: a UI posts a message from it); ``Following.wait_subscribed`` waits until
 every stream is subscribed (or failed). Setting ``stop`` (or ``Following.close()``)
 ends the streams at once, unsubscribes (``DELETE subscribe/{id}``) and joins the threads.
@@ -38,7 +40,7 @@ import msgspec
 from core import store, timeutil
 from core.store import Snapshot, iso
 from core.sync.fetch_pool import Target, contact_all
-from core.sync.http_remote import RECONNECT_MAX_WAIT, Event, HttpFailure, HttpRemote, connect
+from core.sync.http_remote import RECONNECT, Event, HttpFailure, HttpRemote, connect
 from core.sync.http_sync import READ_TIMEOUT, digest_of, fetch
 from core.sync.retry import RetryPolicy
 from core.text import one_line
@@ -157,7 +159,6 @@ class Following:
     def __init__(self, stop: threading.Event):
         self.stop = stop
         self.threads: list[threading.Thread] = []
-        self.subscriptions: dict[tuple[str, str], str] = {}  # (workspace, remote) -> subscription id
         self.settled: list[threading.Event] = []  # one per stream: set once subscribed, or failed
         self.on_state: Callable[[Target, str], None] | None = None
 
@@ -186,13 +187,16 @@ def follow(targets: Sequence[Target], on_event: Callable[[Applied], None], stop:
     """Subscribe to every HTTP target and apply its events until ``stop`` is set."""
     following = Following(stop)
     http = [t for t in targets if t.remote.transport == "http"]
+    synced: set[tuple[str, str]] = set()
     if sync_first and http:
-        contact_all("sync", http)  # in the caller's thread (a worker's, in a UI), all at once
+        outcomes = contact_all("sync", http)  # in the caller's thread (a worker's, in a UI), all at once
+        synced = {(o.workspace, o.name) for o in outcomes if o.result == "ok"}
     following.on_state = on_state
     for target in http:
         settled = threading.Event()
         following.settled.append(settled)
-        thread = threading.Thread(target=_stream, args=(target, following, settled, on_event, on_error),
+        behind = sync_first and (target.remote.workspace, target.remote.name) not in synced
+        thread = threading.Thread(target=_stream, args=(target, following, settled, on_event, on_error, behind),
                                   name=f"crossdeck-live-{target.remote.name}", daemon=True)
         following.threads.append(thread)
         thread.start()
@@ -200,16 +204,17 @@ def follow(targets: Sequence[Target], on_event: Callable[[Applied], None], stop:
 
 
 def _stream(target: Target, following: Following, settled: threading.Event, on_event: Callable[[Applied], None],
-            on_error: Callable[[Target, str], None] | None) -> None:
+            on_error: Callable[[Target, str], None] | None, behind: bool) -> None:
     """One remote's subscription, read until ``stop``; then unsubscribed. A remote that cannot be
-    reached is tried again (backoff up to ``RECONNECT_MAX_WAIT``); a 4xx ends the thread."""
+    reached is tried again (``RECONNECT`` backoff); a 4xx ends the thread. ``behind``: the first
+    sync failed, so the snapshot is synced once subscribed."""
     stop = following.stop
     tries = 0
     try:
         while not stop.is_set():
             following.state(target, CONNECTING if tries == 0 else RECONNECTING)
             try:
-                _subscribed(target, following, settled, on_event)
+                _subscribed(target, following, settled, on_event, on_error, behind or tries > 0)
                 return
             except Exception as exc:  # noqa: BLE001 - a worker thread reports, it never dies with a traceback
                 if on_error is not None and not stop.is_set():
@@ -219,23 +224,35 @@ def _stream(target: Target, following: Following, settled: threading.Event, on_e
             finally:
                 settled.set()
             tries += 1
-            stop.wait(min(RECONNECT_MAX_WAIT, 0.5 * 2 ** min(tries, 8)))
+            stop.wait(RECONNECT.wait(tries))
     finally:
         following.state(target, OFF)
 
 
-def _subscribed(target: Target, following: Following, settled: threading.Event,
-                on_event: Callable[[Applied], None]) -> None:
+def _subscribed(target: Target, following: Following, settled: threading.Event, on_event: Callable[[Applied], None],
+                on_error: Callable[[Target, str], None] | None, behind: bool) -> None:
+    """Subscribe, then read the stream. Whenever events may have been missed (``behind``, or a
+    stream that dropped: the server's replay is bounded and is lost when it restarts), the
+    snapshot is synced once the stream is open again, so nothing missed stays missing."""
     with connect(target.remote, retry=RetryPolicy()) as client:
         answer = client.subscribe(f"sub-{secrets.token_hex(8)}", EVENT_TYPES)
         ident = answer.get("subscription_id")
         if not isinstance(ident, str):
             raise HttpFailure("the subscribe answer has no subscription_id", permanent=True)
-        following.subscriptions[(target.remote.workspace, target.remote.name)] = ident
         settled.set()
-        following.state(target, CONNECTED)
+
+        def opened(again: bool) -> None:
+            if behind or again:
+                contact_all("sync", [target])
+            following.state(target, CONNECTED)
+
+        def dropped(why: str) -> None:
+            following.state(target, RECONNECTING)
+            if on_error is not None:
+                on_error(target, one_line(why))
+
         try:
-            for event in client.events(ident, following.stop):
+            for event in client.events(ident, following.stop, on_open=opened, on_drop=dropped):
                 on_event(apply_event(target, client, event))
         finally:
             _unsubscribe(client, ident)

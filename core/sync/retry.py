@@ -33,9 +33,13 @@ class RetryPolicy(msgspec.Struct, kw_only=True, frozen=True):
     initial: float = 0.25  # seconds before the first retry; doubled each time
     max_wait: float = 4.0
 
+    def wait(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1, 2, ...): ``initial`` doubled each time."""
+        return min(self.max_wait, self.initial * 2 ** min(retry - 1, 32))
+
     def waits(self) -> list[float]:
         """The waits between attempts, in order (what tenacity's exponential wait gives)."""
-        return [min(self.max_wait, self.initial * 2 ** n) for n in range(max(self.attempts - 1, 0))]
+        return [self.wait(n) for n in range(1, max(self.attempts, 1))]
 
 
 ONCE = RetryPolicy(attempts=1)
