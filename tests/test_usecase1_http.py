@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.sync.outgoing_http import created_key
+from core.analysis.outgoing import created_key
 from tests.http_client_helpers import API_REMOTE, cli_json, interrupt, set_http_url, watch
 from tests.test_cli_summary import PROJECT, crossdeck
 

@@ -96,7 +96,7 @@ def outgoing_row(req: Request, ws: Workspace, today: dt.date, remote: Remote | N
         approved_by=best.approved_by, approved_at=best.approved_at, rejection_reason=best.rejection_reason,
         source=req.source, line=req.line, state=NOT_DELIVERED if undelivered else best.status.value,
         remote=remote.name if remote is not None else None, seen_in=where.name, from_cache=where.remote_cache,
-        decided_by=best.approved_by or _text(best.extra.get("rejected_by")), created=_created(best.result),
+        decided_by=best.approved_by or _text(best.extra.get("rejected_by")), created=created_key(best.result),
         updated_at=best.updated_at)
 
 
@@ -128,17 +128,16 @@ def _undelivered(req: Request, remote: Remote | None, synced_at: str | None) -> 
     if req.extra.get("delivered_at") is not None or req.extra.get("remote_status") is not None:
         return False
     synced, made = parse_ts(synced_at), parse_ts(req.created_at)
-    return synced is None or made is None or _aware(synced) < _aware(made)
+    return synced is None or made is None or synced < made  # parse_ts gives aware datetimes
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
-def _created(result: Any) -> str | None:
+def created_key(result: Any) -> str | None:
+    """The key of the item a completed request created, from its ``result`` (``{"created": KEY}``
+    as the server answers a mutate, or ``{"created": {"id", "canonical_ref"}}`` as an approval
+    records it)."""
     created = result.get("created") if isinstance(result, dict) else None
     if isinstance(created, dict):
-        return _text(created.get("canonical_ref")) or _text(created.get("id"))
+        return _text(created.get("canonical_ref")) or _text(created.get("key")) or _text(created.get("id"))
     return _text(created)
 
 

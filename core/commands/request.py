@@ -60,7 +60,7 @@ def run_create(args: argparse.Namespace, fed: Federation) -> int:
 
 def http_line(sent: SentRequest) -> str:
     """What the HTTP remote answered (or why it could not be asked)."""
-    from core.sync.outgoing_http import created_key
+    from core.analysis.outgoing import created_key
 
     if sent.delivery_error:
         return (f"  not delivered: {one_line(sent.delivery_error)}; it stays pending here and the next "

@@ -232,7 +232,7 @@ def followed_text(followed: Any) -> str:
         return head + f"{followed.before}, not followed: {followed.error}"
     what = f"delivered, {followed.remote_status} there" if followed.delivered else f"{followed.remote_status} there"
     change = f" ({followed.before} -> {followed.after})" if followed.before != followed.after else ""
-    from core.sync.outgoing_http import created_key
+    from core.analysis.outgoing import created_key
 
     created = created_key(followed.result)
     return head + what + change + (f"; created {created}" if created else "")

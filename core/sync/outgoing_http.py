@@ -60,16 +60,6 @@ class Followed(msgspec.Struct, kw_only=True):
     commit: CommitOutcome | None = None  # the commit of the new snapshot
 
 
-def created_key(result: Any) -> str | None:
-    """The key of the item a completed request created, from its ``result`` (``{"created": KEY}``
-    as the server answers a mutate, or ``{"created": {"id", "canonical_ref"}}`` as an approval
-    records it)."""
-    created = result.get("created") if isinstance(result, dict) else None
-    if isinstance(created, dict):
-        created = created.get("canonical_ref") or created.get("key") or created.get("id")
-    return created if isinstance(created, str) else None
-
-
 def addressed_to(remote: Remote) -> set[str]:
     """The ``to_repo`` values our requests to ``remote`` carry (core.sync.requests.resolve_target)."""
     return {remote.name, remote.url, served_workspace(remote)}
