@@ -76,10 +76,10 @@ def _changes(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
 class EventHub:
     """Numbered events, the last ``kept`` of them for replay, and the queues of open streams."""
 
-    def __init__(self, kept: int = KEPT):
+    def __init__(self, kept: int = KEPT, first: int = 1):
         self._events: collections.deque[Event] = collections.deque(maxlen=kept)
         self._kept = kept
-        self._next = 1
+        self._next = first
         self._lock = threading.Lock()
         self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event | None]]] = set()
 
