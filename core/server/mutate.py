@@ -35,7 +35,7 @@ from core.sync import SyncError
 from core.sync.decisions import Decision, DecisionError, DecisionResult, decide
 from core.sync.lock import WorkspaceLocked
 from core.sync.records import timestamp
-from core.sync.requests import RequestError, deliver, incoming_record
+from core.sync.requests import RequestError, deliver, incoming_record, update_title
 
 SERVER_ACTOR = "crossdeck-server"
 LOCK_TIMEOUT = 10.0
@@ -143,5 +143,5 @@ def _payload(raw: dict[str, Any], data: CreateData | UpdateData) -> dict[str, An
     payload = dict(raw)
     if isinstance(data, UpdateData) and data.title is None:
         changes = {k: v for k, v in raw.get("changes", {}).items() if v is not None}
-        payload["title"] = f"Update {data.issue_id}: " + ", ".join(f"{k} {v}" for k, v in changes.items())
+        payload["title"] = update_title(data.issue_id, changes)
     return payload

@@ -199,11 +199,16 @@ def queue_update(fed: Federation, sender: Workspace, target: str, changes: dict[
     except RequestError:
         to_repo, receiver = workspace, None  # not a configured remote: addressed by its workspace name
     ident = target.rpartition("#")[2] if "#" in target else target.rpartition("/")[2]
-    payload = {"title": f"Update {ident}: " + ", ".join(f"{k} {v}" for k, v in changes.items()),
+    payload = {"title": update_title(ident, changes),
                "description": reason, "priority": 2, "issue_id": ident, "ref": target, "changes": changes,
                "requester": actor}
     return _send(sender, to_repo, receiver, "update_issue", payload, actor, now,
                  same_as=lambda r: r.payload.get("ref") == target and r.payload.get("changes") == changes)
+
+
+def update_title(ident: str, changes: dict[str, Any]) -> str:
+    """The title of an ``update_issue`` request: what it changes on which item."""
+    return f"Update {ident}: " + ", ".join(f"{k} {v}" for k, v in changes.items())
 
 
 def _send(sender: Workspace, to_repo: str, receiver: Workspace | None, request_type: str, payload: dict[str, Any],
