@@ -46,10 +46,9 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     from core.sync.fetch_pool import targets_of
     from core.sync.live import follow
 
-    if nothing_loaded(fed):
-        report_diagnostics(fed.diagnostics, verbose=args.verbose)
-        return EXIT_UNUSABLE
     report_diagnostics(fed.diagnostics, verbose=args.verbose)
+    if nothing_loaded(fed):
+        return EXIT_UNUSABLE
     targets = [t for t in targets_of(fed.workspaces, args.name) if t.remote.transport == "http"]
     if not targets:
         which = f"named {one_line(args.name)!r}" if args.name else "at all"

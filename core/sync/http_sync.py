@@ -60,14 +60,15 @@ def fetch(remote: Remote, where: str, timeout: float, store_path: Any = None) ->
     items: list[dict[str, Any]] = []
     with HttpRemote(where, token_for(remote), timeout=timeout) as client:
         info = client.info()
-        for entity in _entities(info):
+        entities = _entities(info)
+        for entity in entities:
             try:
                 items += client.query_all(entity, include=["relationships"])
             except HttpFailure as exc:
                 if exc.status != 403:
                     raise
                 skipped.append(entity)
-    if skipped and not items and len(skipped) == len(_entities(info)):
+    if len(skipped) == len(entities):  # every query refused: nothing to keep
         raise HttpFailure(f"{where}: our permissions there allow no query of work units ({', '.join(skipped)})",
                           permanent=True, status=403)
     latency = (time.perf_counter() - start) * 1000

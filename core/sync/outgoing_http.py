@@ -30,9 +30,10 @@ from core.model import Remote, Request, RequestStatus, Workspace
 from core.store import served_workspace
 from core.sync.appendlog import append_jsonl
 from core.sync.gitcommit import CommitOutcome, commit_workspace
-from core.sync.http_remote import HttpFailure, HttpRemote, token_for
+from core.sync.http_remote import HttpFailure, HttpRemote, connect, token_for
 from core.sync.lock import workspace_lock
 from core.sync.records import audit_record, raw_line, record_logs, reread_requests, timestamp
+from core.sync.retry import RetryPolicy
 from core.text import one_line
 
 if TYPE_CHECKING:
@@ -135,8 +136,6 @@ def send_over_http(sender: Workspace, sent: SentRequest, remote: Remote, actor: 
                    now: dt.datetime) -> SentRequest:
     """Deliver a request just recorded (``core.sync.requests.send_request``) to its HTTP remote,
     retrying transient failures (``RetryPolicy``); ``sent`` with the remote's answer."""
-    from core.sync.http_remote import connect
-    from core.sync.retry import RetryPolicy
 
     fresh = reread_requests(sender, record_logs(sender).requests)
     request = next(r for r in fresh.requests if r.request_id == sent.request_id)
