@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from core.sync.live_states import CONNECTED, CONNECTING, OFF
 from core.text import one_line
+from tui.panes.remotes.describe import row_key
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -32,7 +34,6 @@ if TYPE_CHECKING:
     from core.model import Workspace
     from core.sync.fetch_pool import Target
 
-CONNECTING, CONNECTED, RECONNECTING, OFF = "connecting", "connected", "reconnecting", "off"
 
 
 @dataclass
@@ -52,7 +53,7 @@ class LiveState(Message):
 
 
 def key_of(target: Target) -> str:
-    return f"{target.remote.workspace}\t{target.remote.name}"
+    return row_key(target.remote.workspace, target.remote.name)
 
 
 class LiveLink:
@@ -144,7 +145,7 @@ class FollowsRemotes:
 
     def on_live_event(self, message: LiveEvent) -> None:
         applied = message.applied
-        key = f"{applied.workspace}\t{applied.remote}"
+        key = row_key(applied.workspace, applied.remote)
         if self.live.states.get(key) != CONNECTED:
             self.on_live_state(LiveState(key, CONNECTED))
         app: Any = self

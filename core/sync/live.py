@@ -42,10 +42,10 @@ from core.store import Snapshot, iso
 from core.sync.fetch_pool import Target, contact_all
 from core.sync.http_remote import RECONNECT, Event, HttpFailure, HttpRemote, connect
 from core.sync.http_sync import READ_TIMEOUT, digest_of, fetch
+from core.sync.live_states import CONNECTED, CONNECTING, OFF, RECONNECTING
 from core.sync.retry import RetryPolicy
 from core.text import one_line
 
-CONNECTING, CONNECTED, RECONNECTING, OFF = "connecting", "connected", "reconnecting", "off"  # on_state's words
 EVENT_TYPES = ("item.created", "item.updated", "item.removed", "request.created", "request.updated")
 JOIN_TIMEOUT = 5.0
 

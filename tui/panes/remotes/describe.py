@@ -31,9 +31,13 @@ def state_word(state: str) -> str:
     return state.replace("-", " ")
 
 
+def row_key(workspace: str, remote: str) -> str:
+    """A row's key: a remote is named by the workspace whose config names it, and its name."""
+    return f"{workspace}\t{remote}"
+
+
 def key_of(report: RemoteReport) -> str:
-    """The row's key: a remote is named by the workspace whose config names it, and its name."""
-    return f"{report.workspace}\t{report.name}"
+    return row_key(report.workspace, report.name)
 
 
 def latency(report: RemoteReport) -> str:
