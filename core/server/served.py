@@ -30,6 +30,7 @@ class Served:
         self.name = ws.name
         self._ws = ws
         self._lock = threading.Lock()
+        self._policy: tuple[Workspace, dt.date, WorkspacePolicy] | None = None
 
     @property
     def workspace(self) -> Workspace:
@@ -49,7 +50,14 @@ class Served:
         return Federation(roots=[str(self.root)], workspaces=[self._ws])
 
     def policy(self, today: dt.date) -> WorkspacePolicy:
-        return WorkspacePolicy(self._ws, today)
+        """The workspace's policy as its files say now, built once per re-read and day (every call
+        looks its caller up in it; building it parses the policy's rules and counts the day's
+        creates)."""
+        ws, cached = self._ws, self._policy
+        if cached is None or cached[0] is not ws or cached[1] != today:
+            cached = (ws, today, WorkspacePolicy(ws, today))
+            self._policy = cached
+        return cached[2]
 
     def remote(self, name: str, today: dt.date) -> Remote | None:
         """The remote ``name`` (or any name of it: URL, display name) as the files say now."""
