@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from core.settings import dirs
-from core.sqlite_file import iso, writing
+from core.sqlite_file import connect, iso, writing
 from core.timeutil import now
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -80,9 +81,14 @@ class ServerDB:
     def __init__(self, workspace: str, path: Path | None = None):
         self.workspace = workspace
         self.path = path or db_path()
+        with self._conn():  # created and migrated once here, so a read needs no write transaction
+            pass
 
     def _conn(self) -> Any:
         return writing(self.path, MIGRATIONS, "server state")
+
+    def _reading(self) -> Any:
+        return closing(connect(self.path))
 
     def record_call(self, remote: str | None, method: str, path: str, status: int, duration_ms: float,
                     request_id: str | None) -> None:
@@ -92,14 +98,14 @@ class ServerDB:
                          (iso(now()), self.workspace, remote, method, path, status, round(duration_ms, 3), request_id))
 
     def calls(self, limit: int = 1000) -> list[dict[str, Any]]:
-        with self._conn() as conn:
+        with self._reading() as conn:
             conn.row_factory = sqlite3.Row
             rows = conn.execute("SELECT * FROM calls WHERE workspace = ? ORDER BY id DESC LIMIT ?",
                                 (self.workspace, limit)).fetchall()
         return [dict(row) for row in rows]
 
     def answer(self, caller: str, request_id: str) -> Answer | None:
-        with self._conn() as conn:
+        with self._reading() as conn:
             row = conn.execute("SELECT body_sha256, status, answer FROM answers WHERE workspace = ? AND caller = ? "
                                "AND request_id = ?", (self.workspace, caller, request_id)).fetchone()
         return Answer(body_sha256=row[0], status=row[1], answer=bytes(row[2])) if row else None
@@ -127,7 +133,7 @@ class ServerDB:
         return sub
 
     def subscription(self, ident: str) -> Subscription | None:
-        with self._conn() as conn:
+        with self._reading() as conn:
             row = conn.execute("SELECT id, caller, event_types, filters, created_at, ended_at FROM subscriptions "
                                "WHERE workspace = ? AND id = ?", (self.workspace, ident)).fetchone()
         if row is None:
