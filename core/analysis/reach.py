@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 import msgspec
 
 from core.model import Remote, Workspace
-from core.store import NEVER_CHECKED, SYNCED, STALE, UNREACHABLE, RemoteState, effective_status, served_workspace
+from core.store import NEVER_CHECKED, STALE, SYNCED, UNREACHABLE, RemoteState, effective_status, served_workspace
 from core.timeutil import parse_ts
 
 STATES = (UNREACHABLE, STALE, NEVER_CHECKED, SYNCED)  # worst first: the order remotes are listed in
@@ -104,11 +104,11 @@ def permissions(raw: Mapping[str, object]) -> Permissions:
     mutate_map = mutate if isinstance(mutate, dict) else {}
     limit = mutate_map.get("max_creates_per_day")
     return Permissions(
-        query=_allowed(raw.get("query")), mutate=_allowed(mutate),
+        query=allowed(raw.get("query")), mutate=allowed(mutate),
         operations=_strings(mutate_map.get("operations")),
         auto_approve_conditions=_strings(mutate_map.get("auto_approve_conditions")),
         max_creates_per_day=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
-        subscribe=_allowed(raw.get("subscribe")))
+        subscribe=allowed(raw.get("subscribe")))
 
 
 def sync_settings(raw: Mapping[str, object]) -> SyncSettings:
@@ -117,7 +117,7 @@ def sync_settings(raw: Mapping[str, object]) -> SyncSettings:
                         interval_minutes=interval if isinstance(interval, int) and not isinstance(interval, bool) else None)
 
 
-def _allowed(value: object) -> bool:
+def allowed(value: object) -> bool:
     """``true``, or an object with ``allowed: true``."""
     if isinstance(value, dict):
         return value.get("allowed") is True

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from core import __version__
+from core.analysis.reach import allowed
 from core.server import mutate as mutating
 from core.server import query as querying
 from core.server.auth import Caller, check_from
@@ -216,7 +217,7 @@ async def subscribe(call: Call) -> Response:
     most: int | None = None
     if caller.remote is not None:
         permission = caller.remote.permissions.get("subscribe")
-        if not (permission is True or isinstance(permission, dict) and permission.get("allowed") is True):
+        if not allowed(permission):
             raise ApiError(403, f"{caller.remote.name} may not subscribe: its permissions.subscribe.allowed is not "
                                 "true")
         limit = permission.get("max_subscriptions") if isinstance(permission, dict) else None

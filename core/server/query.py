@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from core.analysis.approvals import dig as _dig
+from core.analysis.reach import allowed as permitted
 from core.model import Request, SudocodeRepo, TrustLevel, Workspace, WorkUnit
 from core.server.auth import Caller
 from core.server.errors import ApiError, invalid
@@ -38,7 +39,7 @@ def allowed(caller: Caller, ws: Workspace, message: QueryMessage) -> None:
     if policy is False or _dig(policy, "allowed") is False:
         raise ApiError(403, f"the policy of {ws.name} closes queries (policies.incoming_requests.query.allowed)")
     query = _dig(remote.permissions, "query")
-    if not (query is True or _dig(query, "allowed") is True):
+    if not permitted(query):
         raise ApiError(403, f"{remote.name} may not query: its permissions.query.allowed is not true")
     if remote.trust_level is TrustLevel.UNTRUSTED and message.entity not in PUBLIC:
         raise ApiError(403, f"{remote.name} is untrusted: it may query only {', '.join(PUBLIC)}")
