@@ -21,7 +21,7 @@ import asyncio
 import collections
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.model import Workspace
 from core.server.served import Served
@@ -34,25 +34,39 @@ KEPT = 1000
 Event = dict[str, Any]
 
 
+class Wire(NamedTuple):
+    """A workspace as the API writes it: its items (with relationships) by key, its requests by id."""
+
+    items: dict[str, dict[str, Any]]
+    requests: dict[str, dict[str, Any]]
+
+
+def wire_of(ws: Workspace | None) -> Wire:
+    if ws is None:
+        return Wire({}, {})
+    return Wire(items_json(ws), {r.request_id: request_json(r) for r in ws.requests})
+
+
 def diff(before: Workspace | None, after: Workspace, at: str | None = None) -> list[Event]:
     """The events that turn ``before`` into ``after`` (items first, then requests, each in key order)."""
+    return wire_diff(wire_of(before), wire_of(after), after.name, at)
+
+
+def wire_diff(before: Wire, after: Wire, workspace: str, at: str | None = None) -> list[Event]:
+    """``diff`` on the workspaces' wire forms (the watcher keeps the last one: not built twice)."""
     at = at or iso(now())
     events: list[Event] = []
-    old_items = items_json(before) if before is not None else {}
-    new_items = items_json(after)
-    for kind, key, old, new in _changes(old_items, new_items):
+    for kind, key, old, new in _changes(before.items, after.items):
         item = new if new is not None else old
-        event: Event = {"type": f"item.{kind}", "workspace": after.name, "key": key, "id": item.get("id"),
+        event: Event = {"type": f"item.{kind}", "workspace": workspace, "key": key, "id": item.get("id"),
                         "entity": item.get("kind"), "status": item.get("status"), "item": item, "at": at}
         if kind == "updated":
             event["previous"] = {f: old.get(f) for f in sorted(set(old) | set(new)) if old.get(f) != new.get(f)}
         events.append(event)
-    old_reqs = {r.request_id: request_json(r) for r in before.requests} if before is not None else {}
-    new_reqs = {r.request_id: request_json(r) for r in after.requests}
-    for kind, ident, old, new in _changes(old_reqs, new_reqs):
+    for kind, ident, old, new in _changes(before.requests, after.requests):
         if kind == "removed":
             continue  # a request log only grows: a vanished request is a rewritten file, not an event
-        event = {"type": f"request.{kind}", "workspace": after.name, "request_id": ident, "entity": "request",
+        event = {"type": f"request.{kind}", "workspace": workspace, "request_id": ident, "entity": "request",
                  "from_repo": new.get("from_repo"), "to_repo": new.get("to_repo"), "status": new.get("status"),
                  "result": new.get("result"), "request": new, "at": at}
         if kind == "updated":
@@ -147,6 +161,7 @@ class Watcher:
         self.poll_seconds = poll_seconds
         self._snapshot = Snapshot.take([served.root])
         self._scan_lock = threading.Lock()
+        self._wire: tuple[Workspace, Wire] | None = None  # the last workspace read and its wire form
 
     def rescan(self) -> list[Event]:
         """Look now: when a file changed, re-read the workspace and publish what changed."""
@@ -156,7 +171,9 @@ class Watcher:
                 return []
             self._snapshot = snapshot
             before, after = self.served.reload()
-            return self.hub.publish(diff(before, after))
+            old = self._wire if self._wire is not None and self._wire[0] is before else (before, wire_of(before))
+            self._wire = (after, wire_of(after))
+            return self.hub.publish(wire_diff(old[1], self._wire[1], after.name))
 
     async def run(self) -> None:
         """Look every ``poll_seconds`` (the server calls ``rescan`` itself after its own writes)."""
