@@ -17,7 +17,9 @@ from pathlib import Path
 import msgspec
 
 from core.diagnostics import Diagnostic, Diagnostics, Severity
+from core.dolt.session import server_session
 from core.model import Workspace, WorkspaceKind
+from core.not_loaded import NotLoaded
 from core.sources.beads import load_beads_workspace
 from core.sources.discover import discover
 from core.sources.files import ReadLimits
@@ -73,7 +75,8 @@ def gc_paused() -> Iterator[None]:
 def load_workspace(path: Path, kind: WorkspaceKind, limits: ReadLimits | None = None) -> tuple[Workspace | None, Diagnostics]:
     diags = Diagnostics()
     try:
-        ws = LOADERS[kind](path, diags, limits or ReadLimits())
+        with server_session():
+            ws = LOADERS[kind](path, diags, limits or ReadLimits())
     except RecursionError:
         diags.error(path, "data nested too deeply to read")
         ws = None
@@ -84,7 +87,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
     """Load every workspace below ``roots``; never raises for bad input."""
     limits = limits or ReadLimits()
     fed = Federation(roots=[str(r) for r in roots])
-    with gc_paused():
+    with gc_paused(), server_session():
         found_diags = Diagnostics()
         found = discover(roots, found_diags, limits, max_depth=max_depth)
         fed.diagnostics.extend(found_diags)
@@ -105,11 +108,13 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
 
 def dangling_references(workspaces: Sequence[Workspace]) -> list[Diagnostic]:
     """Warnings for references that resolve to nothing loaded. A reference into a workspace that
-    is not loaded at all is a remote reference (the graph makes it a stub), not a warning."""
+    is not loaded at all is a remote reference (the graph makes it a stub), not a warning; nor is
+    one into a ``.beads`` folder whose beads could not be read (its load warned once)."""
     keys: set[str] = set()
     for ws in workspaces:
         keys.update(unit.key for unit in ws.work_units)
     loaded = tuple(sorted({_workspace_prefix(ws) for ws in workspaces}, key=len, reverse=True))
+    unread = NotLoaded(workspaces)
     out: list[Diagnostic] = []
     for ws in workspaces:
         for rel in ws.relationships:
@@ -118,7 +123,7 @@ def dangling_references(workspaces: Sequence[Workspace]) -> list[Diagnostic]:
                 out.append(Diagnostic(Severity.WARNING, rel.source,
                                       f"{rel.type} reference {rel.to_ref!r} from {rel.from_ref} cannot be resolved",
                                       rel.line, ws.name))
-            elif target not in keys and target.startswith(loaded):
+            elif target not in keys and target.startswith(loaded) and target not in unread:
                 out.append(Diagnostic(Severity.WARNING, rel.source,
                                       f"{rel.type} reference from {rel.from_ref} points to {rel.to_ref}, which is not there",
                                       rel.line, ws.name))

@@ -22,6 +22,7 @@ import networkx as nx
 from core.federation import Federation, gc_paused
 from core.graph_kinds import BLOCKING, EdgeKind, NodeKind, StubKind, relationship_kind
 from core.model import Delegation, Realm, Town, Workspace, WorkspaceKind
+from core.not_loaded import NotLoaded
 from core.sources.federation_records import remote_name
 from core.uri import workspace_of
 
@@ -53,6 +54,7 @@ class _Builder:
         self.edges: list[Edge] = []
         self.remote_status = remote_status
         self.known_remote_workspaces: set[str] = set()
+        self.unread: NotLoaded | None = None  # keys of .beads folders that could not be read
 
     def node(self, key: str, kind: NodeKind, label: str, workspace: str | None, record: Any = None) -> None:
         self.nodes[key] = {"kind": kind, "label": label, "workspace": workspace, "record": record}
@@ -171,12 +173,13 @@ class _Builder:
                     continue
                 workspace = workspace_of(key)
                 known = workspace is not None and self._is_known_remote(workspace)
+                unread = self.unread is not None and key in self.unread
                 self.nodes[key] = {
                     "kind": NodeKind.STUB,
                     "label": key,
                     "workspace": workspace,
                     "record": None,
-                    "stub": StubKind.REMOTE if known else StubKind.MISSING,
+                    "stub": StubKind.NOT_LOADED if unread else StubKind.REMOTE if known else StubKind.MISSING,
                     "ref": key,
                     "cache_status": self.remote_status.get(workspace) if workspace else None,
                 }
@@ -201,6 +204,7 @@ def build_graph(fed: Federation, remote_status: Mapping[str, str] | None = None)
             builder.workspace(ws)
             delegations.extend(ws.delegations)
         builder.delegations(delegations)
+        builder.unread = NotLoaded(fed.workspaces)
         builder.stubs()
         graph = nx.MultiDiGraph(federation=fed)
         graph.add_nodes_from(builder.nodes.items())

@@ -23,6 +23,7 @@ class NodeKind(str, enum.Enum):
 class StubKind(str, enum.Enum):
     REMOTE = "remote"  # a workspace we know of (a configured remote) but did not load
     MISSING = "missing"  # nothing known
+    NOT_LOADED = "not-loaded"  # in a loaded workspace's .beads folder that could not be read (its server down)
 
 
 class EdgeKind(str, enum.Enum):

@@ -281,6 +281,25 @@ class AuditEvent(Record):
     origin: str = ""  # town-events | town-feed | beads-events | federation-audit
 
 
+class BeadsSource(Record):
+    """Where one ``.beads`` folder's work units were read from (``core.sources.beads_folder``)."""
+
+    folder: str  # the .beads folder
+    rig: str | None = None  # None: a town's own beads, or a standalone folder
+    read_from: str = "export"  # server | export | backup | none (nothing could be read)
+    file: str | None = None  # the export file or backup folder read, when it was files
+    as_of: str | None = None  # the time of that data: an export's newest updated_at, a backup's timestamp
+    server: str | None = None  # HOST:PORT of a Dolt-backed folder's server
+    database: str | None = None  # its database on that server
+    dolt: bool | None = None  # the server is Dolt (None: not contacted)
+    token: str | None = None  # what identifies the current state of what was read (a reload keys on it)
+    problem: str | None = None  # why the server, or the other file, was not used
+
+    @property
+    def backed_by_server(self) -> bool:
+        return self.server is not None
+
+
 class Workspace(msgspec.Struct, kw_only=True, gc=False):
     """One loaded workspace: what kind, where, and every record read from it."""
 
@@ -299,6 +318,7 @@ class Workspace(msgspec.Struct, kw_only=True, gc=False):
     requests: list[Request] = []
     subscriptions: list[Subscription] = []
     audit: list[AuditEvent] = []
+    sources: list[BeadsSource] = []  # towns and beads folders: where each .beads folder's work units came from
     remote_cache: bool = False  # read from a fetched cache of a remote, not a local folder
 
     def counts(self) -> dict[str, int]:

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from core.diagnostics import Diagnostics
+from core.dolt.config import DoltSettings, parse_dolt
 from core.sources.limits import DEFAULT_MAX_FILE_BYTES, ReadLimits
 
 APP_NAME = "crossdeck"
@@ -50,11 +51,12 @@ class Settings(msgspec.Struct, kw_only=True):
     remote_ttl_seconds: int = 300
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     discovery_max_depth: int = 8
+    dolt: DoltSettings = DoltSettings()
     path: str | None = None  # the file these came from, if any
 
     @property
     def limits(self) -> ReadLimits:
-        return ReadLimits(max_file_bytes=self.max_file_bytes)
+        return ReadLimits(max_file_bytes=self.max_file_bytes, dolt=self.dolt)
 
     def root_paths(self) -> list[Path]:
         base = Path(self.path).parent if self.path else Path.cwd()
@@ -92,6 +94,9 @@ def load_settings(diags: Diagnostics | None = None) -> Settings:
         return Settings(path=str(path))
     values: dict[str, Any] = {}
     for key, value in raw.get("crossdeck", raw).items():
+        if key == "dolt":
+            values[key] = parse_dolt(value, path, diags)
+            continue
         types = _KEYS.get(key)
         if types is None:
             diags.warning(path, f"unknown setting '{key}' ignored")
@@ -101,6 +106,8 @@ def load_settings(diags: Diagnostics | None = None) -> Settings:
             diags.error(path, "setting 'roots' must be a list of paths")
         else:
             values[key] = value
+    if "crossdeck" in raw and "dolt" in raw and "dolt" not in values:  # [dolt] beside a [crossdeck] table
+        values["dolt"] = parse_dolt(raw["dolt"], path, diags)
     return Settings(path=str(path), **values)
 
 

@@ -46,3 +46,17 @@ def now() -> dt.datetime:
 
 def today() -> dt.date:
     return now().date()
+
+
+def age_words(delta: dt.timedelta) -> str:
+    """A duration as words: ``under a minute``, ``5 minutes``, ``3 hours``, ``7 days``."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 3600:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if seconds < 2 * 86400:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{seconds // 86400} days"

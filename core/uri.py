@@ -192,6 +192,10 @@ class RouteTable:
     def __len__(self) -> int:
         return self._count
 
+    def entries(self) -> list[tuple[str, str]]:
+        """``(prefix, path)`` for each prefix, as the table holds them."""
+        return list(self._paths.items())
+
 
 def workspace_of(key: str) -> str | None:
     """The workspace name a canonical key belongs to (``hop://E/C/R/ID`` -> ``hop://E/C``)."""

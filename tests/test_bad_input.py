@@ -94,14 +94,14 @@ def test_unreadable_file_as_a_folder(town: Path) -> None:
     assert diags.items[0].severity is Severity.ERROR and "cannot read" in diags.items[0].message
 
 
-def test_town_file_missing_owner_is_an_error_and_other_workspaces_load(tmp_path: Path) -> None:
+def test_town_file_missing_name_is_an_error_and_other_workspaces_load(tmp_path: Path) -> None:
     bad = tmp_path / "bad-town"
     (bad / "mayor").mkdir(parents=True)
-    (bad / "mayor" / "town.json").write_text('{"name": "x"}')
+    (bad / "mayor" / "town.json").write_text('{"owner": "x@example.com"}')
     good = real_town(tmp_path / "good", {"rig": "rg"})
     write_jsonl(good / "rig" / ".beads" / "issues.jsonl", [bead("rg-1")])
     fed, ids = _load(tmp_path)
-    assert _only_error(fed, bad / "mayor" / "town.json", None).message == "town: required field 'owner' is missing"
+    assert _only_error(fed, bad / "mayor" / "town.json", None).message == "town: required field 'name' is missing"
     assert ids == ["rg-1"]
 
 

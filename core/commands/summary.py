@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from core.commands.output import emit_json, exit_code, report_diagnostics
 from core.text import one_line
 
 if TYPE_CHECKING:
     from core.federation import Federation
+    from core.model import BeadsSource
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,7 +32,8 @@ def summarize(fed: Federation) -> dict[str, Any]:
     for ws in fed.workspaces:
         counts = ws.counts()
         totals.update(counts)
-        rows.append({"name": ws.name, "kind": ws.kind.value, "root": ws.root, "counts": counts})
+        rows.append({"name": ws.name, "kind": ws.kind.value, "root": ws.root, "counts": counts,
+                     "sources": [_source(s) for s in ws.sources]})
     by_severity = Counter(d.severity.value for d in fed.diagnostics)
     return {
         "roots": fed.roots,
@@ -51,6 +56,12 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     return exit_code(fed)
 
 
+def _source(source: BeadsSource) -> dict[str, Any]:
+    fields = msgspec.structs.asdict(source)
+    return {k: fields[k] for k in ("folder", "rig", "read_from", "file", "as_of", "server", "database", "dolt",
+                                   "token", "problem")}
+
+
 KIND_NAMES = {"town": ("town", "towns"), "realm": ("realm", "realms"),
                "sudocode": ("sudocode repo", "sudocode repos"), "beads": ("beads folder", "beads folders")}
 _COLUMNS = (("work_units", "units"), ("relationships", "links"), ("delegations", "deleg"),
@@ -70,5 +81,28 @@ def _print_table(data: dict[str, Any]) -> None:
         out.write(f"{row['kind']:9} {one_line(row['name']):{width}} {cells}\n")
     totals = data["totals"]
     out.write(f"{'total':9} {'':{width}} " + " ".join(f"{totals.get(key, 0):>8}" for key, _ in _COLUMNS) + "\n")
+    told = [(row, source) for row in data["workspaces"] for source in row["sources"]
+            if source["server"] or source["problem"]]
+    if told:
+        out.write("\nwhere the beads came from:\n")
+        for row, source in told:
+            where = row["name"] + (f"/{source['rig']}" if source["rig"] else "")
+            out.write(f"  {one_line(where)}: {one_line(describe_source(source, row['root']))}\n")
     diags = data["diagnostics"]
     out.write(f"\ndiagnostics: {diags['error']} errors, {diags['warning']} warnings\n")
+
+
+def describe_source(source: dict[str, Any], root: str) -> str:
+    """Where one folder's beads came from, in words."""
+    if source["read_from"] == "server":
+        kind = "Dolt" if source["dolt"] else "not Dolt: no history"
+        return f"Dolt server {source['server']}, database {source['database']} ({kind}), live"
+    if source["read_from"] == "none":
+        text = "not loaded"
+    else:
+        where = os.path.relpath(source["file"], root) if source["file"] else source["read_from"]
+        when = source["as_of"].replace("T", " ")[:16] if source["as_of"] else "undated"
+        text = f"{source['read_from']} {where} as of {when}"
+    if source["server"]:
+        text += f", not database {source['database']}"
+    return text + (f": {source['problem']}" if source["problem"] else "")

@@ -2,24 +2,26 @@
 
 Export form: ``issues.jsonl``, one issue a line with its ``dependencies[]`` inline.
 Backup form: ``backup/*.jsonl`` flat table dumps (issues, dependencies, labels, comments,
-events; booleans as 0/1, ``metadata`` as a JSON string), joined back to their issues here.
-When both are present the export is the issues' source and the backup adds its events.
+events; booleans as 0/1, ``metadata`` as a JSON string), joined back to their issues here. A
+Dolt server's tables are read as the same rows (``core.sources.beads_server``).
+Which form a folder is read from is decided by ``core.sources.beads_folder``; when the export is
+read, the backup's events are added to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
 from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Delegation, Relationship, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import read_crossdeck_folder
-from core.sources.files import ReadLimits, iter_jsonl, iter_typed
+from core.sources.files import ReadLimits, iter_typed
 from core.sources.keys import FolderKeys, ItemKeys
-from core.sources.schema import Schema, iter_records, opt, req
+from core.sources.schema import Schema, opt, req
 
 ISSUE = Schema(
     "beads issue",
@@ -70,8 +72,29 @@ _TERM_FIELDS = ("portion", "deadline", "acceptance_criteria", "credit_share")
 _decode = msgspec.json.Decoder().decode
 
 
+class Table(NamedTuple):
+    """Rows of one beads table, wherever they come from: a backup file (``line`` is the file's
+    line) or a Dolt server (``source`` is ``dolt://SERVER/DATABASE/TABLE``, ``line`` None)."""
+
+    source: str
+    rows: Iterable[tuple[int | None, dict[str, Any]]]
+
+
+class TableSet(NamedTuple):
+    """The tables of the backup form (and of a Dolt database): every column on every row."""
+
+    issues: Table
+    dependencies: Table | None = None
+    labels: Table | None = None
+    comments: Table | None = None
+    events: Table | None = None
+
+
 class BeadsLoad:
-    """Everything read from one ``.beads`` folder into a workspace."""
+    """Everything read from one ``.beads`` folder into a workspace.
+
+    Wisps (ephemeral beads: ``ephemeral`` 1 or true) are left out, as beads' exports leave them
+    out, with everything stated on them (their labels, comments, events, dependencies)."""
 
     def __init__(self, ws: Workspace, keys: ItemKeys, diags: Diagnostics, limits: ReadLimits,
                  rig: str | None = None):
@@ -80,27 +103,26 @@ class BeadsLoad:
         self.diags = diags
         self.limits = limits
         self.rig = rig
+        self.wisps: set[str] = set()
         # What every unit of this folder shares; _typed_unit copies it and sets the rest.
         self._template = WorkUnit(key="", id="", title="", workspace=ws.name, kind="bead", rig=rig)
 
-    def load(self, beads_dir: Path) -> None:
-        export = beads_dir / "issues.jsonl"
-        backup = beads_dir / "backup"
-        if export.is_file():
-            self._load_export(export)
-        elif (backup / "issues.jsonl").is_file():
-            self._load_backup_issues(backup)
-        if (backup / "events.jsonl").is_file():
-            self._load_events(backup / "events.jsonl")
+    def for_workspace(self, ws: Workspace, diags: Diagnostics) -> BeadsLoad:
+        """The same folder's load into another workspace and diagnostics (a trial read whose
+        records are kept only when it succeeds whole)."""
+        return BeadsLoad(ws, self.keys, diags, self.limits, self.rig)
 
     # -- issues ------------------------------------------------------------------------------
-    def _work_unit(self, path: Path, number: int, raw: dict[str, Any]) -> WorkUnit | None:
-        """The checked path: any issue line, with its unknown fields kept in ``extra``."""
+    def _work_unit(self, path: Path | str, number: int | None, raw: dict[str, Any]) -> WorkUnit | None:
+        """The checked path: any issue line (or row), with its unknown fields kept in ``extra``."""
         parsed = ISSUE.read(raw)
         if isinstance(parsed, str):
-            self.diags.error(path, parsed, number)
+            self._error(path, parsed, number, raw)
             return None
         known, extra = parsed
+        if extra.get("ephemeral") in (1, True):
+            self.wisps.add(known["id"])
+            return None
         labels = known.get("labels")
         if labels is not None and not all(isinstance(label, str) for label in labels):
             self.diags.error(path, "beads issue: field 'labels' should be a list of strings", number)
@@ -141,14 +163,14 @@ class BeadsLoad:
             self._delegation_from_metadata(unit, path, number)
         return unit
 
-    def _unit_extras(self, unit: WorkUnit, path: Path, number: int) -> None:
+    def _unit_extras(self, unit: WorkUnit, path: Path | str, number: int | None) -> None:
         """What a work unit's unknown fields state: a delegation in its metadata, references."""
         self._delegation_from_metadata(unit, path, number)
         references = unit.extra.get("references")
         if references is not None:
             self._references(unit, references, path, number)
 
-    def _references(self, unit: WorkUnit, references: Any, path: Path, number: int) -> None:
+    def _references(self, unit: WorkUnit, references: Any, path: Path | str, number: int | None) -> None:
         """A work unit's ``references: [{"type": "depends_on", "target": URI}]`` (design form)."""
         if not isinstance(references, list):
             self.diags.error(path, "beads issue: field 'references' should be a list", number)
@@ -165,7 +187,7 @@ class BeadsLoad:
                              extra={k: v for k, v in ref.items() if k not in ("type", "target")})
             )
 
-    def _load_export(self, path: Path) -> None:
+    def load_export(self, path: Path) -> None:
         """An export file: a line that fits ``ISSUE_LINE`` takes the fast path, any other line the
         checked one; both give the same records and messages (tests/test_typed_lines.py)."""
         units = self.ws.work_units
@@ -198,50 +220,67 @@ class BeadsLoad:
         for dep in deps:
             self._dependency(path, number, dep, unit.id, DEPENDENCY)
 
-    def _load_backup_issues(self, backup: Path) -> None:
+    def load_tables(self, tables: TableSet) -> None:
+        """The backup form's tables (from files or a Dolt server), joined back to their issues."""
         by_id: dict[str, WorkUnit] = {}
-        issues_path = backup / "issues.jsonl"
-        for number, raw in iter_jsonl(issues_path, self.diags, self.limits):
-            unit = self._work_unit(issues_path, number, raw)
+        source = tables.issues.source
+        for number, raw in tables.issues.rows:
+            unit = self._work_unit(source, number, raw)
             if unit is not None:
                 by_id[unit.id] = unit
-        self._join(backup / "labels.jsonl", by_id, LABEL, "label",
+        self._join(tables.labels, by_id, LABEL, "label",
                    lambda unit, row: setattr(unit, "labels", [*unit.labels, row["label"]]))
-        self._join(backup / "comments.jsonl", by_id, COMMENT, "comment",
+        self._join(tables.comments, by_id, COMMENT, "comment",
                    lambda unit, row: setattr(unit, "comments", [*unit.comments, row]))
         self.ws.work_units.extend(by_id.values())
-        deps = backup / "dependencies.jsonl"
-        if deps.is_file():
-            for number, raw in iter_jsonl(deps, self.diags, self.limits):
-                self._dependency(deps, number, raw, None, BACKUP_DEPENDENCY)
+        if tables.dependencies is not None:
+            for number, raw in tables.dependencies.rows:
+                if raw.get("issue_id") not in self.wisps:
+                    self._dependency(tables.dependencies.source, number, raw, None, BACKUP_DEPENDENCY)
+        if tables.events is not None:
+            self.load_events(tables.events)
 
-    def _join(self, path: Path, by_id: dict[str, WorkUnit], schema: Schema, what: str,
+    def _join(self, table: Table | None, by_id: dict[str, WorkUnit], schema: Schema, what: str,
               attach: Callable[[WorkUnit, dict[str, Any]], None]) -> None:
-        """Join a backup table (labels, comments) back to its issues by ``issue_id``."""
-        if not path.is_file():
+        """Join a table (labels, comments) back to its issues by ``issue_id``."""
+        if table is None:
             return
-        for number, known, extra in iter_records(path, schema, self.diags, self.limits):
+        for number, raw in table.rows:
+            parsed = schema.read(raw)
+            if isinstance(parsed, str):
+                self._error(table.source, parsed, number, raw)
+                continue
+            known, extra = parsed
             unit = by_id.get(known["issue_id"])
             if unit is None:
-                self.diags.warning(path, f"{what} for unknown issue {known['issue_id']}", number)
+                if known["issue_id"] not in self.wisps:
+                    self.diags.warning(table.source, f"{what} for unknown issue {known['issue_id']}", number)
                 continue
             attach(unit, {**known, **extra})
 
+    def _error(self, source: Path | str, message: str, number: int | None, raw: dict[str, Any]) -> None:
+        """An error about a record; a row of a server table has no line, so its id is named."""
+        if number is None:
+            ident = raw.get("id") or raw.get("issue_id")
+            message += f" (row {ident})" if isinstance(ident, (str, int)) else ""
+        self.diags.error(source, message, number)
+
     # -- dependencies and delegations ----------------------------------------------------------
-    def _dependency(self, path: Path, number: int, raw: Any, issue_id: str | None, schema: Schema) -> None:
+    def _dependency(self, path: Path | str, number: int | None, raw: Any, issue_id: str | None,
+                    schema: Schema) -> None:
         if not isinstance(raw, dict):
             self.diags.error(path, "beads dependency should be an object", number)
             return
         parsed = schema.read(raw)
         if isinstance(parsed, str):
-            self.diags.error(path, parsed, number)
+            self._error(path, parsed, number, raw)
             return
         known, extra = parsed
         child = known.get("issue_id") or issue_id or ""
         self._add_dependency(str(path), number, child, self.keys.key_for(child), known["depends_on_id"],
                              known.get("type"), known.get("created_at"), known.get("created_by"), extra)
 
-    def _add_dependency(self, source: str, number: int, child: str, child_key: str, target: str,
+    def _add_dependency(self, source: str, number: int | None, child: str, child_key: str, target: str,
                         dep_type: str | None, created_at: str | None, created_by: str | None,
                         extra: dict[str, Any]) -> None:
         """A dependency as a relationship (and a delegation when it is ``delegated-from``)."""
@@ -259,7 +298,7 @@ class BeadsLoad:
                            line=number)
             )
 
-    def _delegation_from_metadata(self, unit: WorkUnit, path: Path, number: int) -> None:
+    def _delegation_from_metadata(self, unit: WorkUnit, path: Path | str, number: int | None) -> None:
         metadata = unit.extra.get("metadata")
         if isinstance(metadata, str):  # the backup form stores metadata as a JSON string
             if metadata in ("", "{}"):
@@ -298,11 +337,18 @@ class BeadsLoad:
         )
 
     # -- events ------------------------------------------------------------------------------
-    def _load_events(self, path: Path) -> None:
+    def load_events(self, table: Table) -> None:
         audit = self.ws.audit
-        source = str(path)
-        for number, known, extra in iter_records(path, EVENT, self.diags, self.limits):
+        source = table.source
+        for number, raw in table.rows:
+            parsed = EVENT.read(raw)
+            if isinstance(parsed, str):
+                self._error(source, parsed, number, raw)
+                continue
+            known, extra = parsed
             issue_id = known.get("issue_id")
+            if issue_id in self.wisps:
+                continue
             audit.append(
                 AuditEvent(
                     ts=known["created_at"],
@@ -323,9 +369,11 @@ def load_beads_workspace(root: Path, diags: Diagnostics, limits: ReadLimits) -> 
     beads = root / ".beads"
     if not beads.is_dir():
         return None
+    from core.sources.beads_folder import load_beads_folder
+
     keys = FolderKeys(root.name)
     ws = Workspace(kind=WorkspaceKind.BEADS, name=f"beads://local/{root.name}", root=str(root))
     diags.workspace = ws.name
-    BeadsLoad(ws, keys, diags, limits).load(beads)
+    load_beads_folder(BeadsLoad(ws, keys, diags, limits), beads, town=None, root=root)
     read_crossdeck_folder(root, ws, diags, limits)
     return ws

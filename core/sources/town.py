@@ -13,7 +13,7 @@ from typing import Any
 
 from core import uri
 from core.diagnostics import Diagnostics
-from core.model import AuditEvent, Delegation, Employment, Entity, Rig, Route, Town, Workspace, WorkspaceKind
+from core.model import AuditEvent, Delegation, Employment, Entity, Rig, Route, Town, Workspace, WorkspaceKind, WorkUnit
 from core.sources.beads import BeadsLoad
 from core.sources.federation_records import read_crossdeck_folder
 from core.sources.files import ReadLimits, iter_jsonl, load_json
@@ -22,7 +22,7 @@ from core.sources.schema import Schema, iter_records, opt, req
 
 TOWN = Schema(
     "town",
-    {"name": req(str), "owner": req(str), "public_name": opt(str), "created_at": opt(str)},
+    {"name": req(str), "owner": opt(str), "public_name": opt(str), "created_at": opt(str)},
 )
 RIG_ENTRY = Schema("rig", {"git_url": opt(str), "beads": opt(dict)})
 RIG_CONFIG = Schema("rig config", {"name": opt(str), "git_url": opt(str), "default_branch": opt(str),
@@ -39,6 +39,8 @@ DELEGATION = Schema(
 # Module constants: an Enum member read off its class costs four times a global (Python 3.11).
 _LOCAL_SHORT, _RIG_SHORT, _EXTERNAL = uri.RefForm.LOCAL_SHORT, uri.RefForm.RIG_SHORT, uri.RefForm.EXTERNAL
 _NOT_RIGS = frozenset({"mayor", "deacon", "settings", "docs", "plugins"})
+# The owner of a town whose town.json names none (Gas Town writes ``owner`` only when it is set).
+NO_OWNER = "local"
 
 
 def town_file(root: Path) -> Path | None:
@@ -106,7 +108,19 @@ class TownKeys(MemoKeys):
         found, rig = self.rig_of(parsed.id)
         if found:
             return uri.hop_key(self.owner, self.town, rig, parsed.id)
-        return uri.hop_key(self.owner, self.town, self.rig, parsed.id) if self.rig else None
+        # Unrouted: a rig's own short reference is its own; the town's is the town's, the key
+        # ``key_for`` names its own items with.
+        return uri.hop_key(self.owner, self.town, self.rig, parsed.id)
+
+    def with_town_prefixes(self, prefixes: set[str]) -> TownKeys:
+        """These keys, with ids of ``prefixes`` known to be the town's own (the prefixes of the
+        town-level beads that no route names): a rig's reference to one is the town's item."""
+        extra = sorted(p for p in prefixes if not self.rig_of(p + "x")[0])
+        if not extra:
+            return self
+        routes = uri.RouteTable([*self.routes.entries(), *((p, ".") for p in extra)])
+        return TownKeys(self.owner, self.town, routes, self.rig_prefixes, {**self.route_rigs, ".": None},
+                        self.rig_names, self.rig)
 
 
 def load_town(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
@@ -121,6 +135,10 @@ def load_town(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace |
         diags.error(path, parsed)
         return None
     known, extra = parsed
+    if not (known.get("owner") or "").strip():
+        known["owner"] = NO_OWNER
+        diags.warning(path, f"the town names no owner (Gas Town leaves it out when none is set): its items are "
+                            f"keyed hop://{NO_OWNER}/{known['name']}/...; set \"owner\" to give them their owner's keys")
     town = Town(layout="real" if path.parent.name == "mayor" else "design", source=str(path),
                 extra=extra, **known)
     ws = Workspace(kind=WorkspaceKind.TOWN, name=f"hop://{town.owner}/{town.name}", root=str(root), info=town)
@@ -236,11 +254,42 @@ def _keys(root: Path, town: Town) -> TownKeys:
 
 def _load_work(root: Path, ws: Workspace, town: Town, keys: TownKeys, diags: Diagnostics,
                limits: ReadLimits) -> None:
+    """The town's own beads, then each rig's. Ids of the town's own beads whose prefix no route
+    names are still the town's: a rig's reference to one resolves to it."""
+    from core.sources.beads_folder import load_beads_folder
+
     if (root / ".beads").is_dir():
-        BeadsLoad(ws, keys.for_rig(None), diags, limits).load(root / ".beads")
+        before = len(ws.work_units)
+        load_beads_folder(BeadsLoad(ws, keys.for_rig(None), diags, limits), root / ".beads", town=ws.name, root=root)
+        keys = keys.with_town_prefixes(_prefixes(root / ".beads", ws.work_units[before:]))
     for rig in town.rigs:
         if rig.beads_dir:
-            BeadsLoad(ws, keys.for_rig(rig.name), diags, limits, rig=rig.name).load(Path(rig.beads_dir))
+            load_beads_folder(BeadsLoad(ws, keys.for_rig(rig.name), diags, limits, rig=rig.name),
+                              Path(rig.beads_dir), town=ws.name, root=root)
+
+
+def _prefixes(beads_dir: Path, units: list[WorkUnit]) -> set[str]:
+    """The id prefixes of a folder's beads (``hq-`` of ``hq-abc``, ``hq-cv-`` of ``hq-cv-x1``) and
+    the one its ``config.yaml`` names (``issue-prefix``)."""
+    prefixes = {unit.id[: unit.id.rindex("-") + 1] for unit in units if "-" in unit.id}
+    configured = _configured_prefix(beads_dir / "config.yaml")
+    if configured:
+        prefixes.add(configured.rstrip("-") + "-")
+    return prefixes
+
+
+def _configured_prefix(path: Path) -> str | None:
+    """``issue-prefix: "hq"`` in a beads ``config.yaml``, read as a line (no YAML parser needed)."""
+    try:
+        text = path.read_text("utf-8", "replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == "issue-prefix":
+            value = value.split("#", 1)[0].strip().strip("\"'")
+            return value or None
+    return None
 
 
 def _load_events(root: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:

@@ -11,12 +11,17 @@ the fields of an existing one.
   a dependency on the dependent item only, so "NEW blocks REF" cannot be written on NEW when REF
   lives elsewhere: it is kept in ``metadata.blocks`` and the plan's notes say so.
 
+- **Dolt-backed folders** (``metadata.json`` says the beads live in the town's Dolt server): the
+  same bead, written as rows of its database (``core.sync.bead_rows``), never into a JSONL file
+  (beads never reads those back). A server that cannot be reached refuses the action before
+  anything is written.
+
 A new item can carry the request it was created for (``created_from_request``, in ``metadata``
 for a bead): ``find_created`` finds it again, so approving a request twice, or again after a
 crash between the item and the request's record, never creates a second item. Ids are derived
 from a seed (the same seed gives the same id) and made longer while they clash with an id in use.
-Callers hold the workspace's lock; a new item is one appended line (``appendlog``), a change
-rewrites its file whole (``core.atomic``).
+Callers hold the workspace's lock; a new item is one appended line (``appendlog``) or one SQL
+transaction, a change rewrites its file whole (``core.atomic``) or updates its row.
 """
 
 from __future__ import annotations
@@ -26,16 +31,22 @@ import hashlib
 import string
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from core import uri
 from core.atomic import write_bytes_atomic
+from core.dolt.target import DoltTarget
 from core.model import Town, Workspace, WorkspaceKind, WorkUnit
+from core.sources.limits import ReadLimits
 from core.sync import SyncError
 from core.sync.appendlog import append_jsonl, encode_line
+from core.sync.gitcommit import workspace_owner
 from core.timeutil import UTC
+
+if TYPE_CHECKING:
+    from core.sync.bead_rows import BeadRows
 
 ORIGIN = "created_from_request"
 _DIGITS = string.digits + string.ascii_lowercase
@@ -73,13 +84,25 @@ class Planned(msgspec.Struct, kw_only=True):
     """A new item ready to be appended: where, its id and key, the line, what it states."""
 
     workspace: str
-    file: Path
+    file: Path  # the file it is appended to; for a Dolt-backed folder, the export it is *not* written to
     id: str
     key: str
     kind: str  # issue | spec | bead
     record: dict[str, Any]
     links: list[Link]  # the links the record states
     notes: list[str] = []  # what could not be stated in this format, and where it went instead
+    target: DoltTarget | None = None  # a Dolt-backed folder's database: the bead is rows there
+    email: str = ""  # the author email of a Dolt commit (the workspace's owner)
+
+    @property
+    def where(self) -> str:
+        """Where the item is written: its file, or its database."""
+        return self.target.address if self.target is not None else str(self.file)
+
+    @property
+    def files(self) -> list[Path]:
+        """The files writing it touches (none for a Dolt-backed folder)."""
+        return [] if self.target is not None else [self.file]
 
 
 class Created(msgspec.Struct, kw_only=True, frozen=True):
@@ -111,16 +134,28 @@ def plan_item(ws: Workspace, item: NewItem, actor: str, now: dt.datetime) -> Pla
     raise CreateError(f"{ws.name} is a {ws.kind.value}: it holds no work units")
 
 
-def write_item(plan: Planned) -> None:
-    """Append the planned item to its file (the caller holds the workspace's lock)."""
+def write_item(plan: Planned) -> Planned:
+    """Append the planned item to its file, or insert it into its database (the caller holds the
+    workspace's lock); returns the plan as written (a database may have made its id longer)."""
+    if plan.target is not None:
+        return _insert_bead(plan)
     try:
         append_jsonl(plan.file, plan.record)
     except OSError as exc:
         raise CreateError(f"cannot write {plan.id} to {plan.file}: {exc.strerror or exc}") from None
+    return plan
 
 
 def find_created(plan: Planned, request_id: str) -> str | None:
-    """The id of an item of ``plan.file`` created earlier for ``request_id``, if there is one."""
+    """The id of an item of ``plan``'s file (or database) created earlier for ``request_id``, if
+    there is one; on Dolt it is committed too (an earlier attempt may have stopped short of it)."""
+    if plan.target is not None:
+        with _rows(plan.target) as rows:
+            found = rows.find_by_request(request_id)
+            if found is not None:
+                rows.commit(f"{found}: created for request {request_id}", plan.record.get("created_by") or "crossdeck",
+                            plan.email)
+            return found
     needle = request_id.encode()
     for raw in _lines(plan.file):
         if needle not in raw or ORIGIN.encode() not in raw:
@@ -172,10 +207,15 @@ def _plan_sudocode(ws: Workspace, item: NewItem, now: dt.datetime) -> Planned:
 def _plan_bead(ws: Workspace, item: NewItem, actor: str, now: dt.datetime) -> Planned:
     folder, prefix, key_base = _bead_home(ws, item.rig)
     path = folder / "issues.jsonl"
-    if not path.is_file() and (folder / "backup" / "issues.jsonl").is_file():
+    target = folder_database(ws, folder, item.rig)
+    if target is not None:
+        with _rows(target) as rows:
+            taken = rows.taken_ids(prefix) | {u.id for u in ws.work_units}
+    elif not path.is_file() and (folder / "backup" / "issues.jsonl").is_file():
         raise CreateError(f"{folder} holds beads in the backup form only: crossdeck writes the export form "
                           "(issues.jsonl); export the beads first (bd export)")
-    taken = _ids_in(path) | {u.id for u in ws.work_units}
+    else:
+        taken = _ids_in(path) | {u.id for u in ws.work_units}
     ident = fresh_id(prefix, item.seed, taken, _DIGITS, 3)
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     dependencies, blocks = [], []
@@ -205,7 +245,40 @@ def _plan_bead(ws: Workspace, item: NewItem, actor: str, now: dt.datetime) -> Pl
     if metadata:
         record["metadata"] = metadata
     return Planned(workspace=ws.name, file=path, id=ident, key=key_base + ident, kind="bead", record=record,
-                   links=[link for link in item.links if link.type != "blocks"], notes=notes)
+                   links=[link for link in item.links if link.type != "blocks"], notes=notes, target=target,
+                   email=workspace_owner(ws))
+
+
+def folder_database(ws: Workspace, folder: Path, rig: str | None) -> DoltTarget | None:
+    """The database of a Dolt-backed ``.beads`` folder of ``ws`` (None: its beads are files); a
+    ``CreateError`` when server access is off (its beads can be written nowhere else)."""
+    from core.sources.beads_folder import SERVER_READS_OFF, dolt_backing
+
+    town = ws.name if ws.kind is WorkspaceKind.TOWN else None
+    target, settings = dolt_backing(folder, town=town, rig=rig, limits=ReadLimits())
+    if target is not None and not settings.server_reads:
+        raise CreateError(f"{folder}'s beads live in Dolt server {target.server} and {SERVER_READS_OFF}: "
+                          "crossdeck cannot write them")
+    return target
+
+
+def _rows(target: DoltTarget) -> BeadRows:
+    """A connection to the database (a ``CreateError`` when it cannot be had)."""
+    from core.sync.bead_rows import BeadRows
+
+    return BeadRows(target)
+
+
+def _insert_bead(plan: Planned) -> Planned:
+    actor = plan.record.get("created_by") or "crossdeck"
+    origin = (plan.record.get("metadata") or {}).get(ORIGIN)
+    with _rows(plan.target) as rows:  # type: ignore[arg-type]
+        if not rows.insert(plan.record, actor):
+            raise CreateError(f"{plan.where} already holds a bead {plan.id} (created at the same moment by another "
+                              "process?); try again")
+        why = f" for request {origin['request_id']}" if isinstance(origin, dict) and "request_id" in origin else ""
+        rows.commit(f"{plan.id}: {plan.record.get('title', '')} (created by crossdeck{why})", actor, plan.email)
+    return plan
 
 
 def _bead_home(ws: Workspace, rig_name: str | None) -> tuple[Path, str, str]:
@@ -269,9 +342,17 @@ def federation_file(ws: Workspace) -> Path | None:
 
 # -- changing an item ---------------------------------------------------------------------------
 
-def update_item(unit: WorkUnit, changes: dict[str, Any]) -> Path:
-    """Set ``changes`` on the line(s) of ``unit`` in the file it was read from, rewriting that
-    file whole (atomically); every other byte of the file is kept. Returns the file."""
+def update_item(ws: Workspace, unit: WorkUnit, changes: dict[str, Any], actor: str) -> Path | None:
+    """Set ``changes`` on ``unit``: in its database when its folder is Dolt-backed (one
+    transaction, committed to Dolt as ``actor``; returns None), else on its line(s) in the file it
+    was read from, rewriting that file whole (atomically; every other byte is kept; returns it)."""
+    target = _unit_database(ws, unit)
+    if target is not None:
+        with _rows(target) as rows:
+            rows.update(unit.id, changes, actor, changes.get("updated_at"))
+            rows.commit(f"{unit.id}: " + ", ".join(f"{k} {v}" for k, v in changes.items() if k != "updated_at"),
+                        actor, workspace_owner(ws))
+        return None
     path = Path(unit.source)
     if path.name not in ("issues.jsonl", "specs.jsonl") or path.parent.name == "backup":
         raise CreateError(f"{unit.key} comes from {path}, which crossdeck does not rewrite (only the export "
@@ -298,6 +379,15 @@ def update_item(unit: WorkUnit, changes: dict[str, Any]) -> Path:
     except OSError as exc:
         raise CreateError(f"cannot rewrite {path}: {exc.strerror or exc}") from None
     return path
+
+
+def _unit_database(ws: Workspace, unit: WorkUnit) -> DoltTarget | None:
+    """The database of the Dolt-backed folder ``unit`` is in, whatever it was read from this time
+    (its server may be down and the unit read from an export: it is still written there)."""
+    if unit.kind != "bead":
+        return None
+    source = next((s for s in ws.sources if s.rig == unit.rig), None)
+    return folder_database(ws, Path(source.folder), unit.rig) if source is not None and source.server else None
 
 
 def close_changes(unit: WorkUnit, reason: str, now: dt.datetime) -> dict[str, Any]:

@@ -206,7 +206,7 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
     stamp = timestamp(now)
     after = RequestStatus.COMPLETED if creation is not None else _OUTCOME[decision]
     entry = _audit_entry(current, decision, actor, reason, judgement, after, None, stamp, started)
-    planned = [logs.requests, *([creation.plan.file] if creation else []),
+    planned = [logs.requests, *(creation.plan.files if creation else []),
                *([creation.federation] if creation and creation.federation else []), logs.audit]
     message = _message(current, decision, after, None, actor, reason)
     _begin(ws, {"request_id": request_id, "decision": decision, "actor": actor, "entry": entry,

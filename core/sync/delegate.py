@@ -124,7 +124,7 @@ def delegate(fed: Federation, parent_ref: str, to: str, title: str, actor: str, 
                        priority=priority, description=description, metadata={"delegated_from": fields})
         plan = plan_item(fresh, item, actor, now)
         write_item(plan)
-        files = [plan.file]
+        files = plan.files
         record_file = federation_file(fresh) if uri.workspace_of(parent) != ws.name else None
         if record_file is not None:
             _append(record_file, federation_record(plan.key, fields))
@@ -134,7 +134,7 @@ def delegate(fed: Federation, parent_ref: str, to: str, title: str, actor: str, 
         files.append(_audit(fresh, "delegate", actor, now, started, direction, uri.workspace_of(parent),
                             {"parent": parent, "child": plan.key, "terms": fields["terms"]}, {"created": created}))
         commit = commit_workspace(fresh, files, actor, f"delegate {parent} -> {plan.key}: {title.strip()}", now)
-    child = Created(id=plan.id, key=plan.key, kind=plan.kind, workspace=ws.name, file=str(plan.file),
+    child = Created(id=plan.id, key=plan.key, kind=plan.kind, workspace=ws.name, file=plan.where,
                     delegated_from=fields, files=[str(f) for f in files[:-1]])
     return DelegateResult(parent=parent, changed=True, child=child, actor=actor, files=[str(f) for f in files],
                           commit=commit)
@@ -156,7 +156,7 @@ def close(fed: Federation, ref: str, reason: str | None, actor: str, now: dt.dat
         if current.is_done:
             return CloseResult(key=key, workspace=ws.name, changed=False, closed=[], reason=current.close_reason or "",
                                cascade=[], requests=[], actor=actor)
-        files = [update_item(current, close_changes(current, reason, now))]
+        files = _written(update_item(fresh, current, close_changes(current, reason, now), actor))
         files.append(_audit(fresh, "close", actor, now, started, "local", None, {"item": key, "reason": reason},
                             {"status": "closed"}))
         closed = [key]
@@ -200,7 +200,7 @@ def _cascade(graph: Any, ws: Workspace, frontier: list[str], actor: str, now: dt
                 elsewhere.append((parent, child))
                 continue
             why = f"all delegated work complete: {child} closed by {actor} (crossdeck close cascade)"
-            files.append(update_item(units[parent], close_changes(units[parent], why, now)))
+            files += _written(update_item(ws, units[parent], close_changes(units[parent], why, now), actor))
             files.append(_audit(ws, "close", actor, now, started, "local", None,
                                 {"item": parent, "reason": why, "cascade_from": child}, {"status": "closed"}))
             steps.append(CascadeStep(parent=parent, child=child, outcome="closed"))
@@ -274,6 +274,11 @@ def _reload(ws: Workspace) -> Workspace:
     if fresh is None:
         raise DelegateError(f"{ws.root} can no longer be read: " + "; ".join(str(d) for d in diags.items))
     return fresh
+
+
+def _written(path: Path | None) -> list[Path]:
+    """The file a change wrote, as a list (none when it went to a database)."""
+    return [path] if path is not None else []
 
 
 def _append(path: Path, record: dict[str, Any]) -> None:

@@ -107,7 +107,7 @@ def carry_out(creation: Creation) -> Created:
     files: list[str] = []
     if existing is None:
         write_item(plan)
-        files.append(str(plan.file))
+        files += [str(f) for f in plan.files]
     ident = existing or plan.id
     key = key_of(plan, ident)
     if creation.federation is not None and creation.delegated_from is not None and not _has_delegation(
@@ -117,7 +117,7 @@ def carry_out(creation: Creation) -> Created:
         except OSError as exc:
             raise CreateError(f"cannot write {creation.federation}: {exc.strerror or exc}") from None
         files.append(str(creation.federation))
-    return Created(id=ident, key=key, kind=plan.kind, workspace=plan.workspace, file=str(plan.file),
+    return Created(id=ident, key=key, kind=plan.kind, workspace=plan.workspace, file=plan.where,
                    links=plan.links, notes=plan.notes, delegated_from=creation.delegated_from,
                    existed=existing is not None, files=files)
 
