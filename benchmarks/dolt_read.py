@@ -11,6 +11,7 @@ backup), then times two whole processes, in turns, in the same run:
   the change token, one ``JSON_OBJECT`` select per table) with its output to /dev/null.
 
     PYTHONPATH=. .venv/bin/python benchmarks/dolt_read.py [--beads 100000] [--repeat 5]
+    PYTHONPATH=. .venv/bin/python benchmarks/dolt_read.py --serve cmds.txt &   # for an external timer
 
 Prints each side's median wall time and the ratio (target: at most 2x). Run on demand, never in CI.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -111,6 +113,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beads", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--serve", metavar="FILE", help="set up, write the two commands to FILE (crossdeck's, "
+                        "then the floor's, one a line, shell-quoted), keep the server up until interrupted")
     args = parser.parse_args()
     mariadbd, install_db, client = find_binary("mariadbd"), find_binary("mariadb-install-db"), find_binary("mariadb")
     if not (mariadbd and install_db and client):
@@ -141,6 +145,15 @@ def main() -> int:
         if env_ok.returncode != 0:
             sys.exit(env_ok.stderr)
         print(f"crossdeck read {env_ok.stdout.strip()} beads", file=sys.stderr)
+        if args.serve:
+            floor_sh = " ".join(shlex.quote(c) for c in floor) + " < " + shlex.quote(str(sql))
+            Path(args.serve).write_text(" ".join(shlex.quote(c) for c in ours) + "\n" + floor_sh + "\n")
+            print(f"commands in {args.serve}; serving until interrupted", file=sys.stderr)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                return 0
         pairs = []
         for _ in range(args.repeat + 1):
             pairs.append((timed(ours), timed(floor, sql)))

@@ -17,8 +17,8 @@ class NotLoaded:
         own: set[str] = set()  # workspaces whose own (town-level or standalone) beads were not read
         for ws in workspaces:
             for source in ws.sources:
-                if source.read_from != "none":
-                    continue
+                if source.read_from != "none" or source.server is None:
+                    continue  # read, or a folder of files that holds none: nothing of it is hidden
                 if source.rig is not None:
                     prefixes.append(f"{ws.name}/{source.rig}/")
                 elif ws.kind is WorkspaceKind.TOWN:

@@ -44,6 +44,38 @@ def test_beads_export(realdata: Path) -> None:
     assert sum(1 for u in ws.work_units if "deleted_by" in u.extra) == sum(1 for r in rows if "deleted_by" in r)
 
 
+def test_gas_town_hq_declares_dolt_and_shows_its_exports_when_no_server_answers(
+        realdata: Path, crossdeck_home: Path) -> None:
+    """Every rig of this town declares its beads in a Dolt server; with none answering, each is
+    shown from its export with the "unreachable" warning, and the rig with no export is not
+    loaded (one warning, no "not there" warning for references into it)."""
+    from tests.dolt_helpers import point_config_at
+    from tests.dolt_server import free_port
+
+    root = realdata / "gas-town-hq"
+    port = free_port()  # no server there, whatever runs on this machine's 3307
+    point_config_at(crossdeck_home, port)
+    fed = load_federation([root])
+    assert fed.errors == []
+    declared = sorted(p.parent for p in root.rglob(".beads/metadata.json")
+                      if json.loads(p.read_text()).get("dolt_mode") == "server")
+    ws = fed.workspaces[0]
+    by_folder = {Path(s.folder): s for s in ws.sources}
+    loaded_folders = sorted(f for f in declared if f in by_folder)  # rigs of the town (not witness clones)
+    assert len(loaded_folders) >= 10
+    unreachable = {Path(d.path).parent for d in fed.warnings
+                   if d.message.startswith(f"Dolt server 127.0.0.1:{port} unreachable (connection refused); ")}
+    assert unreachable == set(loaded_folders)
+    for folder in loaded_folders:
+        source = by_folder[folder]
+        expected = "export" if (folder / "issues.jsonl").is_file() else "none"
+        assert (source.read_from, source.server, source.problem) == (
+            expected, f"127.0.0.1:{port}", f"Dolt server 127.0.0.1:{port} unreachable (connection refused)")
+    not_loaded = [s for s in ws.sources if s.read_from == "none" and s.server]
+    assert [s.rig for s in not_loaded] == ["AssetValuator"]
+    assert not [d for d in fed.warnings if "/AssetValuator/" in d.message and "which is not there" in d.message]
+
+
 def _town_issue_files(root: Path) -> list[Path]:
     return [root / ".beads" / "issues.jsonl", *sorted(root.glob("*/.beads/issues.jsonl"))]
 

@@ -25,7 +25,7 @@ from core.diagnostics import Diagnostics
 from core.dolt.config import DoltSettings
 from core.dolt.session import DoltUnavailable, server_session
 from core.dolt.target import DoltTarget, dolt_target, is_server_mode, metadata_path
-from core.model import BeadsSource, Workspace
+from core.model import BeadsSource
 from core.sources.beads import BeadsLoad
 from core.sources.beads_files import (
     Candidate,
@@ -147,7 +147,3 @@ def _configured() -> DoltSettings:
 
     return load_settings().dolt
 
-
-def not_loaded(ws: Workspace) -> list[BeadsSource]:
-    """The folders of ``ws`` whose beads could not be read at all."""
-    return [s for s in ws.sources if s.read_from == "none"]
