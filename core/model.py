@@ -165,7 +165,9 @@ class WorkUnit(Record):
     workspace: str
     kind: str  # bead | issue | spec
     title: str
-    status: str = "open"
+    # None: the item has no status (a sudocode spec, whose format has none). Such an item is never
+    # done, never a blocker and matches no status filter; text shows its status as ``-``.
+    status: str | None = "open"
     priority: int | None = None
     type: str | None = None
     description: str | None = None
@@ -187,6 +189,12 @@ class WorkUnit(Record):
 
 
 DONE_STATUSES = frozenset({"closed", "tombstone"})
+NO_STATUS = "-"  # how text (the CLI and the dashboard) shows the status of an item that has none
+
+
+def status_text(status: str | None) -> str:
+    """A work unit's status as text shows it: ``-`` when it has none (a sudocode spec)."""
+    return NO_STATUS if status is None else status
 
 
 class Relationship(Record):

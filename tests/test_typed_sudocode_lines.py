@@ -101,7 +101,10 @@ def test_fast_and_checked_paths_load_the_same(tmp_path: Path, monkeypatch: pytes
     assert units["i-2"]["status"] == "open" and units["i-2"]["labels"] == [] and units["i-2"]["priority"] is None
     assert units["i-13"]["extra"] == {"uuid": None, "archived": 0, "archived_at": None, "parent_uuid": None,
                                       "feedback": None}
-    assert units["s-3"]["extra_order"][0] == "uuid" and units["s-3"]["extra"]["status"] == "open"
+    # sudocode writes no status on a spec: None; one a spec line states is its status (not dropped)
+    assert units["s-1"]["status"] is None and units["s-2"]["status"] is None
+    assert units["s-3"]["status"] == "open" and units["s-3"]["extra_order"][0] == "uuid"
+    assert "status" not in units["s-3"]["extra"]
     assert [r["extra"] for r in fast[1] if r["from_ref"] == "i-1"] == [{"from_type": "issue", "to_type": "issue"}] * 2
     assert [r["to_ref"] for r in fast[1] if r["from_ref"] == "i-3"] == ["acme/api#i-7", "acme/web#i-8"]
     messages = [(name, line, message) for name, line, _, message in fast[3]]

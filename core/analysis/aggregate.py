@@ -13,7 +13,8 @@
 
 Selections given together must all hold. The status filter keeps units whose status is one of
 those named (``done`` and ``not-done`` stand for every done / not-done status); a stub has no
-known status and passes no status filter. Events are never status-filtered.
+known status and a work unit with no status (a sudocode spec) has none at all: neither passes any
+status filter. Events are never status-filtered.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import msgspec
 from core import uri
 from core.analysis.audit import Affiliations, AuditEntry, AuditTimeline, actor_matches
 from core.graph_kinds import EdgeKind, NodeKind
-from core.model import DONE_STATUSES, WorkUnit, Workspace
+from core.model import DONE_STATUSES, WorkUnit, Workspace, status_text
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -51,7 +52,7 @@ class StatusFilter(msgspec.Struct, frozen=True):
         return cls(names) if names else None
 
     def keeps(self, status: str | None) -> bool:
-        if status is None:
+        if status is None:  # a stub, or a work unit with no status (a spec): no filter names it
             return False
         done = status in DONE_STATUSES
         return status in self.statuses or ("done" in self.statuses and done) or ("not-done" in self.statuses and not done)
@@ -76,8 +77,8 @@ class WorkRow(msgspec.Struct, kw_only=True):
     id: str
     workspace: str | None
     title: str
-    status: str | None  # None for work not loaded (a stub)
-    done: bool | None
+    status: str | None  # None for work not loaded (a stub) and for a work unit with no status (a spec)
+    done: bool | None  # None for work not loaded
     loaded: bool
     cache_status: str | None = None  # a stub's remote cache status (synced, stale, unreachable)
     priority: int | None = None
@@ -100,7 +101,7 @@ class WorkQuery(msgspec.Struct, kw_only=True, frozen=True):
 class WorkSelection(msgspec.Struct, kw_only=True):
     work_units: list[WorkRow]
     events: list[AuditEntry] | None  # with an actor: the actor's audit events, newest first
-    by_status: dict[str, int]  # of the work units listed ("unknown" for stubs)
+    by_status: dict[str, int]  # of the work units listed ("unknown" for stubs, "-" for no status)
 
 
 def affiliations(graph: nx.MultiDiGraph) -> Affiliations:
@@ -148,7 +149,15 @@ def select_work(graph: nx.MultiDiGraph, query: WorkQuery) -> WorkSelection:
         rows.append(row)
     events = timeline(graph).events_by(query.actor) if query.actor is not None else None
     return WorkSelection(work_units=rows, events=events,
-                         by_status=dict(Counter(r.status or "unknown" for r in rows).most_common()))
+                         by_status=dict(Counter(map(_status_key, rows)).most_common()))
+
+
+def _status_key(row: WorkRow) -> str:
+    """A row's status as ``by_status`` counts it: ``unknown`` for a stub, ``-`` for a work unit
+    with no status (a spec)."""
+    if row.status is not None:
+        return row.status
+    return "unknown" if row.done is None else status_text(None)
 
 
 def org_work(graph: nx.MultiDiGraph, org: str, status: StatusFilter | None = None) -> list[WorkRow]:

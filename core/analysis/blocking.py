@@ -4,11 +4,15 @@ path to each.
 The walk follows the blocking edges out of the item (blocks, conditional-blocks, waits-for,
 depends-on: edge attr ``blocking``) and its parent-child edges (child -> parent): as in beads, a
 child is not ready while its parent is blocked, so the parent's blockers count, reached through a
-step marked ``parent`` (the open parent itself is not a blocker). An item blocks while it is not
-done; a done item is not a blocker and the walk stops there. A stub (not loaded) with a known
-cache status is an open blocker shown with that status; one with no known status is listed as
-unresolved, never counted (DESIGN "Edges, direction and blocking"). Cycles are reported, never
-looped on.
+step marked ``parent`` (the open parent itself is not a blocker). An item blocks while it has a
+status that is not done; a done item is not a blocker and the walk stops there. A stub (not
+loaded) with a known cache status is an open blocker shown with that status; one with no known
+status is listed as unresolved, never counted (DESIGN "Edges, direction and blocking"). An item
+with no status at all (a sudocode spec: its format has none) is never a blocker: it is listed
+with its path as a step that does not block (``not_blocking``), never counted, and the walk does
+not go past it (``A depends-on SPEC depends-on B``: B does not hold A up through the spec). A
+spec whose line states a status is judged by that status, like any item. Cycles are reported,
+never looped on.
 
 The walk is breadth-first over ``graph._succ`` filtered by edge key (no networkx helpers:
 PERF-NOTES.md), so each blocker's path is a shortest one and the order is deterministic.
@@ -23,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from core.graph_kinds import BLOCKING, EdgeKind, NodeKind
-from core.model import DONE_STATUSES, WorkUnit
+from core.model import DONE_STATUSES, WorkUnit, status_text
 from core.text import one_line
 
 if TYPE_CHECKING:
@@ -42,45 +46,63 @@ class Step(msgspec.Struct, kw_only=True, frozen=True):
     key: str
     label: str
     workspace: str | None
-    status: str | None  # the item's status; None for a stub
+    status: str | None  # the item's status; None for a stub, or an item with no status (a spec)
     edge: str  # blocks, depends-on, waits-for, conditional-blocks, or "parent"
     cross: bool  # that edge crosses workspaces
     stub: str | None = None  # remote | missing, for a node that is not loaded
     cache_status: str | None = None  # a stub's cached remote status, where one is known
     unresolved: bool = False  # a stub with no known status: listed, never counted as a blocker
 
+    @property
+    def no_status(self) -> bool:
+        """A loaded item with no status (a sudocode spec): listed, never a blocker."""
+        return self.status is None and self.stub is None
+
 
 class BlockerReport(msgspec.Struct, kw_only=True):
     key: str
     label: str
     workspace: str | None
-    status: str | None
+    kind: str | None  # the item's kind (bead, issue, spec); None for a node that is not a work unit
+    status: str | None  # None for a work unit with no status (a spec) and for anything else
     is_done: bool
     is_blocked: bool
     direct: list[Step]  # open blockers one blocking edge away
     blockers: list[str]  # every open blocker, nearest first
-    paths: list[list[Step]]  # one shortest path to each open blocker, then to each unresolved stub
+    # one shortest path to each open blocker, then to each unresolved stub, then to each item with
+    # no status (``path_groups`` splits them)
+    paths: list[list[Step]]
     unresolved: list[Step]
+    not_blocking: list[Step]  # items with no status (specs) the walk met: listed, never counted
     cycles: list[list[str]]  # each in cycle order: a -> b -> ... -> back to a
+
+    def path_groups(self) -> tuple[list[list[Step]], list[list[Step]], list[list[Step]]]:
+        """``paths`` as (to open blockers, to unresolved stubs, to items with no status)."""
+        found, stuck = len(self.blockers), len(self.blockers) + len(self.unresolved)
+        return self.paths[:found], self.paths[found:stuck], self.paths[stuck:]
 
 
 def blockers(graph: nx.MultiDiGraph, key: str) -> BlockerReport:
     """The open blockers of ``key`` (a node of ``graph``), with paths, unresolved stubs, cycles."""
     attrs = graph._node[key]
     unit = attrs.get("record")
-    done = isinstance(unit, WorkUnit) and unit.is_done
+    is_unit = isinstance(unit, WorkUnit)
+    done = is_unit and unit.is_done
     report = BlockerReport(key=key, label=attrs.get("label", key), workspace=attrs.get("workspace"),
-                           status=unit.status if isinstance(unit, WorkUnit) else None, is_done=done,
-                           is_blocked=False, direct=[], blockers=[], paths=[], unresolved=[], cycles=[])
+                           kind=unit.kind if is_unit else None, status=unit.status if is_unit else None,
+                           is_done=done, is_blocked=False, direct=[], blockers=[], paths=[], unresolved=[],
+                           not_blocking=[], cycles=[])
     if done:
         return report
     walk = _Walk(graph, key)
-    found = [k for k, s in walk.steps.items() if s.edge != PARENT and not s.unresolved]
+    found = [k for k, s in walk.steps.items() if s.edge != PARENT and not s.unresolved and not s.no_status]
     stuck = [k for k, s in walk.steps.items() if s.unresolved]
+    listed = [k for k, s in walk.steps.items() if s.no_status]
     report.blockers = found
     report.direct = [walk.steps[k] for k in found if walk.came_from[k] == key]
-    report.paths = [walk.path(k) for k in found + stuck]
+    report.paths = [walk.path(k) for k in found + stuck + listed]
     report.unresolved = [walk.steps[k] for k in stuck]
+    report.not_blocking = [walk.steps[k] for k in listed]
     report.cycles = cycles(walk.walked)
     report.is_blocked = bool(found)
     return report
@@ -110,9 +132,11 @@ class _Walk:
                     continue
                 attrs = nodes[target]
                 record = attrs.get("record")
-                live = isinstance(record, WorkUnit)
-                if (live and record.status in DONE_STATUSES) or not (live or attrs.get("kind") is NodeKind.STUB):
+                unit = isinstance(record, WorkUnit)
+                if (unit and record.status in DONE_STATUSES) or not (unit or attrs.get("kind") is NodeKind.STUB):
                     continue  # done: not a blocker, and nothing beyond it holds this item up
+                # An item with no status (a spec) is listed like a stub: never walked past.
+                live = unit and record.status is not None
                 if live:
                     mine.append(target)
                 edge = PARENT if stored_key == _PARENT_KEY else stored_key
@@ -252,15 +276,17 @@ def explain(report: BlockerReport) -> str:
     if report.is_done:
         return one_line(f"{who} is done ({report.status}); nothing blocks it.")
     parts = []
+    found, stuck, listed = report.path_groups()
     if report.is_blocked:
         parts.append(f"{who} is blocked by {_count(len(report.blockers), 'open item')}: "
-                     + "; ".join(_path_text(p) for p in longest_paths(report.paths[:len(report.blockers)])) + ".")
+                     + "; ".join(_path_text(p) for p in longest_paths(found)) + ".")
     else:
         parts.append(f"{who} is not blocked by any open item" + (" it can see." if report.unresolved else "."))
-    stuck = report.paths[len(report.blockers):]
     if stuck:
         parts.append(f"{_count(len(stuck), 'blocker')} could not be resolved (status unknown): "
                      + "; ".join(_path_text(p) for p in stuck) + ".")
+    if listed:
+        parts.append("Listed, not counted (no status): " + "; ".join(_path_text(p) for p in listed) + ".")
     for cycle in report.cycles:
         parts.append("Cycle: " + " -> ".join(cycle + cycle[:1]) + ".")
     return one_line(" ".join(parts))
@@ -289,9 +315,12 @@ def _step_text(step: Step) -> str:
 
 
 def step_state(step: Step) -> str:
-    """What is known of a step's item: its status, or for a stub its kind and cached status."""
+    """What is known of a step's item: its status (``-, not a blocker`` when it has none), or for
+    a stub its kind and cached status."""
     if step.status is not None:
         return step.status
+    if step.no_status:
+        return f"{status_text(None)}, not a blocker"
     if step.unresolved:
         return f"{step.stub}, unresolved"
     return f"{step.stub}, cached: {step.cache_status}"

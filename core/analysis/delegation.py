@@ -33,7 +33,8 @@ _INDEX = "_delegation_children"
 
 
 class ChainNode(NodeInfo, kw_only=True):
-    """One item of a chain (``status`` None and ``stub`` set when it is not loaded)."""
+    """One item of a chain (``status`` None and ``stub`` set when it is not loaded; ``status`` None
+    alone for a work unit with no status, a sudocode spec, which is never done itself)."""
 
     done: bool
     complete: bool

@@ -16,6 +16,8 @@ import msgspec
 from core.analysis.blocking import BlockerReport, blockers, explain
 from core.analysis.delegation import delegation_position
 from core.analysis.neighbourhood import NodeInfo, node_info
+from core.graph_kinds import NodeKind
+from core.model import status_text
 from core.timeutil import today as _today
 
 if TYPE_CHECKING:
@@ -83,9 +85,12 @@ def describe(graph: nx.MultiDiGraph, key: str, today: dt.date | None = None) -> 
 
 def item_fields(node: NodeInfo, record: dict[str, Any] | None) -> list[tuple[str, str]]:
     """(name, value) pairs of the fields worth showing, as text: the work-unit fields in their
-    order, then any other scalar (or list of scalars) the record holds; empty values left out."""
+    order, then any other scalar (or list of scalars) the record holds; empty values left out,
+    except a work unit's status, shown as ``-`` when it has none (a sudocode spec)."""
     values: dict[str, Any] = {"kind": node.kind, "workspace": node.workspace}
     record = record or {}
+    if node.kind == NodeKind.WORK_UNIT.value and "status" in record:
+        record = {**record, "status": status_text(record["status"])}
     names = list(WORK_UNIT_FIELDS)
     names += [name for name in record if name not in WORK_UNIT_FIELDS and name not in _NOT_FIELDS]
     out = []

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import msgspec
 
-from core.graph_kinds import BLOCKING, EdgeKind
-from core.model import WorkUnit
+from core.graph_kinds import BLOCKING, EdgeKind, NodeKind
+from core.model import WorkUnit, status_text
 from core.text import one_line
 
 if TYPE_CHECKING:
@@ -133,10 +133,11 @@ def _neighbour(graph: nx.MultiDiGraph, key: str, depth: int,
 
 
 def node_text(node: NodeInfo) -> str:
-    """``key: title [status]`` (a stub: ``key [remote stub, cached: stale]``), on one line."""
+    """``key: title [status]`` (``[-]`` for a work unit with no status, a sudocode spec; a stub:
+    ``key [remote stub, cached: stale]``), on one line."""
     text = node.key if node.label == node.key else f"{node.key}: {node.label}"
-    if node.status is not None:
-        text += f" [{node.status}]"
+    if node.status is not None or node.kind == NodeKind.WORK_UNIT.value:
+        text += f" [{status_text(node.status)}]"
     elif node.stub:
         text += f" [{node.stub} stub" + (f", cached: {node.cache_status}]" if node.cache_status else "]")
     return one_line(text)

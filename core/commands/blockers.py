@@ -11,6 +11,7 @@ from core.commands.common import add_common
 from core.commands.output import EXIT_UNUSABLE, respond
 from core.commands.show import add_ref_argument, open_ref
 from core.federation import Federation
+from core.model import status_text
 from core.text import one_line
 
 
@@ -30,12 +31,12 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
 
 def _text(report: BlockerReport) -> list[str]:
     head = report.key if report.label == report.key else f"{report.key}: {report.label}"
-    lines = [one_line(f"{head} [{report.status or 'not a work unit'}]")]
+    state = status_text(report.status) if report.kind is not None else "not a work unit"
+    lines = [one_line(f"{head} [{state}]")]
     if report.is_done:
         lines.append("done: nothing blocks it")
         return lines
-    found = report.paths[:len(report.blockers)]
-    stuck = report.paths[len(report.blockers):]
+    found, stuck, listed = report.path_groups()
     if found:
         lines.append(f"blocked by {len(found)} open item{'s' if len(found) != 1 else ''}:")
         lines += [f"  {_item_text(path[-1])}" for path in found]
@@ -44,9 +45,12 @@ def _text(report: BlockerReport) -> list[str]:
     if stuck:
         lines.append(f"unresolved (status unknown, not counted): {len(stuck)}")
         lines += [f"  {_item_text(path[-1])}" for path in stuck]
-    if found or stuck:
+    if listed:
+        lines.append(f"no status (never a blocker, not counted): {len(listed)}")
+        lines += [f"  {_item_text(path[-1])}" for path in listed]
+    if found or stuck or listed:
         lines.append("paths:")
-        lines += [f"  {_path_text(path)}" for path in longest_paths(found + stuck)]
+        lines += [f"  {_path_text(path)}" for path in longest_paths(found + stuck + listed)]
     if report.cycles:
         lines.append(f"cycles: {len(report.cycles)}")
         lines += ["  " + one_line(" -> ".join(cycle + cycle[:1])) for cycle in report.cycles]

@@ -16,6 +16,7 @@ from core.commands.common import add_common, graph_of
 from core.commands.output import EXIT_UNUSABLE, emit_json, report_diagnostics
 from core.commands.output import diagnostic_counts
 from core.federation import Federation
+from core.model import NO_STATUS, status_text
 from core.text import one_line
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def _usage(fed: Federation, args: argparse.Namespace, message: str) -> int:
 def _print(selection: WorkSelection, as_tree: bool) -> None:
     out = sys.stdout
     rows = selection.work_units
-    statuses = ", ".join(f"{n} {s}" for s, n in selection.by_status.items())
+    statuses = ", ".join(f"{n} {'with no status' if s == NO_STATUS else s}" for s, n in selection.by_status.items())
     out.write(f"{len(rows)} work units" + (f" ({statuses})" if statuses else "") + "\n")
     if rows:
         cells = [(_status(r), ("  " * r.project.depth if as_tree and r.project else "") + r.key, r.title,
@@ -91,8 +92,8 @@ def _print(selection: WorkSelection, as_tree: bool) -> None:
 
 
 def _status(row: WorkRow) -> str:
-    if row.loaded and row.status is not None:
-        return row.status
+    if row.done is not None:  # a work unit (its status "-" when it has none: a spec)
+        return status_text(row.status)
     return f"not loaded ({row.cache_status})" if row.cache_status else "not loaded"
 
 

@@ -19,6 +19,8 @@ from core.analysis.neighbourhood import node_text
 from core.commands.common import add_common, graph_of
 from core.commands.output import EXIT_UNUSABLE, report_diagnostics, respond
 from core.federation import Federation
+from core.graph_kinds import NodeKind
+from core.model import status_text
 from core.text import one_line, printable
 from core.timeutil import today
 
@@ -72,6 +74,8 @@ def _text(data: dict[str, Any]) -> list[str]:
         known = f", cached status {node.cache_status}" if node.cache_status else ", status unknown"
         lines.append(f"  not loaded: {node.stub} stub{one_line(known)}")
     fields = {"kind": node.kind, "workspace": node.workspace, **{k: record.get(k) for k in _FIELDS if k in record}}
+    if node.kind == NodeKind.WORK_UNIT.value and "status" in record:
+        fields["status"] = status_text(record["status"])  # "-" for a work unit with no status (a spec)
     for name in _FIELDS:
         value = fields.get(name)
         if value not in (None, "", []):
@@ -119,7 +123,7 @@ def terms_text(node: ChainNode) -> str:
 
 
 def _link(node: ChainNode) -> str:
-    state = node.status if node.status is not None else f"{node.stub} stub"
+    state = f"{node.stub} stub" if node.stub else status_text(node.status)
     state += ", complete" if node.complete else ""
     state += ", OVERDUE" if node.overdue else ""
     terms = terms_text(node)

@@ -92,6 +92,7 @@ def _since(filters: QueryFilters) -> dt.datetime | None:
 
 
 def _matches(record: WorkUnit | Request, filters: QueryFilters, since: dt.datetime | None) -> bool:
+    status: str | None  # None: a work unit with no status (a sudocode spec), which no status filter names
     if isinstance(record, Request):
         status, labels, priority = record.status.value, record.payload.get("labels"), record.payload.get("priority")
         ids = {record.request_id}

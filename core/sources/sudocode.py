@@ -30,7 +30,8 @@ _COMMON = {
     "tags": opt(list, target="labels"),
 }
 ISSUE = Schema("sudocode issue", {**_COMMON, "status": opt(str), "assignee": opt(str), "closed_at": opt(str)})
-SPEC = Schema("sudocode spec", _COMMON)
+# sudocode's specs have no status: a spec's is None, unless its line states one (kept, as written).
+SPEC = Schema("sudocode spec", {**_COMMON, "status": opt(str)})
 RELATIONSHIP = Schema("sudocode relationship",
                       {"from": req(str, target="from_ref"), "to": req(str, target="to_ref"), "type": req(str)})
 
@@ -45,11 +46,15 @@ ISSUE_LINE = msgspec.json.Decoder(ISSUE.line_type(
     "SudocodeIssueLine", typed=_TYPED, kept=_ISSUE_KEPT,
     order=("id", "uuid", "title", "content", "status", "priority", "assignee", "archived", "archived_at", "created_at",
            "updated_at", "closed_at", "parent_id", "parent_uuid", "relationships", "tags", "feedback")))
-SPEC_LINE = msgspec.json.Decoder(SPEC.line_type(
+# sudocode writes no status on a spec, so the fast path's spec line has none: a line that states one
+# takes the checked path, which keeps it.
+SPEC_LINE = msgspec.json.Decoder(Schema("sudocode spec", _COMMON).line_type(
     "SudocodeSpecLine", typed=_TYPED, kept=_SPEC_KEPT,
     order=("id", "uuid", "title", "file_path", "content", "priority", "archived", "archived_at", "created_at",
            "updated_at", "parent_id", "parent_uuid", "relationships", "tags")))
 _FILES = (("issues.jsonl", ISSUE, ISSUE_LINE, _ISSUE_KEPT, "issue"), ("specs.jsonl", SPEC, SPEC_LINE, _SPEC_KEPT, "spec"))
+# The status of an item whose line states none: an issue is open, a spec has no status.
+_NO_STATUS_GIVEN = {"issue": "open", "spec": None}
 
 
 class SudocodeKeys(MemoKeys):
@@ -115,8 +120,9 @@ class ItemsLoad:
         self.keys = keys
         self.diags = diags
         self.kind = kind
+        self.default_status = _NO_STATUS_GIVEN[kind]
         # What every unit of this file shares; _typed_unit copies it and sets the rest.
-        self._template = WorkUnit(key="", id="", title="", workspace=ws.name, kind=kind)
+        self._template = WorkUnit(key="", id="", title="", workspace=ws.name, kind=kind, status=self.default_status)
 
     def load(self, path: Path, schema: Schema, line_type: msgspec.json.Decoder[Any], kept: tuple[str, ...],
              limits: ReadLimits) -> None:
@@ -168,7 +174,8 @@ class ItemsLoad:
             self.diags.error(path, f"sudocode {self.kind}: field 'tags' should be a list of strings", number)
             return
         unit = WorkUnit(key=self.keys.key_for(known["id"]), workspace=self.ws.name, kind=self.kind,
-                        status=known.pop("status", "open"), source=source, line=number, extra=extra, **known)
+                        status=known.pop("status", self.default_status), source=source, line=number, extra=extra,
+                        **known)
         self.ws.work_units.append(unit)
         if relationships is not None:
             self._checked_relationships(relationships, path, source, number)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.analysis.delegation import ChainNode, DelegationChains
+from core.model import status_text
 from core.text import one_line
 from tui.widgets.master_detail import DetailText
 
@@ -52,10 +53,10 @@ def label_text(node: ChainNode) -> tuple[str, str, int]:
     """(label, mark kind, mark length) for ``node``, on one line."""
     kind, mark = mark_of(node)
     parts = [f"{mark} " + (node.key if node.label == node.key else f"{node.key}: {node.label}")]
-    if node.status is not None:
-        parts.append(f"[{node.status}]")
+    if node.stub:
+        parts.append(f"(not loaded: {node.stub} stub, cache {node.cache_status or 'empty'})")
     else:
-        parts.append(f"(not loaded: {node.stub or '?'} stub, cache {node.cache_status or 'empty'})")
+        parts.append(f"[{status_text(node.status)}]")
     parts.append(short_workspace(node.workspace))
     terms = []
     if "portion" in node.terms:
@@ -101,10 +102,10 @@ def detail(item: ChainEntry) -> DetailText:
     state = {COMPLETE: "complete" + (" (done itself)" if node.done else " (every delegated child is complete)"),
              OPEN: "open", OVERDUE: "past its deadline and not complete"}[kind]
     out.line((mark, _MARK_STYLE[kind]), f"  {state}", indent=2)
-    if node.status is not None:
-        out.field("status", node.status)
+    if node.stub:
+        out.field("not loaded", f"{node.stub} stub; cache {node.cache_status or 'empty'}", "$warning")
     else:
-        out.field("not loaded", f"{node.stub or '?'} stub; cache {node.cache_status or 'empty'}", "$warning")
+        out.field("status", status_text(node.status))
     out.field("workspace", node.workspace or "?")
     if len(item.path) > 1:
         out.section(f"Delegation from {item.path[-2]}")

@@ -15,6 +15,7 @@ from core.analysis.blocking import BlockerReport, Step, longest_paths, step_stat
 from core.analysis.delegation import ChainNode, DelegationPosition
 from core.analysis.item import Relation, blocked_across, item_fields, source_of
 from core.analysis.neighbourhood import NodeInfo, node_text
+from core.model import status_text
 from tui.safe import literal, literal_block, shorten_path
 
 NAME_WIDTH = 14
@@ -93,8 +94,7 @@ def relations(rows: list[Relation], outgoing: bool) -> Text:
 def why_blocked(report: BlockerReport) -> Text:
     if report.is_done:
         return literal(f"done ({report.status}): nothing blocks it")
-    found = report.paths[:len(report.blockers)]
-    stuck = report.paths[len(report.blockers):]
+    found, stuck, listed = report.path_groups()
     lines: list[Text] = []
     if report.is_blocked:
         across = blocked_across(report)
@@ -106,11 +106,13 @@ def why_blocked(report: BlockerReport) -> Text:
             lines.append(literal("  " + ", ".join(across)))
     else:
         lines.append(literal("not blocked by any open item" + (" it can see" if stuck else "")))
-    for number, path in enumerate(longest_paths(found + stuck), 1):
+    for number, path in enumerate(longest_paths(found + stuck + listed), 1):
         lines.append(literal(f"path {number}: {report.key}", "italic"))
         lines += [_step_line(step, depth) for depth, step in enumerate(path, 1)]
     if stuck:
         lines.append(literal(f"{len(stuck)} unresolved (status unknown, not counted)", "italic"))
+    if listed:
+        lines.append(literal(f"{len(listed)} with no status (never a blocker, not counted)", "italic"))
     for cycle in report.cycles:
         lines.append(literal("cycle: " + " -> ".join(cycle + cycle[:1]), "bold"))
     return Text("\n").join(lines)
@@ -119,7 +121,7 @@ def why_blocked(report: BlockerReport) -> Text:
 def _step_line(step: Step, depth: int) -> Text:
     line = Text("  " * depth + "└ ")
     line.append_text(literal(f"{step.edge} ", "dim"))
-    line.append_text(literal(step.key, "bold" if not step.unresolved else "italic"))
+    line.append_text(literal(step.key, "italic" if step.unresolved or step.no_status else "bold"))
     line.append_text(literal(f" [{step_state(step)}]"))
     if step.cross and step.workspace:
         line.append_text(literal(f"  (in {step.workspace})", "italic"))
@@ -139,7 +141,7 @@ def delegation(position: DelegationPosition | None) -> Text | None:
 
 
 def _link(direction: str, node: ChainNode) -> Text:
-    state = node.status if node.status is not None else f"{node.stub} stub"
+    state = f"{node.stub} stub" if node.stub else status_text(node.status)
     state += ", complete" if node.complete else ""
     state += ", OVERDUE" if node.overdue else ""
     line = Text(f"{direction:<5} ", style="dim")

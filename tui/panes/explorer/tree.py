@@ -18,9 +18,10 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from core.analysis.outline import Outline, OutlineEntry, SearchResult
+from core.model import status_text
 from tui.safe import literal
 
-# status -> (mark, style component); anything else is open
+# status -> (mark, style component); anything else is open, and no status at all (a spec) is "-"
 _MARKS: dict[str, tuple[str, str]] = {
     "closed": ("✓", "done"), "tombstone": ("✓", "done"),
     "blocked": ("✗", "blocked"),
@@ -29,11 +30,12 @@ _MARKS: dict[str, tuple[str, str]] = {
     "deferred": ("◌", "deferred"),
 }
 _OPEN = ("○", "open")
+_NO_STATUS = (status_text(None), "no-status")
 
 
 def status_mark(status: str | None) -> tuple[str, str]:
     """The mark of a work unit's status and the name of its style (done, blocked, active, ...)."""
-    return _MARKS.get(status or "", _OPEN)
+    return _NO_STATUS if status is None else _MARKS.get(status, _OPEN)
 
 
 def entry_label(entry: OutlineEntry) -> Text:
@@ -58,7 +60,7 @@ class ExplorerTree(Tree[str]):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
         "explorer-tree--done", "explorer-tree--blocked", "explorer-tree--active",
-        "explorer-tree--deferred", "explorer-tree--open",
+        "explorer-tree--deferred", "explorer-tree--open", "explorer-tree--no-status",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
