@@ -9,8 +9,8 @@ workspace's policy judges it (``core.analysis.approvals.judge``):
 - **denied**: rejected at once by ``core.sync.decisions.decide`` as ``crossdeck-server`` with the
   rule as reason, answered 403;
 - **auto-approvable** from a caller that is not ``untrusted``: approved by ``decide`` as
-  ``crossdeck-server`` (creating the item), answered 200 ``completed`` (``approved`` for an
-  ``update_issue``, which the approval records and the item's owner carries out);
+  ``crossdeck-server`` (creating the item, or for an ``update_issue`` changing it), answered 200
+  ``completed``;
 - otherwise answered 202 ``pending_approval``.
 
 A request that is already decided (a retried delivery) is answered from its status.

@@ -15,7 +15,6 @@ primary key and the second finds the first's bead.
 
 from __future__ import annotations
 
-import datetime as dt
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -145,17 +144,24 @@ class BeadRows:
     def update(self, ident: str, changes: dict[str, Any], actor: str, when: str | None) -> None:
         """Set ``changes`` (export-form fields) on bead ``ident``, with an event, in one transaction."""
         columns = self.shape.columns("issues")
-        unknown = [k for k in changes if k not in columns]
+        fields = {k: v for k, v in changes.items() if k != "labels"}
+        unknown = [k for k in fields if k not in columns]
+        if "labels" in changes and "label" not in self.shape.columns("labels"):
+            unknown.append("labels.label")
         if unknown:
             raise RowsError(f"{self.target.address}: table issues has no column {unknown[0]!r}, which this change "
                             "sets; nothing was written")
         if not self.has(ident):
             raise RowsError(f"{ident} is no longer in {self.target.address}")
-        row = self._row("issues", changes, fill=False)
-        assignments = ", ".join(f"{quote(k)} = %s" for k in row)
+        row = self._row("issues", fields, fill=False)
+        statements = [(f"UPDATE issues SET {', '.join(f'{quote(k)} = %s' for k in row)} WHERE id = %s",
+                       (*row.values(), ident))] if row else []
+        if "labels" in changes:  # a bead's labels are rows of their own table: replaced whole
+            statements.append(("DELETE FROM labels WHERE issue_id = %s", (ident,)))
+            statements += [self._insert_sql("labels", {"issue_id": ident, "label": label})
+                           for label in dict.fromkeys(changes["labels"] or [])]
         event = "closed" if changes.get("status") == "closed" else "status_changed" if "status" in changes else "updated"
-        self._transaction([(f"UPDATE issues SET {assignments} WHERE id = %s", (*row.values(), ident)),
-                           *self._event(ident, event, actor, when, changes)])
+        self._transaction([*statements, *self._event(ident, event, actor, when, changes)])
 
     def commit(self, message: str, actor: str, email: str) -> None:
         """On Dolt, commit the working set to Dolt's history as ``actor <email>``."""
@@ -265,7 +271,3 @@ def _rollback(conn: Any) -> None:
         conn.rollback()
     except Exception:  # noqa: BLE001, S110 - the connection is gone: nothing was committed
         pass
-
-
-def sql_time(when: dt.datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -22,12 +22,15 @@ The snapshot keeps every field of the latest line as it was (unknown fields incl
 ``updated_at``. Every refusal is a ``DecisionError`` with a plain message.
 
 Approving a request that asks for a new item (``create_issue``, ``create_spec``, ``delegate``)
-also creates it in this workspace's own format (``core.sync.incoming.plan_creation``), in three
+also creates it in this workspace's own format (``core.sync.incoming.plan_creation``), and
+approving an ``update_issue`` applies its changes to the item (``core.sync.updates``), in three
 steps, each durable before the next: the ``approved`` snapshot (the decision), the item (which
-names the request), then a ``completed`` snapshot whose ``result`` names the item. What to create
-is planned and checked before anything is written. A process killed between the steps leaves the
-request ``approved`` without a ``result``: approving it again finishes the job, and finds the item
-if it was written already (never a second one); it can no longer be rejected.
+names the request) or the change, then a ``completed`` snapshot whose ``result`` names the item
+(``created``, or ``updated`` with the changes). What to create or change is planned and checked
+before anything is written. A process killed between the steps leaves the request ``approved``
+without a ``result``: approving it again finishes the job, and finds the item if it was written
+already (never a second one; a change is the same when written again); it can no longer be
+rejected.
 
 Beside the decision itself, this module holds the actor check every action shares; the rest of
 what they share (logs, timestamps, audit entries) is ``core.sync.records``.
@@ -52,6 +55,7 @@ from core.sync.appendlog import append_jsonl
 from core.sync.create import Created
 from core.sync.gitcommit import CommitOutcome, commit_workspace
 from core.sync.incoming import carry_out, creates_item, plan_creation
+from core.sync.updates import Updated, applies_change, apply_update, plan_update, planned_files
 from core.sync.lock import DEFAULT_TIMEOUT, WorkspaceLocked, lock_path, workspace_lock
 from core.sync.records import (
     RecordError,
@@ -108,6 +112,7 @@ class DecisionResult(msgspec.Struct, kw_only=True, frozen=True):
     title: str | None
     files: list[str] = []  # the files written, in order
     created: Created | None = None  # the item an approval created (or found, created by an interrupted one)
+    updated: Updated | None = None  # the item an approved update_issue changed, and how
     commit: CommitOutcome | None = None  # None when nothing was written
 
 
@@ -187,8 +192,9 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
         raise DecisionError(f"{ref} is no longer in {logs.requests}")
     before = current.status
     creating = decision == "approve" and creates_item(current.request_type)
-    # approved, asking for an item and without a result: an approval that was cut short
-    finishing = creating and before is RequestStatus.APPROVED and current.result is None
+    updating = decision == "approve" and applies_change(current.request_type)
+    # approved, asking for an item or a change and without a result: an approval that was cut short
+    finishing = (creating or updating) and before is RequestStatus.APPROVED and current.result is None
     if before in _ALREADY[decision] and not finishing:
         return _result(ws, current, decision, actor, changed=False, after=before, decided_by=_decided_by(current),
                        decided_at=current.approved_at if decision == "approve" else current.updated_at,
@@ -201,13 +207,15 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
                             + (f" ({judgement.rule})" if judgement.rule else ""), "denied")
     try:
         creation = plan_creation(ws, current, actor, now) if creating else None
+        update = plan_update(ws, current, actor, now) if updating else None
     except SyncError as exc:
         raise DecisionError(f"{ref} cannot be approved: {exc}") from None
     stamp = timestamp(now)
-    after = RequestStatus.COMPLETED if creation is not None else _OUTCOME[decision]
+    after = RequestStatus.COMPLETED if creation is not None or update is not None else _OUTCOME[decision]
     entry = _audit_entry(current, decision, actor, reason, judgement, after, None, stamp, started)
     planned = [logs.requests, *(creation.plan.files if creation else []),
-               *([creation.federation] if creation and creation.federation else []), logs.audit]
+               *([creation.federation] if creation and creation.federation else []),
+               *(planned_files(update) if update else []), logs.audit]
     message = _message(current, decision, after, None, actor, reason)
     _begin(ws, {"request_id": request_id, "decision": decision, "actor": actor, "entry": entry,
                 "files": [str(f) for f in planned], "message": message})
@@ -228,18 +236,29 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
             raise DecisionError(f"{ref} is approved, but its item could not be created: {exc}; approve it "
                                 "again to retry") from None
         files += [Path(f) for f in created.files]
-        _append(logs.requests, _completed(snapshot, created, stamp), ref, None)
+        _append(logs.requests, _completed(snapshot, _created_result(created), stamp), ref, None)
         files.append(logs.requests)
-    entry = _audit_entry(current, decision, actor, reason, judgement, after, created, stamp, started)
+    updated = None
+    if update is not None:
+        try:
+            updated = apply_update(ws, update, actor)
+        except SyncError as exc:
+            raise DecisionError(f"{ref} is approved, but {update.unit.key} could not be changed: {exc}; approve "
+                                "it again to retry") from None
+        files += [Path(f) for f in updated.files]
+        _append(logs.requests, _completed(snapshot, _updated_result(updated), stamp), ref, None)
+        files.append(logs.requests)
+    entry = _audit_entry(current, decision, actor, reason, judgement, after, created, stamp, started, updated)
     _append(logs.audit, entry, ref, logs.requests)
     files.append(logs.audit)
     written = list(dict.fromkeys(files))
-    commit = commit_workspace(ws, written, actor, _message(current, decision, after, created, actor, reason), now)
+    commit = commit_workspace(ws, written, actor, _message(current, decision, after, created, actor, reason,
+                                                           updated), now)
     _journal(ws).unlink(missing_ok=True)
     return _result(ws, current, decision, actor, changed=True, after=after, decided_by=actor,
                    decided_at=stamp if not finishing else current.approved_at, reason=reason,
                    verdict=judgement.verdict if judgement is not None else None,
-                   files=[str(f) for f in written], created=created, commit=commit)
+                   files=[str(f) for f in written], created=created, updated=updated, commit=commit)
 
 
 # -- the journal: finishing a decision whose process was killed ---------------------------------
@@ -277,12 +296,13 @@ def _recover(ws: Workspace, logs: RecordLogs, now: dt.datetime) -> None:
         return
     request = next((r for r in reread_requests(ws, logs.requests).requests if r.request_id == request_id), None)
     final = {RequestStatus.REJECTED} if decision == "reject" else (
-        {RequestStatus.COMPLETED} if request is not None and creates_item(request.request_type)
+        {RequestStatus.COMPLETED} if request is not None and carried_out(request.request_type)
         else {RequestStatus.APPROVED, RequestStatus.COMPLETED})
     if request is not None and request.status in final:
         if not _audited(logs.audit, request_id, decision):
-            created = request.result.get("created") if isinstance(request.result, dict) else None
-            entry["result"] = {"status": request.status.value, **({"created": created} if created else {})}
+            done = {k: v for k, v in request.result.items() if k in ("created", "updated")} \
+                if isinstance(request.result, dict) else {}
+            entry["result"] = {"status": request.status.value, **done}
             _append(logs.audit, entry, f"{ws.name}:{request_id}", logs.requests)
         files = [Path(f) for f in note.get("files") or [] if Path(f).is_file()]
         commit_workspace(ws, files, str(note.get("actor") or entry.get("actor")),
@@ -296,21 +316,36 @@ def _audited(path: Path, request_id: str, decision: Decision) -> bool:
                         lambda entry: (entry.get("request_id"), entry.get("operation_type")) == (request_id, decision))
 
 
-def _completed(snapshot: dict[str, Any], created: Created, stamp: str) -> dict[str, Any]:
-    """The approved snapshot once its item exists: ``completed``, with the item as ``result``."""
+def _completed(snapshot: dict[str, Any], result: dict[str, Any], stamp: str) -> dict[str, Any]:
+    """The approved snapshot once it is carried out: ``completed``, with what was done as ``result``."""
     line = dict(snapshot)
     line["status"] = RequestStatus.COMPLETED.value
-    line["result"] = {"created": {"id": created.id, "canonical_ref": created.key}}
+    line["result"] = result
     line["completed_at"] = stamp
     line["updated_at"] = stamp
     return line
 
 
+def _created_result(created: Created) -> dict[str, Any]:
+    return {"created": {"id": created.id, "canonical_ref": created.key}}
+
+
+def _updated_result(updated: Updated) -> dict[str, Any]:
+    return {"updated": {"id": updated.id, "canonical_ref": updated.key, "changes": updated.changes}}
+
+
+def carried_out(request_type: str) -> bool:
+    """Whether approving a request of this type does something beyond recording the decision."""
+    return creates_item(request_type) or applies_change(request_type)
+
+
 def _message(request: Request, decision: Decision, after: RequestStatus, created: Created | None, actor: str,
-             reason: str | None) -> str:
+             reason: str | None, updated: Updated | None = None) -> str:
     subject = f"{decision} {request.request_id} from {request.from_repo}"
     if created is not None:
         subject += f": created {created.key}"
+    if updated is not None:
+        subject += f": changed {updated.key} (" + ", ".join(f"{k} {v}" for k, v in updated.changes.items()) + ")"
     body = [f"{request.request_type} {after.value} by {actor} with crossdeck."]
     if reason:
         body.append(f"Reason: {reason}")
@@ -332,7 +367,8 @@ def _snapshot(raw: dict[str, Any], decision: Decision, actor: str, reason: str |
 
 
 def _audit_entry(request: Request, decision: Decision, actor: str, reason: str | None, judgement: Judgement | None,
-                 after: RequestStatus, created: Created | None, stamp: str, started: float) -> dict[str, Any]:
+                 after: RequestStatus, created: Created | None, stamp: str, started: float,
+                 updated: Updated | None = None) -> dict[str, Any]:
     payload: dict[str, Any] = {"decision": _OUTCOME[decision].value}
     if judgement is not None:
         payload["verdict"] = judgement.verdict.value
@@ -340,7 +376,9 @@ def _audit_entry(request: Request, decision: Decision, actor: str, reason: str |
         payload["reason"] = reason
     result: dict[str, Any] = {"status": after.value}
     if created is not None:
-        result["created"] = {"id": created.id, "canonical_ref": created.key}
+        result.update(_created_result(created))
+    if updated is not None:
+        result.update(_updated_result(updated))
     return audit_record(decision, actor, stamp, started, direction="incoming", local_repo=request.to_repo,
                         remote_repo=request.from_repo, request_id=request.request_id, payload=payload, result=result)
 
@@ -390,7 +428,7 @@ def _some_ids(ws: Workspace, shown: int = 5) -> str:
 def _result(ws: Workspace, request: Request, decision: Decision, actor: str, *, changed: bool,
             after: RequestStatus, decided_by: str | None, decided_at: str | None, reason: str | None,
             verdict: Verdict | None, files: list[str], created: Created | None = None,
-            commit: CommitOutcome | None = None) -> DecisionResult:
+            updated: Updated | None = None, commit: CommitOutcome | None = None) -> DecisionResult:
     title = request.payload.get("title")
     return DecisionResult(
         workspace=ws.name, request_id=request.request_id, ref=f"{ws.name}:{request.request_id}",
@@ -398,4 +436,4 @@ def _result(ws: Workspace, request: Request, decision: Decision, actor: str, *, 
         decided_by=decided_by, decided_at=decided_at, reason=reason, verdict=verdict,
         requester=request.from_repo, request_type=request.request_type,
         title=title if isinstance(title, str) else None if title is None else str(title), files=files,
-        created=created, commit=commit)
+        created=created, updated=updated, commit=commit)
