@@ -264,6 +264,9 @@ class Request(Record):
     result: Any = None
     created_at: str | None = None
     updated_at: str | None = None
+    # An incoming request read from the fetched copy of its sender (git), not yet in this
+    # workspace's own log: the copy's workspace name (core.sync.git_delivery).
+    fetched_from: str | None = None
 
 
 class Subscription(Record):

@@ -108,8 +108,7 @@ def test_delegating_the_same_work_again_changes_nothing(demo: Path) -> None:
 
 
 @pytest.mark.parametrize(("parent", "to", "kwargs", "message"), [
-    ("gw-4tk", "acme-dev/api-service", {}, ("acme-dev/api-service is a sudocode repo, which has no stored form for "
-                                          "a delegation")),
+    ("gw-4tk", "acme-dev/api-service/web", {}, "acme-dev/api-service is a sudocode repo: it has no rigs ('web')"),
     ("gw-4tk", "realm://commerce", {}, "realm://commerce is a realm: it holds contracts, not work"),
     ("gw-4tk", "hop://initech.com/risk", {}, "no local town or beads folder hop://initech.com/risk is loaded"),
     ("co-1mz", "hop://acme.dev/storefront/web", {}, "co-1mz is closed: there is nothing left to delegate"),

@@ -57,13 +57,13 @@ def test_gas_town_hq_declares_dolt_and_shows_its_exports_when_no_server_answers(
     point_config_at(crossdeck_home, port)
     fed = load_federation([root])
     assert fed.errors == []
-    declared = sorted(p.parent for p in root.rglob(".beads/metadata.json")
+    declared = sorted(p.parent.resolve() for p in root.rglob(".beads/metadata.json")
                       if json.loads(p.read_text()).get("dolt_mode") == "server")
     ws = fed.workspaces[0]
-    by_folder = {Path(s.folder): s for s in ws.sources}
+    by_folder = {Path(s.folder).resolve(): s for s in ws.sources}
     loaded_folders = sorted(f for f in declared if f in by_folder)  # rigs of the town (not witness clones)
     assert len(loaded_folders) >= 10
-    unreachable = {Path(d.path).parent for d in fed.warnings
+    unreachable = {Path(d.path).parent.resolve() for d in fed.warnings
                    if d.message.startswith(f"Dolt server 127.0.0.1:{port} unreachable (connection refused); ")}
     assert unreachable == set(loaded_folders)
     for folder in loaded_folders:

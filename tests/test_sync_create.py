@@ -320,10 +320,29 @@ def test_a_delegate_request_creates_the_child_in_its_stored_form(tmp_path: Path)
     assert [(c.key, [k.key for k in c.children]) for c in chains.chains] == [(parent, [child.key])]
 
 
-def test_a_sudocode_repo_cannot_take_a_delegation(tmp_path: Path) -> None:
-    root = sudocode_repo(tmp_path / "api", [remote(operations=["delegate"])],
-                         [request("req-1", kind="delegate", parent="hop://acme.dev/storefront/checkout/co-8f2")])
-    with pytest.raises(DecisionError, match="acme/api:req-1 cannot be approved: a sudocode repo has no stored form "
-                                            "for a delegation: delegate to a town"):
-        approve(root, "req-1")
-    assert len(lines(root / ".sudocode" / "federation" / "requests.jsonl")) == 1
+def test_a_sudocode_repo_takes_a_delegation_as_an_issue_and_a_record(tmp_path: Path) -> None:
+    """sudocode has no field for a delegation: the child states ``implements`` to the parent and
+    the delegation goes into .sudocode/federation/delegations.jsonl; a ``kind: spec`` asks for a spec."""
+    parent = "hop://acme.dev/storefront/checkout/co-8f2"
+    as_spec = request("req-2", kind="delegate", parent=parent)
+    as_spec["payload"]["kind"] = "spec"
+    root = sudocode_repo(tmp_path / "api", [remote(operations=["delegate"])], [
+        request("req-1", kind="delegate", parent=parent, terms={"portion": "api", "deadline": "2026-12-01"}),
+        as_spec])
+    result = approve(root, "req-1")
+    assert result.created is not None and result.created.kind == "issue"
+    issue = lines(root / ".sudocode" / "issues.jsonl")[-1]
+    assert {"from": issue["id"], "from_type": "issue", "to": parent, "to_type": "issue",
+            "type": "implements"} in issue["relationships"]
+    [record] = lines(root / ".sudocode" / "federation" / "delegations.jsonl")
+    assert record == {"type": "delegation", "parent": parent, "child": result.created.key,
+                      "terms": {"portion": "api", "deadline": "2026-12-01"}, "delegated_by": "github.com/acme/web",
+                      "delegated_to": "acme"}
+    ws = load_federation([root]).workspaces[0]
+    assert [(d.parent_key, d.child_key, d.terms["portion"]) for d in ws.delegations] == [
+        (parent, result.created.key, "api")]
+    spec = approve(root, "req-2")
+    assert spec.created is not None and spec.created.kind == "spec"
+    assert lines(root / ".sudocode" / "specs.jsonl")[-1]["id"] == spec.created.id
+
+

@@ -38,6 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     creating.add_argument("--rig", help="for a town receiver: the rig the item should go to")
     creating.add_argument("--portion", help="--type delegate: the portion delegated")
     creating.add_argument("--deadline", help="--type delegate: the due date (YYYY-MM-DD)")
+    creating.add_argument("--kind", choices=("issue", "spec"),
+                          help="--type delegate: what a sudocode receiver creates (default issue; a town creates a bead)")
     add_actor_option(creating, "who asks")
     add_common(creating)
     creating.set_defaults(run=run_create)
@@ -52,7 +54,7 @@ def run_create(args: argparse.Namespace, fed: Federation) -> int:
             fed, graph_of(fed), to=args.to, request_type=args.request_type, title=args.title, actor=actor,
             description=args.description, priority=args.priority, labels=args.labels, blocks=args.blocks,
             from_item=args.from_item, sender=args.sender, rig=args.rig, portion=args.portion,
-            deadline=args.deadline, today=moment.date())
+            deadline=args.deadline, kind=args.kind, today=moment.date())
         return send_request(fed, sender, args.to, args.request_type, payload, actor, moment)
 
     return act("request create", args, fed, send, describe)
@@ -74,6 +76,14 @@ def http_line(sent: SentRequest) -> str:
     return f"  delivered over HTTP: {one_line(sent.remote_status or '?')} there{reason}"
 
 
+def git_line(sent: SentRequest) -> str:
+    """What happens next to a request to a git remote."""
+    there = one_line(sent.known_there_as or sent.sender)
+    return (f"  recorded as outgoing in {one_line(sent.sender)} and committed; {one_line(sent.remote or sent.to_repo)} "
+            f"sees it as pending when it syncs you (`crossdeck sync {there}` there), and you see its decision "
+            f"when you sync it (`crossdeck sync {one_line(sent.remote or sent.to_repo)}`)")
+
+
 def describe(sent: SentRequest) -> list[str]:
     lines = [(f"sent {sent.request_id} ({sent.request_type}) from {one_line(sent.sender)} to {one_line(sent.to_repo)} "
              f"as {one_line(sent.actor)}: {one_line(str(sent.payload.get('title')))}")]
@@ -82,7 +92,10 @@ def describe(sent: SentRequest) -> list[str]:
         lines.append(f"  delivered to {one_line(sent.receiver)} (loaded here) as incoming{verdict}")
     elif sent.transport == "http":
         lines.append(http_line(sent))
-    else:
-        lines.append("  queued: the remote gets it when the workspaces sync")
+    elif sent.transport == "git":
+        lines.append(git_line(sent))
+    else:  # addressed to a workspace that is not a remote of the sender: nothing will carry it
+        lines.append(f"  recorded as outgoing in {one_line(sent.sender)} only: {one_line(sent.to_repo)} is not a "
+                     "remote of it, so nothing delivers it; add the remote (crossdeck remote add) and send again")
     lines += [f"  wrote {one_line(path)}" for path in sent.files]
     return lines + [f"  {commit_text(commit)}" for commit in sent.commits]

@@ -36,6 +36,7 @@ from core.server.idempotency import Idempotency, fingerprint
 from core.server.messages import (
     OPERATIONS,
     DecisionBody,
+    DelegateMessage,
     MutateMessage,
     QueryMessage,
     SubscribeMessage,
@@ -99,6 +100,7 @@ def create_app(served: Served, options: Options | None = None) -> Starlette:
         Route(f"{BASE}/info", endpoint(info, token="optional"), methods=["GET"]),
         Route(f"{BASE}/query", endpoint(query), methods=["POST"]),
         Route(f"{BASE}/mutate", endpoint(mutate), methods=["POST"]),
+        Route(f"{BASE}/delegate", endpoint(delegate), methods=["POST"]),
         Route(f"{BASE}/requests/{{request_id}}", endpoint(get_request), methods=["GET"]),
         Route(f"{BASE}/requests/{{request_id}}/approve", endpoint(decide), methods=["POST"]),
         Route(f"{BASE}/requests/{{request_id}}/reject", endpoint(decide), methods=["POST"]),
@@ -146,7 +148,8 @@ async def info(call: Call) -> Response:
     return _json(200, {
         "schema_version": SCHEMA_VERSION, "server": {"name": "crossdeck", "version": __version__},
         "workspace": served.name, "kind": ws.kind.value, "identity": served.identity(),
-        "capabilities": {"query": entities_of(ws), "mutate": list(OPERATIONS), "subscribe": True, "events": "sse"},
+        "capabilities": {"query": entities_of(ws), "mutate": list(OPERATIONS), "delegate": True, "subscribe": True,
+                         "events": "sse"},
         "caller": call.caller.describe() if call.caller is not None else None})
 
 
@@ -160,15 +163,26 @@ async def query(call: Call) -> Response:
 
 
 async def mutate(call: Call) -> Response:
+    return await _receive(call, MutateMessage, mutating.mutate)
+
+
+async def delegate(call: Call) -> Response:
+    return await _receive(call, DelegateMessage, mutating.delegate)
+
+
+async def _receive(call: Call, kind: Any, handle: Any) -> Response:
+    """A message that becomes an incoming request (mutate, delegate), under its idempotency."""
     raw = parse_json(call.body)
-    message = convert(raw, MutateMessage)
+    message = convert(raw, kind)
+    if isinstance(message, DelegateMessage):
+        message.parent()  # a 422 before any work
     state = call.state
     check_from(_caller(call), message.from_, state.served, call.today)
 
     def work() -> tuple[int, dict[str, Any]]:
         try:
-            outcome = mutating.mutate(state.served, _caller(call), message, now(), call.started,
-                                      on_written=lambda: setattr(call, "audited", True))
+            outcome = handle(state.served, _caller(call), message, now(), call.started,
+                             on_written=lambda: setattr(call, "audited", True))
         finally:
             state.watcher.rescan()
         return outcome.status, outcome

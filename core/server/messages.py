@@ -102,6 +102,56 @@ class Changes(_Strict, kw_only=True):
     status: Literal["open", "in_progress", "blocked", "closed"] | None = None
     priority: Priority | None = None
     title: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
+class Terms(_Strict, kw_only=True):
+    portion: str | None = None
+    deadline: str | None = None
+    acceptance_criteria: str | None = None
+    credit_share: int | float | str | None = None
+
+
+class DelegateTask(_Strict, kw_only=True):
+    """The A2A ``delegate`` message's ``task`` (the sudocode federation design, "Delegate"), plus
+    crossdeck's own fields: the parent it is delegated from (``parent``, else
+    ``context.triggered_by``), the delegation's ``terms``, and who it goes to."""
+
+    type: Literal["issue", "spec"] = "issue"
+    title: Annotated[str, Meta(min_length=1, max_length=500)]
+    description: str | None = None
+    priority: Priority | None = None
+    labels: list[str] = []
+    requirements: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None  # the design's: triggered_by (the parent item), urgency, ...
+    parent: str | None = None
+    terms: Terms | None = None
+    delegated_to: str | None = None
+    rig: str | None = None
+    requester: str | None = None
+
+
+class DelegateMessage(Envelope, kw_only=True):
+    type: Literal["delegate"] = "delegate"
+    request_id: RequestId
+    task: DelegateTask
+
+    def parent(self) -> str:
+        task = self.task
+        triggered = (task.context or {}).get("triggered_by")
+        parent = task.parent or (triggered if isinstance(triggered, str) else None)
+        if not parent or not parent.strip():
+            raise invalid("$.task.parent", "a delegation needs the item it is delegated from "
+                          "(task.parent, or task.context.triggered_by)")
+        return parent.strip()
+
+    def payload(self) -> dict[str, Any]:
+        """The payload of the ``delegate`` request it becomes (core.sync.incoming reads it)."""
+        task = msgspec.structs.asdict(self.task)
+        payload = {k: v for k, v in task.items() if v not in (None, []) and k not in ("type", "terms")}
+        payload.update(parent=self.parent(), kind=self.task.type, labels=list(self.task.labels))
+        payload["terms"] = {k: v for k, v in msgspec.structs.asdict(self.task.terms).items() if v is not None} \
+            if self.task.terms is not None else {}
+        return payload
+
+
     labels: list[str] | None = None
     assignee: str | None = None
     description: str | None = None

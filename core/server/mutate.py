@@ -1,5 +1,5 @@
-"""``POST mutate`` and the decisions (``approve`` / ``reject``): the only calls that change the
-served workspace, each through the same core code as the command line.
+"""``POST mutate``, ``POST delegate`` and the decisions (``approve`` / ``reject``): the only calls
+that change the served workspace, each through the same core code as the command line.
 
 A mutate is written as an incoming request of the workspace with ``core.sync.requests.deliver``
 (what ``crossdeck request create`` writes for a receiver loaded beside it: the request line and
@@ -29,7 +29,7 @@ from core.federation import Federation
 from core.model import Request, RequestStatus, TrustLevel
 from core.server.auth import Caller
 from core.server.errors import ApiError
-from core.server.messages import CreateData, MutateMessage, UpdateData, operation_data
+from core.server.messages import CreateData, DelegateMessage, MutateMessage, UpdateData, operation_data
 from core.server.served import Served
 from core.sync import SyncError
 from core.sync.decisions import Decision, DecisionError, DecisionResult, decide
@@ -60,10 +60,28 @@ def mutate(served: Served, caller: Caller, message: MutateMessage, now: dt.datet
     if caller.remote is None:
         raise ApiError(403, "a maintainer token cannot send requests: mutate is for remotes")
     data = operation_data(message)
-    payload = _payload(message.data, data)
+    return receive(served, caller, message.request_id, message.operation, _payload(message.data, data), now,
+                   started, on_written)
+
+
+def delegate(served: Served, caller: Caller, message: DelegateMessage, now: dt.datetime, started: float,
+             on_written: Callable[[], None] = lambda: None) -> Outcome:
+    """The A2A ``delegate`` message: a ``delegate`` request, delivered, judged and answered as a
+    mutate is (approving it creates the child with its delegation, core.sync.incoming)."""
+    if caller.remote is None:
+        raise ApiError(403, "a maintainer token cannot send requests: delegate is for remotes")
+    outcome = receive(served, caller, message.request_id, "delegate", message.payload(), now, started, on_written)
+    outcome["type"] = "delegate_response"
+    return outcome
+
+
+def receive(served: Served, caller: Caller, request_id: str, operation: str, payload: dict[str, Any],
+            now: dt.datetime, started: float, on_written: Callable[[], None]) -> Outcome:
+    """An incoming request from ``caller``: delivered, judged, decided at once when the policy
+    allows, answered."""
+    assert caller.remote is not None
     ws = served.workspace
-    record = incoming_record(message.request_id, caller.remote.url, served.address, message.operation, payload,
-                             timestamp(now))
+    record = incoming_record(request_id, caller.remote.url, served.address, operation, payload, timestamp(now))
     try:
         delivered = deliver(ws, record, caller.remote.name, now, started, LOCK_TIMEOUT)
     except WorkspaceLocked as exc:

@@ -20,6 +20,7 @@ RelationshipIndex = dict[str, list[dict[str, Any]]]
 def request_json(request: Request) -> dict[str, Any]:
     raw = to_raw(request)
     raw.pop("workspace", None)
+    raw.pop("fetched_from", None)  # where this process read it: not part of the request
     return raw
 
 

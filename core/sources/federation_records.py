@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from core.diagnostics import Diagnostics
-from core.model import AuditEvent, Remote, Request, RequestStatus, Subscription, TrustLevel, Workspace
+from core.model import AuditEvent, Delegation, Remote, Request, RequestStatus, Subscription, TrustLevel, Workspace
 from core.sources.files import ReadLimits, load_json
+from core.sources.keys import ItemKeys
 from core.sources.schema import Schema, iter_records, opt, req
 
 REMOTE = Schema(
@@ -57,6 +58,11 @@ SUBSCRIPTION = Schema(
         "active": opt(bool),
         "created_at": opt(str),
     },
+)
+DELEGATION = Schema(
+    "delegation",
+    {"parent": req(str), "child": req(str), "terms": opt(dict), "delegated_by": opt(str),
+     "delegated_to": opt(str)},
 )
 AUDIT = Schema(
     "audit entry",
@@ -136,6 +142,25 @@ def read_requests(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLim
             workspace=ws.name, status=RequestStatus(status), source=str(path), line=number, extra=extra, **known
         )
     ws.requests.extend(latest.values())
+
+
+def delegation(known: dict[str, Any], extra: dict[str, Any], keys: ItemKeys, ws: Workspace, path: Path,
+               number: int, form: str) -> Delegation:
+    """A delegation record (a town's ``federation.jsonl`` line, a sudocode repo's
+    ``delegations.jsonl`` line) as the model holds it, its ends resolved to keys."""
+    return Delegation(parent_key=keys.resolve(known["parent"]), child_key=keys.resolve(known["child"]),
+                      forms=[form], workspace=ws.name, source=str(path), line=number, extra=extra, **known)
+
+
+def read_delegations(path: Path, ws: Workspace, keys: ItemKeys, diags: Diagnostics, limits: ReadLimits) -> None:
+    """A sudocode repo's ``.sudocode/federation/delegations.jsonl``: the delegations crossdeck
+    recorded for its items (sudocode has no field for one), each ``{"type": "delegation", ...}``."""
+    for number, known, extra in iter_records(path, DELEGATION, diags, limits):
+        kind = extra.pop("type", "delegation")
+        if kind != "delegation":
+            diags.warning(path, f"not a delegation record (type {str(kind)[:40]!r}); skipped", number)
+            continue
+        ws.delegations.append(delegation(known, extra, keys, ws, path, number, "crossdeck"))
 
 
 def read_subscriptions(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:

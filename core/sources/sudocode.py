@@ -14,7 +14,7 @@ from msgspec import UNSET
 from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Relationship, SudocodeRepo, Workspace, WorkspaceKind, WorkUnit
-from core.sources.federation_records import read_record_logs, read_remotes, remote_name
+from core.sources.federation_records import read_delegations, read_record_logs, read_remotes, remote_name
 from core.sources.files import ReadLimits, iter_typed, load_json
 from core.sources.keys import MemoKeys
 from core.sources.schema import Schema, opt, req
@@ -101,6 +101,9 @@ def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspa
     if federation:
         read_remotes(federation.get("remote_repos"), ws, folder / "federation.config.json", diags, "remote_repos")
     read_record_logs(folder / "federation", ws, diags, limits)
+    delegations = folder / "federation" / "delegations.jsonl"
+    if delegations.is_file():
+        read_delegations(delegations, ws, keys, diags, limits)
     return ws
 
 

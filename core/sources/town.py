@@ -13,9 +13,9 @@ from typing import Any
 
 from core import uri
 from core.diagnostics import Diagnostics
-from core.model import AuditEvent, Delegation, Employment, Entity, Rig, Route, Town, Workspace, WorkspaceKind, WorkUnit
+from core.model import AuditEvent, Employment, Entity, Rig, Route, Town, Workspace, WorkspaceKind, WorkUnit
 from core.sources.beads import BeadsLoad
-from core.sources.federation_records import read_crossdeck_folder
+from core.sources.federation_records import DELEGATION, delegation, read_crossdeck_folder
 from core.sources.files import ReadLimits, iter_jsonl, load_json
 from core.sources.keys import MemoKeys
 from core.sources.schema import Schema, iter_records, opt, req
@@ -31,11 +31,6 @@ ROUTE = Schema("route", {"prefix": req(str), "path": req(str)})
 EVENT = Schema("town event", {"ts": req(str), "type": req(str), "actor": opt(str), "payload": opt(dict)})
 EMPLOYMENT = Schema("employment", {"entity": req(str), "organization": req(str), "role": opt(str)})
 ENTITY = Schema("entity", {"id": req(str), "kind": opt(str), "display_name": opt(str)})
-DELEGATION = Schema(
-    "delegation",
-    {"parent": req(str), "child": req(str), "terms": opt(dict), "delegated_by": opt(str),
-     "delegated_to": opt(str)},
-)
 # Module constants: an Enum member read off its class costs four times a global (Python 3.11).
 _LOCAL_SHORT, _RIG_SHORT, _EXTERNAL = uri.RefForm.LOCAL_SHORT, uri.RefForm.RIG_SHORT, uri.RefForm.EXTERNAL
 _NOT_RIGS = frozenset({"mayor", "deacon", "settings", "docs", "plugins"})
@@ -334,7 +329,4 @@ def _load_federation(path: Path, ws: Workspace, keys: TownKeys, diags: Diagnosti
         elif kind == "entity":
             ws.entities.append(Entity(**known, **common))
         else:
-            ws.delegations.append(
-                Delegation(parent_key=keys.resolve(known["parent"]), child_key=keys.resolve(known["child"]),
-                           forms=["federation"], workspace=ws.name, **known, **common)
-            )
+            ws.delegations.append(delegation(known, extra, keys, ws, path, number, "federation"))

@@ -335,9 +335,27 @@ def federation_record(child: str, fields: dict[str, Any]) -> dict[str, Any]:
             **{k: v for k, v in fields.items() if k != "parent"}}
 
 
-def federation_file(ws: Workspace) -> Path | None:
-    """Where a town keeps its relationship records; None for a workspace that has none."""
-    return Path(ws.root) / ".beads" / "federation.jsonl" if ws.kind is WorkspaceKind.TOWN else None
+DELEGATED_LINK = "implements"  # the relationship a sudocode child states to its delegated parent
+
+
+def delegation_links(ws: Workspace, parent: str) -> list[Link]:
+    """What a delegated child states of its parent in its own record: a sudocode item (which has
+    no field for a delegation) an ``implements`` relationship; a bead nothing (its metadata says)."""
+    if ws.kind is not WorkspaceKind.SUDOCODE:
+        return []
+    return [Link(type=DELEGATED_LINK, ref=parent, to_type="spec" if parent.rpartition("#")[2].startswith("s-")
+                 else "issue")]
+
+
+def federation_file(ws: Workspace, parent: str) -> Path | None:
+    """Where ``ws`` records a delegation from ``parent`` to one of its items, when it needs a
+    record beside the child: a town, for a parent in another workspace (the child's metadata
+    states it too); a sudocode repo, always (an issue or spec has no field for it); else None."""
+    if ws.kind is WorkspaceKind.SUDOCODE:
+        return Path(ws.root) / ".sudocode" / "federation" / "delegations.jsonl"
+    if ws.kind is WorkspaceKind.TOWN and uri.workspace_of(parent) != ws.name:
+        return Path(ws.root) / ".beads" / "federation.jsonl"
+    return None
 
 
 # -- changing an item ---------------------------------------------------------------------------

@@ -171,6 +171,8 @@ def decide(fed: Federation, request_ref: str, decision: Decision, actor: str, re
         raise DecisionError("rejecting needs a reason: the requester sees it")
     ws, loaded = find_request(fed, request_ref)
     try:
+        if loaded.fetched_from is not None:  # read from the sender's fetched copy: into our log first
+            _receive(ws, loaded, actor, utc(now), lock_timeout)
         with workspace_lock(Path(ws.root), lock_timeout):
             return _decide_locked(ws, loaded.request_id, decision, actor, reason, utc(now))
     except DecisionError:
@@ -259,6 +261,20 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
                    decided_at=stamp if not finishing else current.approved_at, reason=reason,
                    verdict=judgement.verdict if judgement is not None else None,
                    files=[str(f) for f in written], created=created, updated=updated, commit=commit)
+
+
+def _receive(ws: Workspace, request: Request, actor: str, now: dt.datetime, lock_timeout: float) -> None:
+    """Write a request read from its sender's fetched copy (git) into ``ws``'s own log, committed,
+    as the receiver of a request that arrived over HTTP or on the same disk holds it."""
+    from core.sync.requests import RequestError, deliver, incoming_record
+
+    record = incoming_record(request.request_id, request.from_repo, request.to_repo, request.request_type,
+                             request.payload, request.created_at or timestamp(now))
+    record["received_from"] = request.fetched_from
+    try:
+        deliver(ws, record, actor, now, lock_timeout=lock_timeout)
+    except RequestError as exc:
+        raise DecisionError(str(exc)) from None
 
 
 # -- the journal: finishing a decision whose process was killed ---------------------------------

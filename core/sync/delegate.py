@@ -1,11 +1,12 @@
 """Delegating work, and closing work units with the cascade delegation completion implies.
 
-**delegate** ``PARENT`` to a workspace (a town, ``hop://OWNER/TOWN[/RIG]``, or a beads folder):
-the child bead is created there in the real stored form (formats README): ``metadata.delegated_from``
-on the child (``parent``, ``terms`` with ``portion`` and ``deadline``, ``delegated_by`` the actor,
-``delegated_to`` the entity named, else the workspace's owner), plus the town's
-``.beads/federation.jsonl`` record when the parent is in another workspace. A sudocode repo has no
-stored form for a delegation and is refused. Delegating into another workspace than the parent's is
+**delegate** ``PARENT`` to a workspace (a town, ``hop://OWNER/TOWN[/RIG]``, a beads folder or a
+sudocode repo): the child is created there in the real stored form (formats README): a bead with
+``metadata.delegated_from`` (``parent``, ``terms`` with ``portion`` and ``deadline``,
+``delegated_by`` the actor, ``delegated_to`` the entity named, else the workspace's owner), plus
+the town's ``.beads/federation.jsonl`` record when the parent is in another workspace; a sudocode
+issue, which has no field for a delegation, with an ``implements`` relationship to the parent and
+the record in ``.sudocode/federation/delegations.jsonl``. Delegating into another workspace than the parent's is
 what a ``delegate`` request from the parent's workspace would do, so it is refused when that
 workspace's remotes and policy deny such a request (``core.analysis.approvals.judge``). Delegating
 the same title from the same parent to the same workspace again changes nothing.
@@ -45,6 +46,7 @@ from core.sync.create import (
     NewItem,
     close_changes,
     delegation_fields,
+    delegation_links,
     federation_file,
     federation_record,
     plan_item,
@@ -121,11 +123,12 @@ def delegate(fed: Federation, parent_ref: str, to: str, title: str, actor: str, 
             return DelegateResult(parent=parent, changed=False, child=child, actor=actor)
         _check_accepted(fed, fresh, parent, title.strip(), priority, now)
         item = NewItem(title=title.strip(), seed=f"{parent}|{ws.name}|{rig}|{title}|{timestamp(now)}", rig=rig,
-                       priority=priority, description=description, metadata={"delegated_from": fields})
+                       priority=priority, description=description, metadata={"delegated_from": fields},
+                       links=delegation_links(fresh, parent))
         plan = plan_item(fresh, item, actor, now)
         write_item(plan)
         files = plan.files
-        record_file = federation_file(fresh) if uri.workspace_of(parent) != ws.name else None
+        record_file = federation_file(fresh, parent)
         if record_file is not None:
             _append(record_file, federation_record(plan.key, fields))
             files.append(record_file)
@@ -258,9 +261,8 @@ def _target(fed: Federation, to: str) -> tuple[Workspace, str | None]:
             rig = text[len(ws.name) + 1:]
         else:
             continue
-        if ws.kind is WorkspaceKind.SUDOCODE:
-            raise DelegateError(f"{ws.name} is a sudocode repo, which has no stored form for a delegation: "
-                                "delegate to a town (hop://OWNER/TOWN/RIG), or send a delegate request")
+        if ws.kind is WorkspaceKind.SUDOCODE and rig is not None:
+            raise DelegateError(f"{ws.name} is a sudocode repo: it has no rigs ({rig!r})")
         if ws.kind is WorkspaceKind.REALM:
             raise DelegateError(f"{ws.name} is a realm: it holds contracts, not work")
         return ws, rig

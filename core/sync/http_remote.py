@@ -154,6 +154,20 @@ class HttpRemote:
         response = self._call("POST", "/mutate", body)
         return response.status_code, _object(response, self.base)
 
+    def delegate(self, request_id: str, payload: dict[str, Any], sender: str | None = None,
+                 to: str | None = None) -> tuple[int, dict[str, Any]]:
+        """The A2A ``delegate`` message for a ``delegate`` request's payload: (status, answer) as
+        ``mutate``."""
+        task = {k: v for k, v in payload.items() if k != "kind"}
+        task["type"] = "spec" if payload.get("kind") == "spec" else "issue"
+        body: dict[str, Any] = {"type": "delegate", "request_id": request_id, "task": task}
+        if sender:
+            body["from"] = sender
+        if to:
+            body["to"] = to
+        response = self._call("POST", "/delegate", body)
+        return response.status_code, _object(response, self.base)
+
     def request_status(self, request_id: str) -> dict[str, Any]:
         """The remote's record of one of our requests (raises HttpFailure 404 when it has none)."""
         answer = self._json("GET", f"/requests/{request_id}")

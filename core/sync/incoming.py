@@ -9,8 +9,14 @@ Read from the payload: ``title`` (required), ``description``, ``priority``, ``la
 sudocode's mutate message writes them; ``from_item`` / ``discovered_from`` name the requester's
 item too), ``blocks`` (``true``: the new item blocks the requester's item; or a reference, or a
 list of them; use case 1 of the sudocode federation design), and for a ``delegate`` request
-``parent``, ``terms`` and ``delegated_to``. A reference written without its workspace is the
-requester's.
+``parent``, ``terms``, ``delegated_to`` and, for a sudocode receiver, ``kind`` (``issue``, else
+``spec``: use case 2). A reference written without its workspace is the requester's.
+
+A delegated child is stored as its workspace's format can hold it: a bead carries
+``metadata.delegated_from`` (plus the town's ``federation.jsonl`` record when the parent is
+elsewhere); a sudocode issue or spec, which has no field for it, states an ``implements``
+relationship to the parent and the delegation is recorded in ``.sudocode/federation/delegations.jsonl``
+(docs/formats.md).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from core.sync.create import (
     NewItem,
     Planned,
     delegation_fields,
+    delegation_links,
     federation_file,
     federation_record,
     find_created,
@@ -69,9 +76,8 @@ def plan_creation(ws: Workspace, request: Request, actor: str, now: dt.datetime)
     metadata: dict[str, Any] = {}
     delegated_from = None
     federation = None
+    kind = "spec" if request.request_type == "create_spec" else "issue"
     if request.request_type == "delegate":
-        if ws.kind is WorkspaceKind.SUDOCODE:
-            raise CreateError("a sudocode repo has no stored form for a delegation: delegate to a town")
         parent = payload.get("parent")
         if not isinstance(parent, str) or not parent.strip():
             raise CreateError("a delegate request needs the parent item (payload.parent)")
@@ -81,8 +87,10 @@ def plan_creation(ws: Workspace, request: Request, actor: str, now: dt.datetime)
         to = payload.get("delegated_to") if isinstance(payload.get("delegated_to"), str) else workspace_owner(ws)
         delegated_from = delegation_fields(parent, terms, by, to)
         metadata["delegated_from"] = delegated_from
-        if uri.workspace_of(parent) != ws.name:
-            federation = federation_file(ws)
+        federation = federation_file(ws, parent)
+        links += delegation_links(ws, parent)  # a sudocode item: a relationship sudocode keeps, beside our record
+        if ws.kind is WorkspaceKind.SUDOCODE and payload.get("kind") == "spec":
+            kind = "spec"
     priority = payload.get("priority")
     labels = payload.get("labels")
     description = payload.get("description")
@@ -92,8 +100,7 @@ def plan_creation(ws: Workspace, request: Request, actor: str, now: dt.datetime)
         description=description if isinstance(description, str) else None,
         priority=priority if isinstance(priority, int) and not isinstance(priority, bool) else None,
         labels=[label for label in labels if isinstance(label, str)] if isinstance(labels, list) else [],
-        kind="spec" if request.request_type == "create_spec" else "issue",
-        rig=rig if isinstance(rig, str) and rig else None, links=links, metadata=metadata,
+        kind=kind, rig=rig if isinstance(rig, str) and rig else None, links=links, metadata=metadata,
         origin={"request_id": request.request_id, "from_repo": request.from_repo})
     return Creation(request_id=request.request_id, plan=plan_item(ws, item, actor, now),
                     delegated_from=delegated_from, federation=federation)

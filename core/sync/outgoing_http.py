@@ -2,7 +2,8 @@
 (``GET requests/{id}``), each answer kept as a new snapshot of the outgoing record.
 
 ``crossdeck request create --to REMOTE`` records the request locally first (``core.sync.requests``)
-and then ``deliver``s it with the same ``request_id`` and the payload as ``data``. The server's
+and then ``deliver``s it with the same ``request_id``: ``POST mutate`` with the payload as
+``data``, or, for a delegation, ``POST delegate`` with the payload as the ``task``. The server's
 answer becomes a new line of the sender's ``requests.jsonl`` (every field of the latest line kept):
 ``pending_approval`` (202: still ``pending``, now ``delivered_at``), ``completed`` with its
 ``result`` (200: auto-approved there), or ``rejected`` with the policy's rule as
@@ -72,7 +73,10 @@ def deliver(sender: Workspace, request: Request, client: HttpRemote, actor: str 
     reached (or another 4xx) leaves the request as it was: ``error`` says why."""
     followed = Followed(request_id=request.request_id, before=request.status.value, after=request.status.value)
     try:
-        status, answer = client.mutate(request.request_id, request.request_type, request.payload)
+        if request.request_type == "delegate":  # its own A2A message, not an operation of mutate
+            status, answer = client.delegate(request.request_id, request.payload)
+        else:
+            status, answer = client.mutate(request.request_id, request.request_type, request.payload)
     except HttpFailure as exc:
         if exc.status != 403:
             followed.error = str(exc)
@@ -143,7 +147,8 @@ def send_over_http(sender: Workspace, sent: SentRequest, remote: Remote, actor: 
         followed = deliver(fresh, request, client, actor, now)
     commits = [*sent.commits, *([followed.commit] if followed.commit is not None else [])]
     verdict = _VERDICTS.get(followed.remote_status or "")
-    return msgspec.structs.replace(sent, transport="http", delivered=followed.delivered, status=followed.after,
+    return msgspec.structs.replace(sent, transport="http", remote=remote.name, delivered=followed.delivered,
+                                   status=followed.after,
                                    remote_status=followed.remote_status, result=followed.result,
                                    verdict=verdict, verdict_reason=followed.reason if verdict else None,
                                    delivery_error=followed.error, commits=commits)

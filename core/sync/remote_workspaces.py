@@ -17,6 +17,9 @@ fetched is the best one known; ``remote_caches`` says how fresh each one is. An 
 snapshot (``store.http_snapshots``) is read when the remote is still configured, under the same
 rules (local copy first, then the freshest).
 
+The requests a remote's fetched copy addresses to a local workspace join that workspace's
+requests as incoming (``core.sync.git_delivery``: git-native delivery).
+
 The read verbs and the dashboard include them with one call, after ``load_federation``::
 
     from core.sync.remote_workspaces import include_remote_workspaces
@@ -31,7 +34,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -180,7 +183,6 @@ def load_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], Rem
     """The workspaces of every remote cache (``remote_caches``), loaded and marked
     ``remote_cache``; a cache that cannot be read is a warning in ``diags``."""
     from core.settings import dirs, load_settings
-    from core.sources.discover import discover
 
     diags = diags if diags is not None else Diagnostics()
     ttl = ttl_seconds if ttl_seconds is not None else load_settings().remote_ttl_seconds
@@ -194,16 +196,25 @@ def load_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], Rem
             except CheckoutError as exc:
                 diags.warning(entry.location, f"remote {entry.remote} of {entry.workspace}: {exc}")
                 continue
-            for found in discover([checkout], diags):
-                ws, found_diags = load_workspace(found.path, found.kind)
-                diags.extend(found_diags)
-                if ws is None or ws.name in names:
-                    continue
-                ws.remote_cache = True
-                names.add(ws.name)
-                out.append(ws)
+            for ws in checkout_workspaces(checkout, diags):
+                if ws.name not in names:
+                    names.add(ws.name)
+                    out.append(ws)
         out += snapshot_workspaces(fed, snapshots or {}, names, diags)
     return out
+
+
+def checkout_workspaces(checkout: Path, diags: Diagnostics) -> Iterator[Workspace]:
+    """Every workspace a checkout (``materialise``) holds, loaded and marked ``remote_cache``;
+    what loading them said goes to ``diags``."""
+    from core.sources.discover import discover
+
+    for found in discover([checkout], diags):
+        ws, found_diags = load_workspace(found.path, found.kind)
+        diags.extend(found_diags)
+        if ws is not None:
+            ws.remote_cache = True
+            yield ws
 
 
 def snapshot_workspaces(fed: Federation, snapshots: Mapping[tuple[str, str], Snapshot], names: set[str],
@@ -249,4 +260,7 @@ def include_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], 
                                    diags=diags, snapshots=http_snapshots(diags=Diagnostics()))  # quietly, as states
     fed.workspaces.extend(added)
     fed.diagnostics.extend(diags)
+    from core.sync.git_delivery import add_fetched_requests
+
+    add_fetched_requests(fed, cache_dir)
     return added

@@ -4,8 +4,11 @@
 **Outgoing** (``send_request``; ``crossdeck request create``): a ``pending`` request appended to
 the sending workspace's ``requests.jsonl`` with an audit entry, committed there. When the
 receiving workspace is loaded here too (the same federation on one disk, as in the demo), its
-``incoming`` copy is appended to the receiver's log as well (what sudocode does over git), so the
-receiver can approve it; otherwise the remote transport delivers it. ``deliver`` writes an
+``incoming`` copy is appended to the receiver's log as well, so the receiver can approve it;
+otherwise the remote's transport delivers it: an HTTP remote gets ``POST mutate`` (or ``POST
+delegate``) at once (``core.sync.outgoing_http``), a git remote reads it from its fetched copy of
+the sender when it syncs (``core.sync.git_delivery``, which first checks, in the sender's copy of
+the receiver, that the receiver has the sender among its remotes). ``deliver`` writes an
 incoming request into a receiver (here, or in the federation server, core/server/mutate.py), never
 twice for the same id and requester. ``queue_update`` sends an
 ``update_issue`` request the same way, once (a pending one for the same item and change is not
@@ -74,7 +77,9 @@ class SentRequest(msgspec.Struct, kw_only=True, frozen=True):
     actor: str
     files: list[str]
     commits: list[CommitOutcome]
-    transport: str | None = None  # http: sent to an HTTP remote (core.sync.outgoing_http)
+    transport: str | None = None  # http: sent to an HTTP remote (core.sync.outgoing_http); git: to a git remote
+    remote: str | None = None  # the sender's remote it went to, when it names one
+    known_there_as: str | None = None  # git: the name the receiver's remotes give the sender
     delivered: bool = False  # http: the remote answered
     remote_status: str | None = None  # http: its answer: pending_approval, completed, rejected
     result: Any = None  # http: what a completed request created there
@@ -85,7 +90,7 @@ def compose(fed: Federation, graph: Any, *, to: str, request_type: str, title: s
             description: str | None = None, priority: int | None = None, labels: Sequence[str] = (),
             blocks: Sequence[str] = (), from_item: str | None = None, sender: str | None = None,
             rig: str | None = None, portion: str | None = None,
-            deadline: str | None = None) -> tuple[Workspace, dict[str, Any]]:
+            deadline: str | None = None, kind: str | None = None) -> tuple[Workspace, dict[str, Any]]:
     """The sending workspace and the payload of a request as ``crossdeck request create`` gives
     it: references (``--from-item``, ``--blocks``) resolved to keys in ``graph``."""
     if request_type not in SENDABLE:
@@ -111,6 +116,10 @@ def compose(fed: Federation, graph: Any, *, to: str, request_type: str, title: s
             raise RequestError("a delegate request needs --from-item: the parent item it delegates from")
         payload["parent"] = item
         payload["terms"] = {k: v for k, v in (("portion", portion), ("deadline", deadline)) if v}
+        if kind is not None:
+            if kind not in ("issue", "spec"):
+                raise RequestError(f"--kind {kind!r}: a delegation asks for an issue or a spec")
+            payload["kind"] = kind  # a sudocode receiver creates that; a town, a bead
     else:
         if item is not None:
             payload["relationships"] = [{"type": "discovered-from", "remote_ref": item}]
@@ -180,12 +189,23 @@ def send_request(fed: Federation, sender: Workspace, to: str, request_type: str,
     if sender.remote_cache:
         raise RequestError(f"{sender.name} is a cached copy of a remote workspace: send from a local one")
     to_repo, receiver = resolve_target(fed, sender, to, now.date())
-    sent = _send(sender, to_repo, receiver, request_type, payload, actor, now)
     index = WorkspacePolicy(sender, now.date()).remote_index(to) if receiver is None else None
-    if index is not None and sender.remotes[index].transport == "http" and sent.queued:
+    remote = sender.remotes[index] if index is not None else None
+    known_as = None
+    if remote is not None and remote.transport == "git":
+        from core.sync.git_delivery import NotReachableOverGit, check_receiver
+
+        try:
+            known_as = check_receiver(fed, sender, remote, to_repo)  # before anything is written
+        except NotReachableOverGit as exc:
+            raise RequestError(str(exc)) from None
+    sent = _send(sender, to_repo, receiver, request_type, payload, actor, now)
+    if remote is not None and remote.transport == "http" and sent.queued:
         from core.sync.outgoing_http import send_over_http
 
-        return send_over_http(sender, sent, sender.remotes[index], actor, now)
+        return send_over_http(sender, sent, remote, actor, now)
+    if remote is not None and remote.transport == "git":
+        return msgspec.structs.replace(sent, transport="git", remote=remote.name, known_there_as=known_as)
     return sent
 
 
@@ -202,8 +222,17 @@ def queue_update(fed: Federation, sender: Workspace, target: str, changes: dict[
     payload = {"title": update_title(ident, changes),
                "description": reason, "priority": 2, "issue_id": ident, "ref": target, "changes": changes,
                "requester": actor}
-    return _send(sender, to_repo, receiver, "update_issue", payload, actor, now,
+    sent = _send(sender, to_repo, receiver, "update_issue", payload, actor, now,
                  same_as=lambda r: r.payload.get("ref") == target and r.payload.get("changes") == changes)
+    index = WorkspacePolicy(sender, now.date()).remote_index(workspace) if receiver is None else None
+    remote = sender.remotes[index] if index is not None else None
+    if remote is not None and remote.transport == "http" and sent.queued:
+        from core.sync.outgoing_http import send_over_http
+
+        return send_over_http(sender, sent, remote, actor, now)
+    if remote is not None and remote.transport == "git":
+        return msgspec.structs.replace(sent, transport="git", remote=remote.name)
+    return sent
 
 
 def update_title(ident: str, changes: dict[str, Any]) -> str:
