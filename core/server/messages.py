@@ -102,6 +102,23 @@ class Changes(_Strict, kw_only=True):
     status: Literal["open", "in_progress", "blocked", "closed"] | None = None
     priority: Priority | None = None
     title: Annotated[str, Meta(min_length=1, max_length=500)] | None = None
+    labels: list[str] | None = None
+    assignee: str | None = None
+    description: str | None = None
+
+
+class UpdateData(_Strict, kw_only=True):
+    """``update_issue``: which item, and the changes asked for."""
+
+    issue_id: Annotated[str, Meta(min_length=1)]
+    changes: Changes
+    title: str | None = None
+    description: str | None = None
+    priority: Priority | None = None
+    ref: str | None = None
+    requester: str | None = None
+
+
 class Terms(_Strict, kw_only=True):
     portion: str | None = None
     deadline: str | None = None
@@ -150,23 +167,6 @@ class DelegateMessage(Envelope, kw_only=True):
         payload["terms"] = {k: v for k, v in msgspec.structs.asdict(self.task.terms).items() if v is not None} \
             if self.task.terms is not None else {}
         return payload
-
-
-    labels: list[str] | None = None
-    assignee: str | None = None
-    description: str | None = None
-
-
-class UpdateData(_Strict, kw_only=True):
-    """``update_issue``: which item, and the changes asked for."""
-
-    issue_id: Annotated[str, Meta(min_length=1)]
-    changes: Changes
-    title: str | None = None
-    description: str | None = None
-    priority: Priority | None = None
-    ref: str | None = None
-    requester: str | None = None
 
 
 class SubscribeFilters(_Strict, kw_only=True):
