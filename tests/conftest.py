@@ -39,6 +39,19 @@ def write_jsonl(path: Path, rows: Iterable[Any]) -> Path:
     return path
 
 
+def commit_everything(root: Path, message: str = "setup") -> Path:
+    """Everything below ``root`` committed by ``setup`` (``root`` made a git repository first when
+    it is none), so that the commits a test makes are the only ones by their actor."""
+    import git
+
+    repo = git.Repo.init(root)
+    repo.git.add("-A")
+    setup = git.Actor("setup", "setup@example.com")
+    repo.index.commit(message, author=setup, committer=setup)
+    repo.close()
+    return root
+
+
 def bead(ident: str, title: str | None = None, **fields: Any) -> dict[str, Any]:
     row = {"id": ident, "title": title or f"work {ident}", "status": "open", "priority": 2,
            "issue_type": "task", "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:00:00Z"}

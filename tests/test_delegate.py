@@ -9,18 +9,19 @@ import json
 import re
 from pathlib import Path
 
-import git
 import pytest
 
 from core.analysis.approvals import approvals_of
+from core.analysis.blocking import blockers
 from core.analysis.delegation import delegation_chains
+from core.commands.delegate import describe_close
 from core.federation import load_federation
 from core.graph import build_graph
 from core.graph_kinds import EdgeKind
 from core.sync import SyncError
 from core.sync.delegate import close, delegate
 from core.sync.requests import queue_update
-from tests.conftest import bead, real_town, write_jsonl
+from tests.conftest import bead, commit_everything, real_town, write_jsonl
 from tests.schema_check import assert_matches_schema
 from tests.test_cli_summary import crossdeck
 from tests.test_sync_create import NOW, STAMP, by_author, demo_copy, lines
@@ -138,12 +139,7 @@ def cascade_town(tmp_path: Path) -> Path:
         bead("b-1", "card form", metadata={"delegated_from": {"parent": f"{parent}/a/a-1", "terms": {"portion": "x"}}}),
         bead("b-2", "ledger", dependencies=[{"issue_id": "b-2", "depends_on_id": "external:a:a-1",
                                              "type": "delegated-from"}])])
-    repo = git.Repo.init(root)
-    repo.git.add("-A")
-    setup = git.Actor("setup", "setup@example.com")
-    repo.index.commit("setup", author=setup, committer=setup)
-    repo.close()
-    return root
+    return commit_everything(root)
 
 
 def status(root: Path, rig: str, ident: str) -> dict[str, str]:
@@ -214,6 +210,116 @@ def test_a_parent_in_another_workspace_gets_an_update_request_instead(demo: Path
     assert ws is not None
     twice = queue_update(fed, ws, GW, {"status": "closed"}, "again", "paysdk/crew/kim", NOW)
     assert (twice.queued, twice.request_id, twice.files) == (False, sent.request_id, [])
+
+
+# -- the cascade waits for blockers --------------------------------------------------------------
+
+MAIN = "hop://steve@example.com/main-town"
+
+
+def blocked_cascade_town(tmp_path: Path, **a1: object) -> Path:
+    """``cascade_town`` with more fields on P (a-1): a blocking dependency, a reference; and b-3, open."""
+    root = cascade_town(tmp_path)
+    rows = lines(root / "a" / ".beads" / "issues.jsonl")
+    rows[0].update(a1)
+    write_jsonl(root / "a" / ".beads" / "issues.jsonl", rows)
+    write_jsonl(root / "b" / ".beads" / "issues.jsonl", [*lines(root / "b" / ".beads" / "issues.jsonl"),
+                                                         bead("b-3", "PCI review")])
+    return commit_everything(root, "blocker")
+
+
+def chain_nodes(root: Path) -> dict[str, object]:
+    """Every node of the chains, by its id."""
+    found: dict[str, object] = {}
+    stack = list(delegation_chains(build_graph(load_federation([root])), NOW.date()).chains)
+    while stack:
+        node = stack.pop()
+        found[node.key.rsplit("/", 1)[1]] = node
+        stack.extend(node.children)
+    return found
+
+
+def test_closing_the_last_child_leaves_a_blocked_parent_open_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = blocked_cascade_town(tmp_path, dependencies=[{"issue_id": "a-1", "depends_on_id": "b-3", "type": "blocks"}])
+    blocker = f"{MAIN}/b/b-3"
+    close(load_federation([root]), "b-1", None, "b/crew/kim", NOW)
+    monkeypatch.setenv("CROSSDECK_NOW", STAMP)
+    closed = crossdeck("close", "b-2", str(root), "--actor", "b/crew/kim")
+    assert closed.returncode == 0, closed.stderr
+    assert closed.stdout.splitlines()[:2] == [
+        f"closed {MAIN}/b/b-2 as b/crew/kim: closed by b/crew/kim",
+        f"  {MAIN}/a/a-1: blocked by {blocker} (its delegated work is complete; left open: close it once they "
+        "are closed)"]
+    assert status(root, "a", "a-1")["status"] == "open" and status(root, ".", "hq-1")["status"] == "open"
+    assert by_author(root, "b/crew/kim")[0] == (
+        f"close {MAIN}/b/b-2: closed by b/crew/kim | steve@example.com | .crossdeck/audit.jsonl,b/.beads/issues.jsonl")
+    # completion is computed as before (complete), and the chain says what holds it open
+    nodes = chain_nodes(root)
+    assert [(nodes[k].complete, nodes[k].done, nodes[k].blocked_by) for k in ("a-1", "hq-1")] == [  # type: ignore[attr-defined]
+        (True, False, [blocker]), (True, False, [])]
+    text = crossdeck("chains", str(root))
+    assert f"  (children complete, blocked by {blocker})" in next(
+        line for line in text.stdout.splitlines() if "a-1" in line)
+    doc = json.loads(crossdeck("chains", str(root), "--json").stdout)
+    assert_matches_schema("chains", doc)
+    assert doc["chains"][0]["children"][0]["blocked_by"] == [blocker]
+    shown = json.loads(crossdeck("show", "a-1", str(root), "--json").stdout)
+    assert_matches_schema("show", shown)
+    assert shown["delegation"]["blocked_by"] == [blocker]
+
+    # closing the blocker unblocks the parent but does not close it: nothing a blocker's close does
+    # finishes what it blocked; the parent is closed by hand (and cascades up from there)
+    unblocked = close(load_federation([root]), "b-3", None, "b/crew/kim", NOW)
+    assert (unblocked.closed, unblocked.cascade) == ([blocker], [])
+    assert status(root, "a", "a-1")["status"] == "open"
+    nodes = chain_nodes(root)
+    assert (nodes["a-1"].complete, nodes["a-1"].blocked_by) == (True, [])  # type: ignore[attr-defined]
+    by_hand = close(load_federation([root]), "a-1", None, "a/crew/ann", NOW)
+    assert [key.rsplit("/", 1)[1] for key in by_hand.closed] == ["a-1", "hq-1"]
+
+
+def test_the_close_json_names_the_blocked_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = blocked_cascade_town(tmp_path, dependencies=[{"issue_id": "a-1", "depends_on_id": "b-3", "type": "blocks"}])
+    close(load_federation([root]), "b-1", None, "b/crew/kim", NOW)
+    monkeypatch.setenv("CROSSDECK_NOW", STAMP)
+    doc = json.loads(crossdeck("close", "b-2", str(root), "--actor", "b/crew/kim", "--json").stdout)
+    assert_matches_schema("close", doc)
+    assert doc["cascade"] == [{"parent": f"{MAIN}/a/a-1", "child": f"{MAIN}/b/b-2", "outcome": "blocked",
+                               "request_id": None, "blocked_by": [f"{MAIN}/b/b-3"]}]
+    assert doc["closed"] == [f"{MAIN}/b/b-2"] and doc["requests"] == []
+
+
+def test_a_parent_whose_only_blocker_is_an_unresolved_stub_is_closed_as_before(tmp_path: Path) -> None:
+    elsewhere = "hop://kim@kestrel.works/kestrel/paysdk/ps-9zz"  # a town not loaded, nothing cached
+    root = blocked_cascade_town(tmp_path, references=[{"type": "depends_on", "target": elsewhere}])
+    graph = build_graph(load_federation([root]))
+    assert [step.key for step in blockers(graph, f"{MAIN}/a/a-1").unresolved] == [elsewhere]
+    close(load_federation([root]), "b-1", None, "b/crew/kim", NOW)
+    last = close(load_federation([root]), "b-2", None, "b/crew/kim", NOW)
+    assert [(s.parent.rsplit("/", 1)[1], s.outcome) for s in last.cascade] == [("a-1", "closed"), ("hq-1", "closed")]
+
+
+def test_a_blocked_parent_elsewhere_gets_no_update_request(demo: Path) -> None:
+    globex = demo / "towns" / "globex-payments"
+    issues = globex / "gateway" / ".beads" / "issues.jsonl"
+    rows = lines(issues)
+    next(r for r in rows if r["id"] == "gw-4tk")["dependencies"] = [
+        {"issue_id": "gw-4tk", "depends_on_id": "gw-3xe", "type": "blocks"}]
+    write_jsonl(issues, rows)
+    commit_everything(globex, "blocker")
+    before = {path: path.read_text() for path in (globex / ".crossdeck" / "requests.jsonl",
+                                                  kestrel(demo) / ".crossdeck" / "requests.jsonl") if path.exists()}
+    result = close(load_federation([demo]), "ps-3vk", "shipped", "paysdk/crew/kim", NOW)
+    step, = result.cascade
+    blocker = "hop://globex.io/payments/gateway/gw-3xe"
+    assert (step.parent, step.outcome, step.request_id, step.blocked_by, result.requests) == (
+        GW, "blocked", None, [blocker], [])
+    assert {path: path.read_text() for path in before} == before
+    assert run_git(globex, "status", "--porcelain") == ""
+    assert describe_close(result)[1] == (
+        f"  {GW}: blocked by {blocker} (its delegated work is complete; no update_issue request to "
+        "hop://globex.io/payments while it is blocked)")
 
 
 # -- the CLI -------------------------------------------------------------------------------------

@@ -169,6 +169,14 @@ class _Walk:
         return [self.steps[k] for k in reversed(self._chain(key))]
 
 
+def nearest_blockers(report: BlockerReport) -> list[str]:
+    """The open blockers of ``report`` that no other open blocker stands in front of (reached by
+    blocking edges, or through parents, only): closing all of them unblocks the item, since the walk
+    never goes past a done item. Nearest first."""
+    found, _, _ = report.path_groups()
+    return [path[-1].key for path in found if all(step.edge == PARENT for step in path[:-1])]
+
+
 def _step(key: str, attrs: Mapping[str, Any], edge: str, cross: bool) -> Step:
     record = attrs.get("record")
     common: dict[str, Any] = {"key": key, "label": attrs.get("label", key), "workspace": attrs.get("workspace"),

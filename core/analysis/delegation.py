@@ -5,8 +5,10 @@ A delegation edge runs parent -> child (key ``delegation``; terms, forms, delega
 the edge). A root is a parent that is not itself a delegated child; a cycle with no root above
 it is shown from its smallest key. Completion is computed, never stored (formats README): an
 item is complete when it is done itself, or when it has delegated children and all of them are
-complete, cascading up. A delegation is overdue when its deadline is before ``today`` and the
-child is not complete. Cycles are the strongly connected components of the delegation edges
+complete, cascading up. A complete item that is not done and has an open blocker
+(``core.analysis.blocking``; an unresolved stub is not one) says which (``blocked_by``): "children
+complete, blocked by X", and the close cascade leaves it open (``core.sync.delegate``). A
+delegation is overdue when its deadline is before ``today`` and the child is not complete. Cycles are the strongly connected components of the delegation edges
 alone; every walk here is iterative and never follows an edge back into its own path.
 """
 
@@ -19,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from core.analysis.blocking import cycles
+from core.analysis.blocking import blockers, cycles, nearest_blockers
 from core.analysis.neighbourhood import NodeInfo, info_fields
 from core.graph_kinds import EdgeKind
 from core.model import WorkUnit
+from core.text import one_line
 from core.timeutil import parse_date
 
 if TYPE_CHECKING:
@@ -46,6 +49,9 @@ class ChainNode(NodeInfo, kw_only=True):
     forms: list[str] = []  # where the delegation to this node is stated
     cycle: bool = False  # delegated back to a node above it in this chain: not expanded again
     repeated: bool = False  # its subtree is shown in full earlier (under another parent)
+    # complete (its delegated children all are) but not done, and these open items block it (the
+    # nearest: closing them unblocks it): the close cascade leaves it open until they close
+    blocked_by: list[str] = []
     children: list[ChainNode] = []
 
 
@@ -68,6 +74,7 @@ class DelegationPosition(msgspec.Struct, kw_only=True):
     """Where one item stands in the delegations: who delegated it, what it delegated."""
 
     complete: bool
+    blocked_by: list[str]  # as ChainNode.blocked_by: complete, not done, and these open items block it
     overdue: bool
     in_cycle: bool
     delegated_from: list[ChainNode]  # its parents (terms: of the delegation to this item)
@@ -110,6 +117,8 @@ class _Completion:
         self.nodes = graph._node
         self.children = children
         self.memo: dict[str, bool] = {}
+        self.graph = graph
+        self.held: dict[str, list[str]] = {}
 
     def __call__(self, key: str) -> bool:
         if key in self.memo:
@@ -130,6 +139,15 @@ class _Completion:
                 self.memo[node] = _done(self.nodes[node]) or (
                     bool(kids) and all(self.memo.get(child, False) for child in kids))
         return self.memo[key]
+
+    def blocked_by(self, key: str) -> list[str]:
+        """The open blockers holding ``key`` open though it is complete; [] unless it is a work
+        unit, complete and not done (only those are walked: a handful, not every node)."""
+        if key not in self.held:
+            record = self.nodes[key].get("record")
+            waits = isinstance(record, WorkUnit) and not record.is_done and self(key)
+            self.held[key] = nearest_blockers(blockers(self.graph, key)) if waits else []
+        return self.held[key]
 
 
 def _done(attrs: Mapping[str, Any]) -> bool:
@@ -212,7 +230,8 @@ def _chain_node(graph: nx.MultiDiGraph, key: str, edge: Mapping[str, Any] | None
         **info_fields(graph, key), done=_done(graph._node[key]), complete=is_complete,
         overdue=_overdue(edge, is_complete, today),
         terms=dict(edge.get("terms") or {}), delegated_by=edge.get("delegated_by"),
-        delegated_to=edge.get("delegated_to"), forms=list(edge.get("forms") or []), children=[])
+        delegated_to=edge.get("delegated_to"), forms=list(edge.get("forms") or []), children=[],
+        blocked_by=list(complete.blocked_by(key)))
 
 
 def delegation_position(graph: nx.MultiDiGraph, key: str, today: dt.date) -> DelegationPosition | None:
@@ -234,8 +253,15 @@ def delegation_position(graph: nx.MultiDiGraph, key: str, today: dt.date) -> Del
     is_complete = complete(key)
     in_cycle = any(key in cycle for cycle in cycles(_reachable(children, key)))
     return DelegationPosition(
-        complete=is_complete, in_cycle=in_cycle, delegated_from=ups, delegates_to=downs,
+        complete=is_complete, blocked_by=list(complete.blocked_by(key)), in_cycle=in_cycle,
+        delegated_from=ups, delegates_to=downs,
         overdue=any(_overdue(_edge(graph, p, key), is_complete, today) for p in parents))
+
+
+def blocked_text(keys: list[str]) -> str:
+    """``children complete, blocked by X, Y``: what a complete item the close cascade leaves open
+    waits for (``blocked_by``), on one line."""
+    return one_line("children complete, blocked by " + ", ".join(keys))
 
 
 def _reachable(children: Mapping[str, list[str]], key: str) -> dict[str, list[str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.analysis.delegation import ChainNode, DelegationChains, delegation_chains
+from core.analysis.delegation import ChainNode, DelegationChains, blocked_text, delegation_chains
 from core.analysis.neighbourhood import Glyphs, glyphs_for, node_text, tree_lines
 from core.commands.common import add_common, graph_of
 from core.commands.output import EXIT_UNUSABLE, emit_json, report_diagnostics
@@ -58,6 +58,8 @@ def _line(node: ChainNode, glyphs: Glyphs) -> str:
     terms = terms_text(node)
     if terms:
         text += f"  {{{terms}}}"
+    if node.blocked_by:
+        text += f"  ({blocked_text(node.blocked_by)})"
     if node.cycle:
         text += "  (cycle: delegated back to an item above)"
     elif node.repeated:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from core import uri
 from core.commands.common import add_common
 from core.commands.decide import act, add_actor_option, commit_text, created_lines, written_lines
 from core.federation import Federation
@@ -75,6 +76,11 @@ def describe_close(result: CloseResult) -> list[str]:
         text = f"  {one_line(step.parent)}: {step.outcome}"
         if step.outcome == "waiting":
             text += " (other delegated work is still open)"
+        if step.outcome == "blocked":
+            home = uri.workspace_of(step.parent)
+            text += f" by {one_line(', '.join(step.blocked_by))} (its delegated work is complete; " + (
+                "left open: close it once they are closed)" if home in (None, result.workspace)
+                else f"no update_issue request to {one_line(home)} while it is blocked)")
         if step.request_id:
             request = sent.get(step.request_id)
             text += f" ({step.request_id} to {one_line(request.to_repo) if request else '?'}"

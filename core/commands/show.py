@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from core.analysis.item import describe
-from core.analysis.delegation import ChainNode, DelegationPosition
+from core.analysis.delegation import ChainNode, DelegationPosition, blocked_text
 from core.analysis.lookup import RefLookupError, find_node
 from core.analysis.neighbourhood import node_text
 from core.commands.common import add_common, graph_of
@@ -104,6 +104,7 @@ def _text(data: dict[str, Any]) -> list[str]:
 
 def _position_lines(position: DelegationPosition) -> list[str]:
     state = "complete" if position.complete else "not complete"
+    state += f" ({blocked_text(position.blocked_by)})" if position.blocked_by else ""
     state += ", OVERDUE" if position.overdue else ""
     state += ", in a delegation cycle" if position.in_cycle else ""
     lines = [f"delegation: {state}"]
@@ -125,6 +126,7 @@ def terms_text(node: ChainNode) -> str:
 def _link(node: ChainNode) -> str:
     state = f"{node.stub} stub" if node.stub else status_text(node.status)
     state += ", complete" if node.complete else ""
+    state += f", {blocked_text(node.blocked_by)}" if node.blocked_by else ""
     state += ", OVERDUE" if node.overdue else ""
     terms = terms_text(node)
     return one_line(f"{node.key} [{state}]" + (f"  {{{terms}}}" if terms else ""))

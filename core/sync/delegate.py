@@ -16,7 +16,13 @@ is computed, never stored (``core.analysis.delegation``): when that makes a dele
 complete (done itself, or every delegated child complete), a parent in the same workspace is
 closed too, its ``close_reason`` naming the child and the actor (and so on up the chain); a parent
 in another workspace gets an ``update_issue`` request (``status: closed``) queued in this
-workspace's ``requests.jsonl`` instead (``core.sync.requests.queue_update``), sent once.
+workspace's ``requests.jsonl`` instead (``core.sync.requests.queue_update``), sent once. Only the
+automatic close waits for blockers: a parent whose delegated work is complete but which an open item
+still blocks (``DelegationPosition.blocked_by``; an unresolved stub is not an open blocker) is left
+open, and no request is queued for it elsewhere; the step says so (``blocked``, naming the blockers).
+Closing that blocker later does not close the parent (a blocker's close unblocks what it blocked, it
+does not finish it): the parent is closed by hand, or by the cascade of a later close of one of its
+delegated children.
 
 Both take the workspace's lock, re-read the workspace from disk under it, append an audit entry
 and commit what they wrote with the actor as author.
@@ -81,8 +87,11 @@ class CascadeStep(msgspec.Struct, kw_only=True, frozen=True):
 
     parent: str
     child: str
-    outcome: str  # closed | update requested | waiting (other delegated work is open) | done already
+    # closed | update requested | waiting (other delegated work is open) | blocked (its delegated work is
+    # complete but open items block it: left open, nothing queued) | done already
+    outcome: str
     request_id: str | None = None  # the update_issue request, for a parent elsewhere
+    blocked_by: list[str] = []  # blocked: the open items that block the parent (the nearest)
 
 
 class CloseResult(msgspec.Struct, kw_only=True, frozen=True):
@@ -198,6 +207,10 @@ def _cascade(graph: Any, ws: Workspace, frontier: list[str], actor: str, now: dt
             position = delegation_position(graph, parent, now.date())
             if position is None or not position.complete:
                 steps.append(CascadeStep(parent=parent, child=child, outcome="waiting"))
+                continue
+            if position.blocked_by:  # complete, but not closed while open items block it
+                steps.append(CascadeStep(parent=parent, child=child, outcome="blocked",
+                                         blocked_by=list(position.blocked_by)))
                 continue
             if parent not in units:
                 elsewhere.append((parent, child))

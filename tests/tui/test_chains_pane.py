@@ -167,3 +167,31 @@ def test_labels_mark_stubs_cycles_and_repeats() -> None:
     result = DelegationChains(today="2026-11-20", chains=[], cycles=[["a", "b"]],
                               totals=ChainTotals(chains=0, delegations=0, complete=0, overdue=0, cycles=1))
     assert cycles_text(result) == "a -> b -> a"
+
+
+async def test_a_complete_parent_held_open_by_a_blocker_says_so(tmp_path: Path) -> None:
+    """Every delegated child of gw-4tk closed, gw-4tk itself blocked by gw-3xe (open): complete, and
+    the label and detail say what the close cascade waits for."""
+    import json
+
+    demo = Path(shutil.copytree(PROJECT / "sample_workspaces", tmp_path / "demo"))
+    sdk = demo / "towns" / "kestrel" / "paysdk" / ".beads" / "issues.jsonl"
+    sdk.write_text("".join(json.dumps({**row, "status": "closed"} if row["id"] == "ps-3vk" else row) + "\n"
+                           for row in map(json.loads, sdk.read_text().splitlines())))
+    gateway = demo / "towns" / "globex-payments" / "gateway" / ".beads" / "issues.jsonl"
+    blocks = [{"issue_id": "gw-4tk", "depends_on_id": "gw-3xe", "type": "blocks"}]
+    gateway.write_text("".join(json.dumps({**row, "dependencies": blocks} if row["id"] == "gw-4tk" else row) + "\n"
+                               for row in map(json.loads, gateway.read_text().splitlines())))
+    app = make_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await loaded(app, pilot)
+        assert tree(app).labels()[1] == (
+            f"  ✓ {GATEWAY}: Tokenized card payments for Acme one-click  [in_progress]  payments  "
+            "{portion: card tokenization and charge-by-token API, due 2026-12-04}  → globex.io  "
+            "(children complete, blocked by hop://globex.io/payments/gateway/gw-3xe)")
+        await pilot.press("down")
+        await pilot.pause()
+        assert cursor_key(app) == GATEWAY
+        text = pane.detail_text
+        assert "\n  blocked by    hop://globex.io/payments/gateway/gw-3xe\n" in text
+        assert "not closed by the close cascade while these are open" in text

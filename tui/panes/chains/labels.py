@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.analysis.delegation import ChainNode, DelegationChains
+from core.analysis.delegation import ChainNode, DelegationChains, blocked_text
 from core.model import status_text
 from core.text import one_line
 from tui.widgets.master_detail import DetailText
@@ -67,6 +67,8 @@ def label_text(node: ChainNode) -> tuple[str, str, int]:
         parts.append("{" + ", ".join(str(t) for t in terms) + "}")
     if node.delegated_to:
         parts.append(f"→ {node.delegated_to}")
+    if node.blocked_by:
+        parts.append(f"({blocked_text(node.blocked_by)})")
     if node.cycle:
         parts.append("(cycle: delegated back to an item above)")
     elif node.repeated:
@@ -102,6 +104,9 @@ def detail(item: ChainEntry) -> DetailText:
     state = {COMPLETE: "complete" + (" (done itself)" if node.done else " (every delegated child is complete)"),
              OPEN: "open", OVERDUE: "past its deadline and not complete"}[kind]
     out.line((mark, _MARK_STYLE[kind]), f"  {state}", indent=2)
+    if node.blocked_by:
+        out.field("blocked by", ", ".join(node.blocked_by), "bold $warning")
+        out.line(("not closed by the close cascade while these are open", "$foreground-muted"), indent=2)
     if node.stub:
         out.field("not loaded", f"{node.stub} stub; cache {node.cache_status or 'empty'}", "$warning")
     else:

@@ -12,7 +12,7 @@ from typing import Any
 from rich.text import Text
 
 from core.analysis.blocking import BlockerReport, Step, longest_paths, step_state
-from core.analysis.delegation import ChainNode, DelegationPosition
+from core.analysis.delegation import ChainNode, DelegationPosition, blocked_text
 from core.analysis.item import Relation, blocked_across, item_fields, source_of
 from core.analysis.neighbourhood import NodeInfo, node_text
 from core.model import status_text
@@ -132,6 +132,7 @@ def delegation(position: DelegationPosition | None) -> Text | None:
     if position is None:
         return None
     state = "complete" if position.complete else "not complete"
+    state += f" ({blocked_text(position.blocked_by)})" if position.blocked_by else ""
     state += ", OVERDUE" if position.overdue else ""
     state += ", in a delegation cycle" if position.in_cycle else ""
     lines = [literal(state, "bold")]
