@@ -5,7 +5,8 @@ A delegation edge runs parent -> child (key ``delegation``; terms, forms, delega
 the edge). A root is a parent that is not itself a delegated child; a cycle with no root above
 it is shown from its smallest key. Completion is computed, never stored (formats README): an
 item is complete when it is done itself, or when it has delegated children and all of them are
-complete, cascading up. A complete item that is not done and has an open blocker
+complete, cascading up. An item with no status (a sudocode spec) is done when its work is: issues
+implement it and every one of them is closed (``implemented``). A complete item that is not done and has an open blocker
 (``core.analysis.blocking``; an unresolved stub is not one) says which (``blocked_by``): "children
 complete, blocked by X", and the close cascade leaves it open (``core.sync.delegate``). A
 delegation is overdue when its deadline is before ``today`` and the child is not complete. Cycles are the strongly connected components of the delegation edges
@@ -136,7 +137,7 @@ class _Completion:
                 stack.pop()
                 on_path.discard(node)
                 kids = self.children.get(node, ())
-                self.memo[node] = _done(self.nodes[node]) or (
+                self.memo[node] = _done(self.nodes[node]) or implemented(self.graph, node) or (
                     bool(kids) and all(self.memo.get(child, False) for child in kids))
         return self.memo[key]
 
@@ -153,6 +154,29 @@ class _Completion:
 def _done(attrs: Mapping[str, Any]) -> bool:
     record = attrs.get("record")
     return isinstance(record, WorkUnit) and record.is_done
+
+
+_IMPLEMENTS = EdgeKind.IMPLEMENTS.value
+
+
+def implemented(graph: nx.MultiDiGraph, key: str) -> bool:
+    """A work unit with no status (a sudocode spec) whose work is done: issues implement it and
+    every one of them is done. A spec that nothing implements yet is not."""
+    record = graph._node[key].get("record")
+    if not isinstance(record, WorkUnit) or record.status is not None:
+        return False
+    implementers = [src for src, edges in graph._pred.get(key, {}).items() if _IMPLEMENTS in edges]
+    return bool(implementers) and all(_done(graph._node[src]) for src in implementers)
+
+
+def implemented_by(graph: nx.MultiDiGraph, key: str) -> list[str]:
+    """The items with no status (specs) that ``key`` implements."""
+    out = []
+    for target, edges in graph._succ.get(key, {}).items():
+        record = graph._node[target].get("record")
+        if _IMPLEMENTS in edges and isinstance(record, WorkUnit) and record.status is None:
+            out.append(target)
+    return sorted(out)
 
 
 def delegation_chains(graph: nx.MultiDiGraph, today: dt.date) -> DelegationChains:

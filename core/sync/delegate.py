@@ -39,7 +39,7 @@ import msgspec
 
 from core import uri
 from core.analysis.approvals import Verdict, judge
-from core.analysis.delegation import delegation_position
+from core.analysis.delegation import delegation_position, implemented, implemented_by
 from core.analysis.lookup import RefLookupError, find_node
 from core.federation import Federation, load_workspace
 from core.graph import build_graph
@@ -196,7 +196,10 @@ def _cascade(graph: Any, ws: Workspace, frontier: list[str], actor: str, now: dt
     """Close (or queue for) the delegated parents of the items just closed; the parents closed."""
     units = {u.key: u for u in ws.work_units}
     next_frontier = []
-    for child in frontier:
+    # a spec has no status to close: one whose implementing issues are all closed now is complete,
+    # and its own delegated parents are looked at as a closed child's are
+    specs = [spec for key in frontier for spec in implemented_by(graph, key) if implemented(graph, spec)]
+    for child in dict.fromkeys([*frontier, *specs]):
         for parent in sorted(p for p, edges in graph._pred.get(child, {}).items() if _DELEGATION in edges):
             record = graph._node[parent].get("record")
             if not isinstance(record, WorkUnit):
