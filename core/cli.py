@@ -15,14 +15,14 @@ from core.commands import (
     approvals, audit, blockers, chains, check, demo,
     graph, list_work, remote, show, stale, summary,
 )
-from core.commands import decide, delegate, realm, request, serve, sync, token, watch
+from core.commands import decide, delegate, query, realm, request, serve, sync, token, watch
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
 from core.roots import NoRoots, choose_roots
 from core.settings import config_path, load_settings
 
 VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide, sync,
-         realm, delegate, request, watch, serve, token)
+         query, realm, delegate, request, watch, serve, token)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(strays)}")
     if extra:
         args.roots = [*args.roots, *extra]
+    if getattr(args, "own_words", None) is not None:  # a verb whose first words may be its own (query's kind)
+        args.own_words(args)
     if args.verb is None:
         parser.print_help(sys.stderr)
         return EXIT_UNUSABLE

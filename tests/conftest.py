@@ -82,4 +82,4 @@ def real_town(root: Path, rigs: dict[str, str], owner: str = "steve@example.com"
 
 
 from tests.dolt_server import beads_db, mariadb  # noqa: F401  (a private MariaDB standing in for Dolt)
-from tests.http_fixtures import served, start_server, sudocode_copy  # noqa: F401  (real HTTP servers)
+from tests.http_fixtures import frontend, served, start_server, sudocode_copy  # noqa: F401  (real HTTP servers)

@@ -6,6 +6,8 @@ tests/conftest.py, so every test can ask for them):
 - ``start_server``: a factory ``start_server(root, workspace=None, **options) -> Served``;
   every server it starts is stopped when the test ends
 - ``served``: api-service served, ready (``served.url``, ``served.base``, ``served.token(...)``)
+- ``frontend``: the copy's frontend, its remote acme-dev/api-service wired to ``served`` (its
+  ``http_url``) with the token api-service issued it kept (``http_client_helpers.wire_frontend``)
 
 ``Served.token(remote)`` issues a token for one of the workspace's remotes (any of its names),
 ``Served.token(maintainer=ACTOR)`` a maintainer's; ``Served.client(token)`` an httpx client on
@@ -27,6 +29,7 @@ from core import tokens
 from core.server.app import BASE, Options
 from core.server.runner import Running
 from core.server.served import pick
+from tests.http_client_helpers import wire_frontend
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -89,3 +92,10 @@ def start_server(crossdeck_home: Path) -> Iterator[Any]:
 @pytest.fixture
 def served(sudocode_copy: Path, start_server: Any) -> Served:
     return start_server(sudocode_copy / "api-service")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def frontend(sudocode_copy: Path, served: Served) -> Path:
+    root = sudocode_copy / "frontend"
+    wire_frontend(root, served)
+    return root

@@ -9,18 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.http_client_helpers import API_REMOTE, closed_port, set_http_url, wire_frontend
+from tests.http_client_helpers import API_REMOTE, closed_port, set_http_url
 from tests.schema_check import assert_matches_schema
 from tests.test_cli_summary import crossdeck
-
-
-@pytest.fixture
-def frontend(sudocode_copy: Path, served: Any) -> Path:
-    root = sudocode_copy / "frontend"
-    wire_frontend(root, served)
-    return root
 
 
 def ask(frontend: Path, title: str, priority: int, *extra: str) -> dict[str, Any]:

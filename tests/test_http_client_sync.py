@@ -12,17 +12,10 @@ from typing import Any
 import pytest
 
 from core import store
-from tests.http_client_helpers import API_REMOTE, FRONTEND_WS, cli_json, wire_frontend
+from tests.http_client_helpers import API_REMOTE, FRONTEND_WS, cli_json
 from tests.test_cli_summary import crossdeck
 
 T0 = "2026-11-20T12:00:00Z"
-
-
-@pytest.fixture
-def frontend(sudocode_copy: Path, served: Any) -> Path:
-    root = sudocode_copy / "frontend"
-    wire_frontend(root, served)
-    return root
 
 
 def test_remote_check_is_get_info_and_says_who_we_are_there(frontend: Path, served: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 from msgspec import Meta, Struct
 
+from core.query_filters import PriorityRange, QueryFilters  # noqa: F401 (the query's filters; re-exported)
 from core.server.errors import ApiError, invalid
 
 RequestId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._:-]{1,100}$")]
@@ -36,24 +37,6 @@ class Envelope(_Strict, kw_only=True, rename={"from_": "from"}):
     from_: str | None = None
     to: str | None = None
     timestamp: str | None = None
-
-
-class PriorityRange(_Strict, kw_only=True):
-    lt: int | None = None
-    lte: int | None = None
-    gt: int | None = None
-    gte: int | None = None
-
-
-class QueryFilters(_Strict, kw_only=True):
-    status: str | list[str] | None = None
-    labels: list[str] | None = None
-    priority: int | PriorityRange | None = None
-    ids: list[str] | None = None
-    updated_since: str | None = None
-
-    def used(self) -> list[str]:
-        return given(self)
 
 
 def given(struct: Struct) -> list[str]:

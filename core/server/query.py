@@ -17,10 +17,11 @@ from typing import Any
 
 from core.analysis.approvals import dig as _dig
 from core.analysis.reach import allowed as permitted
-from core.model import Request, SudocodeRepo, TrustLevel, Workspace, WorkUnit
+from core.model import Request, SudocodeRepo, TrustLevel, Workspace
+from core.query_filters import QueryFilters, matches
 from core.server.auth import Caller
 from core.server.errors import ApiError, invalid
-from core.server.messages import PriorityRange, QueryFilters, QueryMessage
+from core.server.messages import QueryMessage
 from core.server.served import Served
 from core.server.wire import item_json, relationship_index, request_json
 from core.store import iso
@@ -65,7 +66,7 @@ def run(caller: Caller, served: Served, message: QueryMessage, today: dt.date) -
     else:
         rows = sorted(((u.key, u) for u in ws.work_units if message.entity in ("work_unit", u.kind)),
                       key=lambda row: row[0])
-    matching = [(key, record) for key, record in rows if _matches(record, message.filters, since)]
+    matching = [(key, record) for key, record in rows if matches(record, message.filters, since)]
     after = [(key, record) for key, record in matching if message.cursor is None or key > message.cursor]
     page = after[:message.limit]
     index = relationship_index(ws.relationships) if "relationships" in message.include else None
@@ -89,40 +90,3 @@ def _since(filters: QueryFilters) -> dt.datetime | None:
     if value is None:
         raise invalid("$.filters.updated_since", f"{filters.updated_since!r} is not an ISO 8601 time")
     return value
-
-
-def _matches(record: WorkUnit | Request, filters: QueryFilters, since: dt.datetime | None) -> bool:
-    status: str | None  # None: a work unit with no status (a sudocode spec), which no status filter names
-    if isinstance(record, Request):
-        status, labels, priority = record.status.value, record.payload.get("labels"), record.payload.get("priority")
-        ids = {record.request_id}
-    else:
-        status, labels, priority, ids = record.status, record.labels, record.priority, {record.id, record.key}
-    if filters.status is not None:
-        wanted = [filters.status] if isinstance(filters.status, str) else filters.status
-        if status not in wanted:
-            return False
-    if filters.labels is not None:
-        have = labels if isinstance(labels, list) else []
-        if any(label not in have for label in filters.labels):
-            return False
-    if filters.priority is not None and not _priority_holds(priority, filters.priority):
-        return False
-    if filters.ids is not None and not ids & set(filters.ids):
-        return False
-    if since is not None:
-        updated = parse_ts(record.updated_at or record.created_at)
-        if updated is None or updated < since:
-            return False
-    return True
-
-
-def _priority_holds(value: Any, wanted: int | PriorityRange) -> bool:
-    if not isinstance(value, int) or isinstance(value, bool):
-        return False
-    if isinstance(wanted, int):
-        return value == wanted
-    checks = ((wanted.lt, value.__lt__), (wanted.lte, value.__le__), (wanted.gt, value.__gt__),
-              (wanted.gte, value.__ge__))
-    return all(bound is None or test(bound) for bound, test in checks)
-

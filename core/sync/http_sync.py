@@ -27,12 +27,12 @@ import msgspec
 from core import store, timeutil
 from core.diagnostics import Diagnostics
 from core.model import Relationship, Remote, SudocodeRepo, Workspace, WorkspaceKind, WorkUnit
+from core.query_filters import WORK_UNIT_KINDS
 from core.store import Snapshot, iso
 from core.sync.git_remote import Contact
 from core.sync.http_remote import READ_TIMEOUT, HttpFailure, HttpRemote, token_for
 
-WORK_UNIT_ENTITIES = ("issue", "spec", "bead")
-__all__ = ["READ_TIMEOUT", "check", "fetch", "snapshot_workspace"]
+__all__ = ["READ_TIMEOUT", "check", "fetch", "query_work_units", "snapshot_workspace"]
 
 
 class Seen(msgspec.Struct, kw_only=True, frozen=True):
@@ -56,21 +56,10 @@ def fetch(remote: Remote, where: str, timeout: float, store_path: Any = None) ->
     """Fetch every work unit of the remote into its snapshot; the snapshot's digest is the
     contact's commit. Raises HttpFailure."""
     start = time.perf_counter()
-    skipped: list[str] = []
-    items: list[dict[str, Any]] = []
     with HttpRemote(where, token_for(remote), timeout=timeout) as client:
         info = client.info()
-        entities = _entities(info)
-        for entity in entities:
-            try:
-                items += client.query_all(entity, include=["relationships"])
-            except HttpFailure as exc:
-                if exc.status != 403:
-                    raise
-                skipped.append(entity)
-    if len(skipped) == len(entities):  # every query refused: nothing to keep
-        raise HttpFailure(f"{where}: our permissions there allow no query of work units ({', '.join(skipped)})",
-                          permanent=True, status=403)
+        items, refused = query_work_units(client, info, include=["relationships"])
+    skipped = list(refused)
     latency = (time.perf_counter() - start) * 1000
     items = sorted({str(i.get("key")): i for i in items}.values(), key=lambda i: str(i.get("key")))
     digest = digest_of(items)
@@ -82,6 +71,27 @@ def fetch(remote: Remote, where: str, timeout: float, store_path: Any = None) ->
     return Contact(digest, latency, msgspec.structs.replace(seen, items=len(items), skipped_entities=skipped))
 
 
+def query_work_units(client: HttpRemote, info: dict[str, Any], filters: dict[str, Any] | None = None,
+                     include: Iterable[str] = ()) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Every work unit the server answers ``filters`` with: a ``query`` of each work-unit entity
+    its ``info`` offers, page after page; and the entities our permissions there refuse (a 403,
+    skipped), each with the server's reason. Raises HttpFailure, a 403 when every one is refused."""
+    items: list[dict[str, Any]] = []
+    refused: dict[str, str] = {}
+    entities = _entities(info)
+    for entity in entities:
+        try:
+            items += client.query_all(entity, filters, include=include)
+        except HttpFailure as exc:
+            if exc.status != 403:
+                raise
+            refused[entity] = str(exc)
+    if len(refused) == len(entities):  # every query refused: nothing to answer with
+        raise HttpFailure(f"{client.base}: our permissions there allow no query of work units ({', '.join(refused)})",
+                          permanent=True, status=403, code="forbidden")
+    return items, refused
+
+
 def digest_of(items: list[dict[str, Any]]) -> str:
     return hashlib.sha256(msgspec.json.encode(items, order="sorted")).hexdigest()
 
@@ -91,7 +101,7 @@ def _entities(info: dict[str, Any]) -> list[str]:
     offered = capabilities.get("query") if isinstance(capabilities, dict) else None
     if not isinstance(offered, list):
         return ["work_unit"]
-    return [e for e in WORK_UNIT_ENTITIES if e in offered] or ["work_unit"]
+    return [e for e in WORK_UNIT_KINDS if e in offered] or ["work_unit"]
 
 
 def _seen(info: dict[str, Any]) -> Seen:
