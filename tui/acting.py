@@ -5,7 +5,7 @@ else when no actor is set or the name is refused), then ``confirm_then_run`` (th
 on yes the core call runs in a thread worker, its result or error is notified, and the app
 re-reads the data from disk so the panes show what was written, not a guess). One action at a
 time: while one is being written, another is refused before it asks. Every action key (R, B, D,
-Q, and approve / reject in the Approvals pane) takes this one path.
+Q, and approve / reject / approve-every-auto-approvable in the Approvals pane) takes this one path.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _run(node: Widget, title: str, not_done: str | None, call: Callable[[], Any]
                                   not_done or f"{title.rstrip('?')}: failed")
     else:
         lines = list(describe(result))
-        changed = getattr(result, "changed", True)
+        changed = getattr(result, "changed", True) and not getattr(result, "failed", 0)  # a batch: some failed
         node.app.call_from_thread(_done, node, lines[0] if lines else "done", "information" if changed else "warning",
                                   title)
 

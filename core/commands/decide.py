@@ -35,15 +35,24 @@ _HELP = {"approve": "approve an incoming cross-repo request (creating the item i
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     for verb in ("approve", "reject"):
         parser = sub.add_parser(verb, help=_HELP[verb], description=_HELP[verb] + " (docs/cli/approve.md)")
-        parser.add_argument("request", metavar="REQUEST",
+        parser.add_argument("request", metavar="REQUEST", nargs="?" if verb == "approve" else None,
                             help="REQUEST_ID, or WORKSPACE:REQUEST_ID where two workspaces hold that id")
         add_actor_option(parser, "who decides")
         if verb == "reject":
             parser.add_argument("--reason", required=True, help="why (required; the requester sees it)")
         else:
             parser.add_argument("--reason", help="a note on why, kept in the audit entry")
+            parser.add_argument("--auto-approvable", dest="auto_approvable", action="store_true",
+                                help="approve every pending request whose policy verdict is auto-approvable, "
+                                     "each as its own decision (no REQUEST)")
+            parser.add_argument("--dry-run", dest="dry_run", action="store_true",
+                                help="with --auto-approvable: list what would be approved, change nothing")
         add_common(parser)
         parser.set_defaults(run=run, decision=verb)
+        if verb == "approve":
+            from core.commands.approve_auto import roots_first
+
+            parser.set_defaults(own_words=roots_first)
 
 
 def add_actor_option(parser: argparse.ArgumentParser, who: str) -> None:
@@ -52,6 +61,15 @@ def add_actor_option(parser: argparse.ArgumentParser, who: str) -> None:
 
 def run(args: argparse.Namespace, fed: Federation) -> int:
     verb = args.decision
+    if getattr(args, "auto_approvable", False):
+        from core.commands.approve_auto import run_auto
+
+        return run_auto(args, fed)
+    if getattr(args, "dry_run", False):
+        return usage(verb, "--dry-run goes with --auto-approvable")
+    if args.request is None:
+        return usage(verb, "name the REQUEST to approve (REQUEST_ID or WORKSPACE:REQUEST_ID), or give "
+                           "--auto-approvable to approve every auto-approvable one")
     if verb == "reject" and not (args.reason or "").strip():
         return usage(verb, "--reason is empty: say why the request is rejected")
     return act(verb, args, fed, lambda actor: decide(fed, args.request, verb, actor, args.reason, now()), describe,

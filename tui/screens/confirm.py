@@ -1,6 +1,8 @@
 """A reusable confirm modal: a title, rows of label and value, Confirm and Cancel.
 
 Values are untrusted text (workspace names, titles, actors, reasons) and are shown literally.
+The rows scroll when there are more than the screen holds (a batch lists each of its requests), so
+the buttons stay in view.
 ``y`` or Enter confirms, ``n`` or Esc cancels; the screen dismisses with True or False.
 """
 
@@ -14,7 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -53,7 +55,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-body", classes="modal-body"):
             yield Static(literal(self.title_text), id="confirm-title", classes="modal-title")
-            yield Static(rows_table(self.rows), id="confirm-rows")
+            with VerticalScroll(id="confirm-scroll"):
+                yield Static(rows_table(self.rows), id="confirm-rows")
             if self.note:
                 yield Static(literal(self.note), id="confirm-note", classes="modal-note")
             with Horizontal(id="confirm-buttons", classes="modal-buttons"):

@@ -6,7 +6,9 @@ to and its age; or (``h``) the decided incoming ones. The ``/`` filter narrows e
 ``a`` approves and ``r`` rejects the highlighted pending request after a confirm modal that lists
 workspace, request, requester, item, actor and the intended change; the decision is one call to
 ``core.sync.decisions.decide`` made through ``tui.acting`` (the one flow every action key takes:
-actor check, confirm, a thread worker, the outcome notified, the data re-read from disk).
+actor check, confirm, a thread worker, the outcome notified, the data re-read from disk). ``A``
+approves every auto-approvable request after one confirm modal listing them all
+(``tui.panes.approvals.auto``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class ApprovalsPane(Pane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve"),
         Binding("r", "reject", "Reject"),
+        Binding("A", "approve_auto", "Approve every auto-approvable request", show=False),
         Binding("v", "view_raw", "View raw"),
         Binding("o", "lower('outgoing')", "Outgoing requests"),
         Binding("h", "lower('decided')", "History (decided requests)", show=False),
@@ -180,6 +183,11 @@ class ApprovalsPane(Pane):
 
     def action_reject(self) -> None:
         self._begin("reject")
+
+    def action_approve_auto(self) -> None:
+        from tui.panes.approvals.auto import begin
+
+        begin(self, self.data)
 
     def _actor(self) -> Actor | None:
         settings = getattr(self.app, "settings", None)
