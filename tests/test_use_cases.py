@@ -134,3 +134,66 @@ def test_use_case_2_open_source_ecosystem_coordination(demo: Path, tmp_path: Pat
     assert [r["status"] for r in lines(api.root / ".sudocode" / "issues.jsonl") if r["id"].startswith("i-a")] == [
         "closed", "closed"]
 
+
+SERVICES = ("api-gateway", "auth-service", "billing-service", "search-service")
+
+
+def test_use_case_3_multi_team_enterprise_coordination(tmp_path: Path) -> None:
+    """platform asks four services for the same migration issue over git; each service carries
+    out every auto-approvable request at once; platform sees all four completed."""
+    from tests.round_trip_helpers import PERMISSIONS, remote_record, sudocode_side
+
+    platform_url = "github.com/acme/platform"
+    trusting_platform = {"policies": {"incoming_requests": {"mutate": {
+        "allowed": True, "auto_approve": [{"condition": "trust_level === 'trusted' && priority >= 2", "notify": []}],
+        "require_approval": [{"condition": "labels.includes('breaking-change')", "notify": []}]}}}}
+    for name in SERVICES:
+        root = tmp_path / name
+        sudocode_side(root, f"github.com/acme/{name}", [remote_record(platform_url, tmp_path / "platform")], [])
+        config = root / ".sudocode" / "federation.config.json"
+        import json as _json
+
+        doc = _json.loads(config.read_text())
+        doc.update(trusting_platform)
+        config.write_text(_json.dumps(doc, indent=2))
+        import git
+
+        repo = git.Repo(root)
+        repo.index.add([str(config)])
+        who = git.Actor("setup", "setup@example.com")
+        repo.index.commit("trust platform's requests", author=who, committer=who)
+    sudocode_side(tmp_path / "platform", platform_url,
+                  [remote_record(f"github.com/acme/{n}", tmp_path / n) for n in SERVICES], [])
+    platform = Side(tmp_path / "platform", tmp_path / "home-platform", "platform/crew/pat")
+    assert PERMISSIONS["mutate"]["allowed"]
+
+    platform.run("sync", "--all")
+    names = [r["name"] for r in platform.json("remote", "list")["remotes"]]
+    assert sorted(names) == sorted(f"acme/{n}" for n in SERVICES)
+    sent = {}
+    for name in names:
+        out = platform.run("request", "create", "--to", name, "--type", "create_issue",
+                           "--title", "Migrate to platform v2 API", "--label", "platform-migration", "--label", "q4",
+                           "--priority", "2")
+        sent[name] = _request_id(out.stdout)
+
+    for name in SERVICES:
+        service = Side(tmp_path / name, tmp_path / f"home-{name}", f"{name}/crew/lee")
+        service.run("sync", "acme/platform")
+        before = {p: p.read_bytes() for p in service.root.rglob("*.jsonl")}
+        head = service.head().hexsha
+        dry = service.run("approve", "--auto-approvable", "--dry-run")
+        assert sent[f"acme/{name}"] in dry.stdout
+        assert {p: p.read_bytes() for p in service.root.rglob("*.jsonl")} == before and service.head().hexsha == head
+        service.run("approve", "--auto-approvable")
+        assert service.json("approvals")["pending"] == []
+        [issue] = lines(service.root / ".sudocode" / "issues.jsonl")
+        assert (issue["title"], issue["tags"], issue["priority"]) == (
+            "Migrate to platform v2 API", ["platform-migration", "q4"], 2)
+        assert service.head().author.name == service.actor
+
+    platform.run("sync", "--all")
+    outgoing = platform.json("approvals", "--all")["outgoing"]
+    assert sorted((o["request_id"], o["status"]) for o in outgoing) == sorted(
+        (rid, "completed") for rid in sent.values())
+    assert all(o["created"] for o in outgoing)
