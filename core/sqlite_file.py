@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -39,7 +40,7 @@ def writing(path: Path, migrations: dict[int, tuple[str, ...]], what: str) -> It
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with closing(connect(path)) as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
+            _wal(conn)
             # WAL with synchronous NORMAL never corrupts the file; a power cut may lose the last
             # contacts recorded, which is fine for derived data, and writers (a parallel sync's
             # threads) no longer queue behind an fsync each.
@@ -55,6 +56,22 @@ def writing(path: Path, migrations: dict[int, tuple[str, ...]], what: str) -> It
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: {what} cannot be written ({exc}); "
                          "it only holds derived data: delete it to start afresh") from exc
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (once: it stays so). Switching the mode does not wait on the busy
+    timeout: when several threads or processes create the file at once, the losers are told
+    "database is locked" at once, so they wait here instead, up to the same timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def connect(path: Path) -> sqlite3.Connection:
