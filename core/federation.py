@@ -10,6 +10,7 @@ hold no cycles, and re-scanning a growing heap of 100k records is most of a naiv
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,10 +74,12 @@ def gc_paused() -> Iterator[None]:
 
 
 def load_workspace(path: Path, kind: WorkspaceKind, limits: ReadLimits | None = None) -> tuple[Workspace | None, Diagnostics]:
+    """One workspace; nothing a link leads out of its root is read (``ReadLimits.within``)."""
     diags = Diagnostics()
+    limits = msgspec.structs.replace(limits or ReadLimits(), within=os.path.realpath(path))
     try:
         with server_session():
-            ws = LOADERS[kind](path, diags, limits or ReadLimits())
+            ws = LOADERS[kind](path, diags, limits)
     except RecursionError:
         diags.error(path, "data nested too deeply to read")
         ws = None

@@ -358,17 +358,20 @@ def test_two_processes_approving_at_once_approve_once(demo: Path) -> None:
 
 def test_append_creates_folders_and_keeps_key_order(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "log.jsonl"
-    append_jsonl(path, {"z": 1, "a": "two\nlines", "m": None})
-    append_jsonl(path, {"b": [1, 2]})
+    with workspace_lock(tmp_path):  # a write lands in a workspace whose lock is held (core.workspace_paths)
+        append_jsonl(path, {"z": 1, "a": "two\nlines", "m": None})
+        append_jsonl(path, {"b": [1, 2]})
     assert path.read_bytes() == b'{"z":1,"a":"two\\nlines","m":null}\n{"b":[1,2]}\n'
 
 
 def test_append_starts_a_fresh_line_after_a_torn_one_only(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     path.write_bytes(b"")
-    append_jsonl(path, {"n": 1})
+    with workspace_lock(tmp_path):
+        append_jsonl(path, {"n": 1})
     assert path.read_bytes() == b'{"n":1}\n'
     with path.open("ab") as handle:
         handle.write(b'{"n":')
-    append_jsonl(path, {"n": 3})
+    with workspace_lock(tmp_path):
+        append_jsonl(path, {"n": 3})
     assert path.read_bytes() == b'{"n":1}\n{"n":\n{"n":3}\n'

@@ -23,7 +23,7 @@ from core.federation import load_federation
 from core.graph import build_graph
 from core.graph_kinds import EdgeKind
 from core.model import RequestStatus
-from core.sync.appendlog import append_jsonl
+from core.sync.appendlog import encode_line
 from core.sync.decisions import DecisionError, decide
 from core.timeutil import UTC
 from tests.conftest import PROJECT, real_town, write_json, write_jsonl
@@ -56,6 +56,12 @@ def api(demo: Path) -> Path:
 
 def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def add_line(path: Path, record: dict[str, Any]) -> None:
+    """Append a line as another process would (crossdeck's own appends need the workspace lock)."""
+    with path.open("ab") as handle:
+        handle.write(encode_line(record))
 
 
 def for_request(path: Path, request_id: str) -> list[dict[str, Any]]:
@@ -132,7 +138,7 @@ def test_a_request_that_says_blocks_gives_the_requester_a_new_blocker(demo: Path
     requests = api(demo) / ".sudocode" / "federation" / "requests.jsonl"
     wanted = {**for_request(requests, "req-9d4b17")[-1], "request_id": "req-b10c45"}
     wanted["payload"] = {**wanted["payload"], "title": "camelCase behind a flag", "blocks": True}
-    append_jsonl(requests, wanted)
+    add_line(requests, wanted)
     avatar = "acme-dev/frontend#i-4e0c"  # not blocked by anything yet
     assert not blockers(build_graph(load_federation([demo])), avatar).is_blocked
 
@@ -164,7 +170,7 @@ def test_an_approval_cut_short_after_the_decision_is_finished_by_the_next(demo: 
     issues = api(demo) / ".sudocode" / "issues.jsonl"
     approved = {**for_request(requests, "req-7c2e41")[-1], "status": "approved", "approved_by": "alice@acme.dev",
                 "approved_at": "2026-11-20T09:00:00Z"}
-    append_jsonl(requests, approved)  # as a process killed right after the decision leaves it
+    add_line(requests, approved)  # as a process killed right after the decision leaves it
     with pytest.raises(DecisionError, match="is already approved .*cannot be rejected"):
         decide(load_federation([demo]), "req-7c2e41", "reject", BOB, "too late", NOW)
 
@@ -209,7 +215,7 @@ def test_a_create_spec_request_creates_a_spec(tmp_path: Path) -> None:
 def test_a_request_without_a_title_cannot_be_approved(demo: Path) -> None:
     requests = api(demo) / ".sudocode" / "federation" / "requests.jsonl"
     bare = {**for_request(requests, "req-7c2e41")[-1], "request_id": "req-0b1a2c", "payload": {"priority": 2}}
-    append_jsonl(requests, bare)
+    add_line(requests, bare)
     before = {p: p.read_bytes() for p in api(demo).rglob("*.jsonl")}
     with pytest.raises(DecisionError, match="req-0b1a2c cannot be approved: it asks for a new issue but its "
                                             "payload has no title"):

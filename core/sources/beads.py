@@ -19,7 +19,7 @@ import msgspec
 from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Delegation, Relationship, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import read_crossdeck_folder
-from core.sources.files import ReadLimits, iter_typed
+from core.sources.files import ReadLimits, iter_typed, linked_out
 from core.sources.keys import FolderKeys, ItemKeys
 from core.sources.schema import Schema, opt, req
 
@@ -367,7 +367,7 @@ class BeadsLoad:
 def load_beads_workspace(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
     """A standalone ``.beads`` folder outside any town: ``beads://local/FOLDER``."""
     beads = root / ".beads"
-    if not beads.is_dir():
+    if not beads.is_dir() or linked_out(beads, diags, limits):
         return None
     from core.sources.beads_folder import load_beads_folder
 

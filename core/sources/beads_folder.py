@@ -38,7 +38,7 @@ from core.sources.beads_files import (
     iso,
     stamp,
 )
-from core.sources.files import ReadLimits, load_json
+from core.sources.files import ReadLimits, linked_out, load_json
 from core.timeutil import age_words, now
 
 SERVER_READS_OFF = "server reads are off (config.toml: [dolt] server_reads = false)"
@@ -49,6 +49,10 @@ def load_beads_folder(load: BeadsLoad, beads_dir: Path, *, town: str | None, roo
     the town's workspace name (None for a standalone folder), ``root`` the workspace root (the
     messages name files relative to it)."""
     source = BeadsSource(folder=str(beads_dir), rig=load.rig)
+    if linked_out(beads_dir, load.diags, load.limits):  # a link or a redirect out of the workspace
+        source.read_from, source.problem = "none", "outside the workspace: not read"
+        load.ws.sources.append(source)
+        return source
     target, settings = dolt_backing(beads_dir, town=town, rig=load.rig, limits=load.limits, diags=load.diags)
     if target is None:
         _read_files(load, beads_dir, source, timed=False)

@@ -18,6 +18,7 @@ import yaml
 
 from core.diagnostics import Diagnostics
 from core.sources.limits import DEFAULT_MAX_FILE_BYTES, ReadLimits  # noqa: F401 - re-exported
+from core.workspace_paths import inside, the_link
 
 # How many nodes a YAML document may expand to once aliases are followed. A real realm file
 # has hundreds; a "billion laughs" document has billions while its text is a few hundred bytes.
@@ -26,6 +27,7 @@ MAX_YAML_EXPANDED_NODES = 1_000_000
 T = TypeVar("T")
 _MISSES_BEFORE_DICTS = 8  # failed typed decodes in a file before its remaining lines skip them
 _BYTE_OFFSET = re.compile(r"\(byte (\d+)\)")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _decode_json = msgspec.json.Decoder().decode
 _encode_json = msgspec.json.Encoder().encode
 try:  # libyaml ships in PyYAML's wheels; fall back to the pure loader where it does not.
@@ -35,9 +37,16 @@ except AttributeError:  # pragma: no cover - depends on the wheel
 
 
 def read_bytes(path: Path, diags: Diagnostics, limits: ReadLimits) -> bytes | None:
-    """The file's bytes, or None with an error when it is unreadable or over the size limit."""
+    """The file's bytes, or None with an error when it is unreadable or over the size limit (and
+    with a warning when a link leads it out of the workspace: ``linked_out``)."""
+    target: Path | str = path
+    if limits.within is not None:
+        target = os.path.realpath(path)
+        if not inside(target, limits.within):
+            _warn_linked_out(path, target, diags, limits.within)
+            return None
     try:
-        size = os.stat(path).st_size
+        size = os.stat(target).st_size
         if size > limits.max_file_bytes:
             diags.error(
                 path,
@@ -45,11 +54,40 @@ def read_bytes(path: Path, diags: Diagnostics, limits: ReadLimits) -> bytes | No
                 "(raise max_file_bytes in config.toml to read it)",
             )
             return None
-        with open(path, "rb") as handle:
+        with open(target, "rb", opener=_no_follow if limits.within is not None else None) as handle:
             return handle.read()
     except OSError as exc:
         diags.error(path, f"cannot read: {exc.strerror or exc}")
         return None
+
+
+def linked_out(path: Path, diags: Diagnostics, limits: ReadLimits) -> bool:
+    """Whether a link leads ``path`` (a record folder, say) out of the workspace being read; if so
+    a warning names the link and where it leads, and the caller reads nothing there."""
+    if limits.within is None:
+        return False
+    real = os.path.realpath(path)
+    if inside(real, limits.within):
+        return False
+    _warn_linked_out(path, real, diags, limits.within)
+    return True
+
+
+def _warn_linked_out(path: Path, real: str, diags: Diagnostics, root: str) -> None:
+    """One warning per link: the files behind one linked folder are all refused, and say so once."""
+    link = the_link(path, root)
+    if link is not None:
+        where, message = link[0], f"a symbolic link to {link[1]}, outside the workspace {root}; not read"
+    else:  # reached some other way (a beads redirect), not through a link
+        where = str(path)
+        leads = "" if real == os.path.abspath(path) else f"leads to {real}, "
+        message = f"{leads}outside the workspace {root}; not read"
+    if not any(d.path == where and d.message == message for d in diags.items):
+        diags.warning(where, message)
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | _NOFOLLOW)
 
 
 def _json_message(exc: Exception) -> str:

@@ -1,6 +1,6 @@
-"""What a loader may read: how much, and how to reach the Dolt servers of towns whose beads live
-in one. Kept apart from the readers so that settings (read at every start-up, before the first
-paint) need not import YAML."""
+"""What a loader may read: how much, from where, and how to reach the Dolt servers of towns whose
+beads live in one. Kept apart from the readers so that settings (read at every start-up, before
+the first paint) need not import YAML."""
 
 from __future__ import annotations
 
@@ -14,3 +14,6 @@ DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 class ReadLimits(msgspec.Struct, frozen=True):
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     dolt: DoltSettings | None = None  # None: as config.toml says, read when a Dolt-backed folder is met
+    # The real root of the workspace being read: a file whose real path is outside it is not read
+    # (core.workspace_paths). ``core.federation.load_workspace`` sets it; None reads anywhere.
+    within: str | None = None

@@ -24,7 +24,7 @@ from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Contract, ContractVersion, Domain, Import, Realm, Workspace, WorkspaceKind
 from core.sources.federation_records import read_crossdeck_folder
-from core.sources.files import ReadLimits, yaml_line_of
+from core.sources.files import ReadLimits, linked_out, yaml_line_of
 from core.sources.schema import Schema, opt, req
 from core.sources.yaml_records import Keys, load_mapping, record_line
 
@@ -58,7 +58,7 @@ def load_realm(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace 
 
     A realm.yaml that cannot be read is an error, and the realm is named after its folder."""
     path = root / "realm.yaml"
-    if not path.is_file():
+    if not path.is_file() or linked_out(path, diags, limits):
         return None
     realm = _read_realm(path, root, _detect_layout(root), diags, limits)
     if realm is None:

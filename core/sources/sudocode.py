@@ -15,7 +15,7 @@ from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Relationship, SudocodeRepo, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import read_delegations, read_record_logs, read_remotes, remote_name
-from core.sources.files import ReadLimits, iter_typed, load_json
+from core.sources.files import ReadLimits, iter_typed, linked_out, load_json
 from core.sources.keys import MemoKeys
 from core.sources.schema import Schema, opt, req
 
@@ -82,7 +82,7 @@ class SudocodeKeys(MemoKeys):
 
 def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
     folder = root / ".sudocode"
-    if not folder.is_dir():
+    if not folder.is_dir() or linked_out(folder, diags, limits):
         return None
     config = _optional_json(folder / "config.json", diags, limits)
     federation = _optional_json(folder / "federation.config.json", diags, limits)

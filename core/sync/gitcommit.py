@@ -40,6 +40,7 @@ from core.atomic import write_bytes_atomic
 from core.model import Realm, SudocodeRepo, Town, Workspace
 from core.sync import SyncError
 from core.sync.lock import workspace_lock
+from core.workspace_paths import leads_out
 
 if TYPE_CHECKING:
     import git
@@ -112,6 +113,9 @@ def commit_change(root: Path, paths: Sequence[Path], actor: str, message: str, o
             return CommitOutcome(sha=None, repository=None, note=_NOT_COMMITTED)
         workdir = Path(repo.working_tree_dir).resolve()
         rels = sorted({_relative(Path(p), workdir) for p in paths})
+        outside = [str(p) for p in paths if leads_out(p, os.path.realpath(root))]
+        if outside:
+            raise CommitError(f"{', '.join(outside)}: outside the workspace at {root}; nothing committed")
         try:
             with workspace_lock(Path(repo.git_dir)):
                 sha = _commit(repo, workdir, rels, actor, message, author_email(actor, owner_email), now)

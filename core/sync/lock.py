@@ -2,7 +2,9 @@
 terminals, the dashboard and a script) never interleave their changes to the same workspace.
 
 The lock file lives in crossdeck's state dir (``locks/<sha1 of the workspace root>.lock``),
-never inside the workspace: nothing untracked lands in the user's repository.
+never inside the workspace: nothing untracked lands in the user's repository. Holding the lock is
+also what lets a thread write into the workspace (``core.workspace_paths.writing_into``): a write
+lands inside the root of a workspace whose lock is held, links resolved, or nowhere.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from core.settings import dirs
 from core.sync import SyncError
+from core.workspace_paths import writing_into
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -50,6 +53,7 @@ def workspace_lock(root: Path, timeout: float = DEFAULT_TIMEOUT) -> Iterator[Pat
     except OSError as exc:
         raise SyncError(f"cannot lock the workspace at {root}: {exc.strerror or exc} (lock file: {path})") from None
     try:
-        yield path
+        with writing_into(root):
+            yield path
     finally:
         lock.release()

@@ -103,7 +103,7 @@ def bump(fed: Federation, ref: str, version: str, changes: list[str], incompatib
         after = contract.version if wanted.prerelease else version
         if not wanted.prerelease:
             doc.set([*at, "version"], version)
-        kept = doc.save()
+        kept = _save(doc)
         payload = {"contract": contract.name, "from": contract.version, "to": version, "breaking": incompatible}
         change = RealmChange(action="bump", realm=ws.name, key=key, changed=True, before={"version": contract.version},
                              after={"version": after}, entry={**entry, "date": now.date().isoformat()}, file=str(path),
@@ -147,7 +147,7 @@ def resolve(fed: Federation, ref: str, version: str | None, range_: str | None, 
             doc.set([*at, "version"], wanted_range)
         for field, value in (("status", status), ("resolved_version", target), ("resolved_at", stamp)):
             doc.set([*at, field], value)
-        kept = doc.save()
+        kept = _save(doc)
         after = {"status": status, "resolved_version": target, "resolved_at": stamp, "range": wanted_range}
         change = RealmChange(action="resolve", realm=ws.name, key=key, changed=True, before=before, after=after,
                              file=str(path), comments_kept=kept, actor=actor)
@@ -235,6 +235,13 @@ def _record_of(path: Path, field: str, name_field: str, name: str) -> tuple[Path
         if isinstance(entry, dict) and entry.get(name_field) == name:
             return path, [field, index]
     raise RealmError(f"{path} no longer lists {name}")
+
+
+def _save(doc: YamlDoc) -> bool:
+    try:
+        return doc.save()
+    except OSError as exc:  # a link out of the realm (core.workspace_paths), a full disk
+        raise RealmError(f"cannot write {doc.path}: {exc.strerror or exc}") from None
 
 
 def _finish(ws: Workspace, change: RealmChange, operation: str, payload: dict[str, Any], message: str,

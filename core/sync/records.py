@@ -8,6 +8,7 @@ following requests, delegation and realm actions write with them too.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -50,10 +51,11 @@ def utc(now: dt.datetime) -> dt.datetime:
 
 
 def reread_requests(ws: Workspace, path: Path) -> Workspace:
-    """``ws`` with its requests as the file on disk holds them now (the last line for an id wins)."""
+    """``ws`` with its requests as the file on disk holds them now (the last line for an id wins);
+    none when a link leads the file out of the workspace (``core.workspace_paths``)."""
     fresh = msgspec.structs.replace(ws, requests=[])
     if path.is_file():
-        read_requests(path, fresh, Diagnostics(), ReadLimits())
+        read_requests(path, fresh, Diagnostics(), ReadLimits(within=os.path.realpath(ws.root)))
     return fresh
 
 
