@@ -15,14 +15,14 @@ from core.commands import (
     approvals, audit, blockers, chains, check, demo,
     graph, list_work, remote, show, stale, summary,
 )
-from core.commands import decide, delegate, query, realm, request, serve, sync, token, watch
+from core.commands import decide, delegate, doctor, query, realm, request, serve, sync, token, watch
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
 from core.roots import NoRoots, choose_roots
 from core.settings import config_path, load_settings
 
 VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide, sync,
-         query, realm, delegate, request, watch, serve, token)
+         query, realm, delegate, request, watch, serve, token, doctor)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,32 +114,22 @@ def test_the_cli_reports_the_refusal_on_stderr_and_records_nothing(tmp_path: Pat
     assert not (town / ".crossdeck" / "audit.jsonl").exists()
 
 
-CRASH_AFTER_ROW = """
-import datetime as dt, os, sys
-from pathlib import Path
-import core.sync.decisions as decisions
-from core.federation import load_federation
-real = decisions.carry_out
-def carry_out_then_die(creation):
-    created = real(creation)
-    os._exit(9)  # killed right after the bead is in the database, before the request says so
-decisions.carry_out = carry_out_then_die
-decisions.decide(load_federation([Path(sys.argv[1])]), "req-1", "approve", "web/crew/bob", None,
-                 dt.datetime(2026, 11, 20, 10, tzinfo=dt.timezone.utc))
-"""
-
-
 def test_a_crash_after_the_row_and_a_retry_create_one_bead(mariadb: MariaDB, tmp_path: Path) -> None:
     database = mariadb.fresh_database("targeted")
     town = _town(tmp_path, database, mariadb.port, [request("req-1", "github.com/acme/web", rig="web")])
-    crashed = subprocess.run([sys.executable, "-c", CRASH_AFTER_ROW, str(town)], cwd=PROJECT, check=False,
-                             capture_output=True, text=True)
-    assert crashed.returncode == 9, crashed.stderr
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), "BD_ACTOR": BOB,
+           "CROSSDECK_CRASH_AT": "approve:2:bead:insert"}  # killed right after the bead is in the database
+    crashed = subprocess.run([sys.executable, "-m", "tui", "approve", "req-1", str(town)], cwd=PROJECT, env=env,
+                             check=False, capture_output=True, text=True)
+    assert crashed.returncode == 137, crashed.stderr
     [(ident,)] = _rows(mariadb, database, "SELECT id FROM issues")
     result = decide(load_federation([town]), "req-1", "approve", BOB, None, NOW)
-    assert result.created is not None and result.created.existed and result.created.id == ident
+    assert not result.changed  # the next action finished the interrupted one first (core.sync.journal)
     assert _rows(mariadb, database, "SELECT COUNT(*) FROM issues") == [(1,)]
     assert result.after is RequestStatus.COMPLETED
+    last = git.Repo(town).head.commit
+    assert (last.author.name, last.message.splitlines()[0]) == (
+        BOB, f"approve req-1 from github.com/acme/web: created hop://steve@example.com/main-town/web/{ident}")
 
 
 def _approve_in_process(root: str, barrier: Any, out: Any) -> None:

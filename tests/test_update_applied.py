@@ -109,23 +109,29 @@ def test_an_update_that_cannot_be_carried_out_is_refused_before_anything_is_writ
     assert {p: p.read_bytes() for p in root.rglob("*.jsonl")} == before
 
 
-def test_an_update_cut_short_is_finished_by_approving_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.sync import decisions
+def test_an_update_cut_short_is_finished_by_approving_again(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import git
+
+    from tests.conftest import PROJECT, commit_everything
 
     root = _repo_with_issue(tmp_path, {"status": "closed"})
-    real = decisions.apply_update
-
-    def crash(*args: Any) -> Any:
-        raise KeyboardInterrupt  # the process dies after the approval, before the change
-
-    monkeypatch.setattr(decisions, "apply_update", crash)
-    with pytest.raises(KeyboardInterrupt):
-        decide(load_federation([root]), "req-1", "approve", "api/crew/amy", None, NOW)
+    commit_everything(root)
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), "BD_ACTOR": "api/crew/amy",
+           "CROSSDECK_CRASH_AT": "approve:1:append:requests.jsonl"}  # approved, the item not changed yet
+    crashed = subprocess.run([sys.executable, "-m", "tui", "approve", "req-1", str(root)], cwd=PROJECT, env=env,
+                             check=False, capture_output=True, text=True)
+    assert crashed.returncode == 137, crashed.stderr
     assert lines(root / ".sudocode" / "federation" / "requests.jsonl")[-1]["status"] == "approved"
-    monkeypatch.setattr(decisions, "apply_update", real)
+    assert lines(root / ".sudocode" / "issues.jsonl")[0]["status"] == "open"
     result = decide(load_federation([root]), "req-1", "approve", "api/crew/amy", None, NOW)
-    assert result.changed and result.after is RequestStatus.COMPLETED
+    assert not result.changed and result.after is RequestStatus.COMPLETED  # finished before it was asked again
     assert lines(root / ".sudocode" / "issues.jsonl")[0]["status"] == "closed"
+    head = git.Repo(root).head.commit
+    assert head.author.name == "api/crew/amy" and not git.Repo(root).is_dirty(untracked_files=True)
 
 
 def test_a_bead_in_a_dolt_rig_is_changed_in_its_database(tmp_path: Path, mariadb: Any) -> None:

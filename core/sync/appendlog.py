@@ -2,8 +2,9 @@
 
 A record is encoded whole (``msgspec.json``, keys in the order given) and written with a single
 ``os.write`` on an ``O_APPEND`` descriptor, then fsync'd. If the file does not end with a
-newline, an earlier write was cut short (a crash, a full disk): a newline goes first, so the new
-record starts a line of its own and the reader reports only the torn line. Callers hold the
+newline, an earlier write was cut short (a crash, a full disk): a last line that is a whole record
+gets its newline, a torn one is cut off (``_mend_last_line``), so the new record starts a line of
+its own and the file reads cleanly again. Callers hold the
 workspace lock (``core.sync.lock``), so appends to one log never race each other. The path is
 checked first and its real path opened without following a final link (``core.workspace_paths``).
 """
@@ -40,8 +41,7 @@ def append_jsonl(path: Path, record: Mapping[str, Any]) -> None:
     existed = path.exists()
     fd = open_written(path, _FLAGS, 0o644)
     try:
-        if not _ends_with_newline(fd):
-            line = b"\n" + line
+        line = _mend_last_line(fd, path) + line
         written = os.write(fd, line)
         if written != len(line):
             raise OSError(f"short write to {path}: {written} of {len(line)} bytes")
@@ -52,10 +52,47 @@ def append_jsonl(path: Path, record: Mapping[str, Any]) -> None:
         _fsync_dir(path.parent)
 
 
-def _ends_with_newline(fd: int) -> bool:
-    """True for an empty file or one whose last byte is a newline."""
+TAIL_LIMIT = 16 * 1024 * 1024  # a last line longer than this is never a torn record of ours
+
+
+def _mend_last_line(fd: int, path: Path) -> bytes:
+    """Make the file end with a whole line before a new one is appended; what to write first.
+
+    A last line without its newline was cut short by a crash (or a full disk): when it still
+    reads as a JSON object it only lacks the newline (one is written first); otherwise it is a
+    torn write, nothing a reader can use, and it is cut off (the file is truncated to the end of
+    the line before it). Damage anywhere else in the file is never touched (the loader reports
+    it)."""
     size = os.fstat(fd).st_size
     if size == 0:
-        return True
+        return b""
     os.lseek(fd, size - 1, os.SEEK_SET)
-    return os.read(fd, 1) == b"\n"
+    if os.read(fd, 1) == b"\n":
+        return b""
+    start = max(0, size - TAIL_LIMIT)
+    tail = os.pread(fd, size - start, start)
+    cut = tail.rfind(b"\n")
+    if cut < 0 and start > 0:
+        return b"\n"  # a last line too long to judge: keep it, start a new one
+    last = tail[cut + 1:]
+    try:
+        whole = isinstance(msgspec.json.decode(last), dict)
+    except msgspec.DecodeError:
+        whole = False
+    if whole:
+        return b"\n"
+    os.ftruncate(fd, start + cut + 1)
+    return b""
+
+
+def mend_last_line(path: Path) -> None:
+    """Give ``path`` a whole last line now (``_mend_last_line``), without appending anything."""
+    fd = open_written(write_target(path), os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        tail = _mend_last_line(fd, path)
+        if tail:
+            os.lseek(fd, 0, os.SEEK_END)
+            os.write(fd, tail)
+        os.fsync(fd)
+    finally:
+        os.close(fd)

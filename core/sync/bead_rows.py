@@ -271,3 +271,21 @@ def _rollback(conn: Any) -> None:
         conn.rollback()
     except Exception:  # noqa: BLE001, S110 - the connection is gone: nothing was committed
         pass
+
+
+def replay_op(op: dict[str, Any]) -> None:
+    """Make a journaled Dolt write (``core.sync.journal``) unless it is made already: insert a bead
+    not there yet (by id, or by the request it was created for), or set changes on one; then, on
+    Dolt, commit."""
+    target = DoltTarget(**op["target"])
+    with BeadRows(target) as rows:
+        if op["kind"] == "insert":
+            record = op["record"]
+            origin = (record.get("metadata") or {}).get(ORIGIN)
+            request_id = origin.get("request_id") if isinstance(origin, dict) else None
+            there = rows.has(record["id"]) or (request_id is not None and rows.find_by_request(request_id) is not None)
+            if not there and not rows.insert(record, op["actor"]):
+                raise RowsError(f"{target.address} already holds another bead {record['id']}; nothing was written")
+        else:
+            rows.update(op["id"], op["changes"], op["actor"], op["changes"].get("updated_at"))
+        rows.commit(op["message"], op["actor"], op["email"])

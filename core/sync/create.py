@@ -36,17 +36,17 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from core import uri
-from core.atomic import write_bytes_atomic
 from core.dolt.target import DoltTarget
 from core.model import Town, Workspace, WorkspaceKind, WorkUnit
 from core.sources.limits import ReadLimits
 from core.sync import SyncError
-from core.sync.appendlog import append_jsonl, encode_line
+from core.sync.appendlog import encode_line
 from core.sync.gitcommit import workspace_owner
 from core.timeutil import UTC
 
 if TYPE_CHECKING:
     from core.sync.bead_rows import BeadRows
+    from core.sync.journal import Plan
 
 ORIGIN = "created_from_request"
 _DIGITS = string.digits + string.ascii_lowercase
@@ -134,16 +134,17 @@ def plan_item(ws: Workspace, item: NewItem, actor: str, now: dt.datetime) -> Pla
     raise CreateError(f"{ws.name} is a {ws.kind.value}: it holds no work units")
 
 
-def write_item(plan: Planned) -> Planned:
-    """Append the planned item to its file, or insert it into its database (the caller holds the
-    workspace's lock); returns the plan as written (a database may have made its id longer)."""
-    if plan.target is not None:
-        return _insert_bead(plan)
-    try:
-        append_jsonl(plan.file, plan.record)
-    except OSError as exc:
-        raise CreateError(f"cannot write {plan.id} to {plan.file}: {exc.strerror or exc}") from None
-    return plan
+def journal_item(plan: Planned, writes: Plan) -> None:
+    """Add writing the planned item to an action's journal plan: a line of its file, or a bead
+    inserted into its database (``core.sync.journal`` makes the write, idempotently)."""
+    if plan.target is None:
+        writes.append(plan.file, plan.record)
+        return
+    origin = (plan.record.get("metadata") or {}).get(ORIGIN)
+    why = f" for request {origin['request_id']}" if isinstance(origin, dict) and "request_id" in origin else ""
+    writes.bead({"kind": "insert", "target": msgspec.to_builtins(plan.target), "record": plan.record,
+                 "actor": plan.record.get("created_by") or "crossdeck", "email": plan.email,
+                 "message": f"{plan.id}: {plan.record.get('title', '')} (created by crossdeck{why})"})
 
 
 def find_created(plan: Planned, request_id: str) -> str | None:
@@ -269,18 +270,6 @@ def _rows(target: DoltTarget) -> BeadRows:
     return BeadRows(target)
 
 
-def _insert_bead(plan: Planned) -> Planned:
-    actor = plan.record.get("created_by") or "crossdeck"
-    origin = (plan.record.get("metadata") or {}).get(ORIGIN)
-    with _rows(plan.target) as rows:  # type: ignore[arg-type]
-        if not rows.insert(plan.record, actor):
-            raise CreateError(f"{plan.where} already holds a bead {plan.id} (created at the same moment by another "
-                              "process?); try again")
-        why = f" for request {origin['request_id']}" if isinstance(origin, dict) and "request_id" in origin else ""
-        rows.commit(f"{plan.id}: {plan.record.get('title', '')} (created by crossdeck{why})", actor, plan.email)
-    return plan
-
-
 def _bead_home(ws: Workspace, rig_name: str | None) -> tuple[Path, str, str]:
     """(the .beads folder, the id prefix with its dash, the key every id is appended to)."""
     root = Path(ws.root)
@@ -361,24 +350,44 @@ def federation_file(ws: Workspace, parent: str) -> Path | None:
 # -- changing an item ---------------------------------------------------------------------------
 
 def update_item(ws: Workspace, unit: WorkUnit, changes: dict[str, Any], actor: str) -> Path | None:
-    """Set ``changes`` on ``unit``: in its database when its folder is Dolt-backed (one
-    transaction, committed to Dolt as ``actor``; returns None), else on its line(s) in the file it
-    was read from, rewriting that file whole (atomically; every other byte is kept; returns it)."""
+    """Set ``changes`` on ``unit`` now (outside any journal): its Dolt row, or its line(s) in the
+    file it was read from; returns the file, None for a database."""
+    from core.sync.journal import Plan, apply_now
+
+    writes = Plan("update", actor, workspace_owner(ws), "")
+    path = journal_update(ws, unit, changes, actor, writes, {})
+    try:
+        apply_now(writes)
+    except OSError as exc:
+        raise CreateError(f"cannot rewrite {path}: {exc}") from None
+    return path
+
+
+def journal_update(ws: Workspace, unit: WorkUnit, changes: dict[str, Any], actor: str, writes: Plan,
+                   pending: dict[Path, bytes]) -> Path | None:
+    """Add setting ``changes`` on ``unit`` to an action's journal plan: in its database when its
+    folder is Dolt-backed (one transaction, committed to Dolt as ``actor``; returns None), else on
+    its line(s) in the file it was read from, the file rewritten whole (atomically; every other byte
+    kept; returns it). ``pending`` holds the files this plan rewrites already (a rig file holding a
+    child and its parent is rewritten once with both changes)."""
     target = _unit_database(ws, unit)
     if target is not None:
-        with _rows(target) as rows:
-            rows.update(unit.id, changes, actor, changes.get("updated_at"))
-            rows.commit(f"{unit.id}: " + ", ".join(f"{k} {v}" for k, v in changes.items() if k != "updated_at"),
-                        actor, workspace_owner(ws))
+        writes.bead({"kind": "update", "target": msgspec.to_builtins(target), "id": unit.id, "changes": changes,
+                     "actor": actor, "email": workspace_owner(ws),
+                     "message": f"{unit.id}: " + ", ".join(f"{k} {v}" for k, v in changes.items()
+                                                          if k != "updated_at")})
         return None
     path = Path(unit.source)
     if path.name not in ("issues.jsonl", "specs.jsonl") or path.parent.name == "backup":
         raise CreateError(f"{unit.key} comes from {path}, which crossdeck does not rewrite (only the export "
                           "form issues.jsonl and sudocode's issues.jsonl / specs.jsonl)")
-    try:
-        lines = path.read_bytes().split(b"\n")
-    except OSError as exc:
-        raise CreateError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if path in pending:
+        lines = pending[path].split(b"\n")
+    else:
+        try:
+            lines = path.read_bytes().split(b"\n")
+        except OSError as exc:
+            raise CreateError(f"cannot read {path}: {exc.strerror or exc}") from None
     needle = msgspec.json.encode(unit.id)
     found = False
     for index, raw in enumerate(lines):
@@ -392,10 +401,8 @@ def update_item(ws: Workspace, unit: WorkUnit, changes: dict[str, Any], actor: s
         found = True
     if not found:
         raise CreateError(f"{unit.id} is no longer in {path}")
-    try:
-        write_bytes_atomic(path, b"\n".join(lines))
-    except OSError as exc:
-        raise CreateError(f"cannot rewrite {path}: {exc.strerror or exc}") from None
+    pending[path] = b"\n".join(lines)
+    writes.replace(path, pending[path])
     return path
 
 

@@ -47,27 +47,24 @@ from typing import Any, Literal
 import msgspec
 
 from core.analysis.approvals import Judgement, Verdict, judge
-from core.atomic import write_bytes_atomic
 from core.federation import Federation
 from core.model import Request, RequestStatus, Workspace
 from core.sync import SyncError
-from core.sync.appendlog import append_jsonl
 from core.sync.create import Created
-from core.sync.gitcommit import CommitOutcome, commit_workspace
-from core.sync.incoming import carry_out, creates_item, plan_creation
-from core.sync.updates import Updated, applies_change, apply_update, plan_update, planned_files
-from core.sync.lock import DEFAULT_TIMEOUT, WorkspaceLocked, lock_path, workspace_lock
+from core.sync.gitcommit import CommitOutcome, workspace_owner
+from core.sync.incoming import creates_item, journal_creation, plan_creation
+from core.sync.journal import Plan, carry_out, recover
+from core.sync.lock import DEFAULT_TIMEOUT, WorkspaceLocked, workspace_lock
 from core.sync.records import (
     RecordError,
-    RecordLogs,
     audit_record,
-    holds_record,
     raw_line,
     record_logs,
     reread_requests,
     timestamp,
     utc,
 )
+from core.sync.updates import Updated, applies_change, journal_change, plan_update
 from core.text import one_line
 
 Decision = Literal["approve", "reject"]
@@ -187,7 +184,7 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
     started = time.monotonic()
     logs = record_logs(ws)
     ref = f"{ws.name}:{request_id}"
-    _recover(ws, logs, now)
+    recover(Path(ws.root))  # what a killed process left half done here is finished first
     fresh = reread_requests(ws, logs.requests)
     current = next((r for r in fresh.requests if r.request_id == request_id), None)
     if current is None or current.line is None:
@@ -214,49 +211,35 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
         raise DecisionError(f"{ref} cannot be approved: {exc}") from None
     stamp = timestamp(now)
     after = RequestStatus.COMPLETED if creation is not None or update is not None else _OUTCOME[decision]
-    entry = _audit_entry(current, decision, actor, reason, judgement, after, None, stamp, started)
-    planned = [logs.requests, *(creation.plan.files if creation else []),
-               *([creation.federation] if creation and creation.federation else []),
-               *(planned_files(update) if update else []), logs.audit]
-    message = _message(current, decision, after, None, actor, reason)
-    _begin(ws, {"request_id": request_id, "decision": decision, "actor": actor, "entry": entry,
-                "files": [str(f) for f in planned], "message": message})
     try:
         snapshot = raw_line(logs.requests, current.line)
     except RecordError as exc:
         raise DecisionError(str(exc)) from None
-    files: list[Path] = []
+    # Every write, worked out first, journaled, then made and committed (core.sync.journal)
+    writes = Plan(decision, actor, workspace_owner(ws), "")
     if not finishing:
         snapshot = _snapshot(snapshot, decision, actor, reason, stamp)
-        _append(logs.requests, snapshot, ref, None)
-        files.append(logs.requests)
-    created = None
-    if creation is not None:
-        try:
-            created = carry_out(creation)
-        except SyncError as exc:
-            raise DecisionError(f"{ref} is approved, but its item could not be created: {exc}; approve it "
-                                "again to retry") from None
-        files += [Path(f) for f in created.files]
-        _append(logs.requests, _completed(snapshot, _created_result(created), stamp), ref, None)
-        files.append(logs.requests)
-    updated = None
-    if update is not None:
-        try:
-            updated = apply_update(ws, update, actor)
-        except SyncError as exc:
-            raise DecisionError(f"{ref} is approved, but {update.unit.key} could not be changed: {exc}; approve "
-                                "it again to retry") from None
-        files += [Path(f) for f in updated.files]
-        _append(logs.requests, _completed(snapshot, _updated_result(updated), stamp), ref, None)
-        files.append(logs.requests)
-    entry = _audit_entry(current, decision, actor, reason, judgement, after, created, stamp, started, updated)
-    _append(logs.audit, entry, ref, logs.requests)
-    files.append(logs.audit)
-    written = list(dict.fromkeys(files))
-    commit = commit_workspace(ws, written, actor, _message(current, decision, after, created, actor, reason,
-                                                           updated), now)
-    _journal(ws).unlink(missing_ok=True)
+        writes.append(logs.requests, snapshot)
+    created = updated = None
+    try:
+        if creation is not None:
+            created = journal_creation(creation, writes)
+            writes.append(logs.requests, _completed(snapshot, _created_result(created), stamp))
+        if update is not None:
+            updated = journal_change(ws, update, actor, writes)
+            writes.append(logs.requests, _completed(snapshot, _updated_result(updated), stamp))
+    except SyncError as exc:
+        raise DecisionError(f"{ref} cannot be approved: {exc}") from None
+    writes.append(logs.audit, _audit_entry(current, decision, actor, reason, judgement, after, created, stamp,
+                                           started, updated))
+    writes.message = _message(current, decision, after, created, actor, reason, updated)
+    # an approval cut short before journals existed may have left its item written, uncommitted
+    earlier = [f for f in (creation.plan.files if creation is not None and finishing else []) if f.is_file()]
+    try:
+        commit = carry_out(Path(ws.root), writes, now, earlier)
+    except SyncError as exc:
+        raise DecisionError(f"{ref}: {exc}") from None
+    written = list(dict.fromkeys([*writes.files, *earlier]))
     return _result(ws, current, decision, actor, changed=True, after=after, decided_by=actor,
                    decided_at=stamp if not finishing else current.approved_at, reason=reason,
                    verdict=judgement.verdict if judgement is not None else None,
@@ -275,61 +258,6 @@ def _receive(ws: Workspace, request: Request, actor: str, now: dt.datetime, lock
         deliver(ws, record, actor, now, lock_timeout=lock_timeout)
     except RequestError as exc:
         raise DecisionError(str(exc)) from None
-
-
-# -- the journal: finishing a decision whose process was killed ---------------------------------
-#
-# A decision is several appends (the snapshot, for an approval that creates an item the item and
-# a completed snapshot, then the audit entry) and a commit. Before the first, the decision is
-# noted in a journal (one per workspace, beside the lock in crossdeck's state dir); after the
-# commit the note goes. A note still there when the next decision in that workspace starts (under
-# the lock) means a process was killed midway: when the request reached the decided state, its
-# audit entry is written if it is missing, and the files are committed. An approval cut short
-# before its item exists is finished by approving again (see the module's docstring).
-
-def _journal(ws: Workspace) -> Path:
-    return lock_path(Path(ws.root)).with_suffix(".journal")
-
-
-def _begin(ws: Workspace, note: dict[str, Any]) -> None:
-    try:
-        write_bytes_atomic(_journal(ws), msgspec.json.encode(note))
-    except OSError as exc:
-        raise DecisionError(f"cannot note the decision in {_journal(ws)}: {exc.strerror or exc}; nothing "
-                            "changed") from None
-
-
-def _recover(ws: Workspace, logs: RecordLogs, now: dt.datetime) -> None:
-
-    path = _journal(ws)
-    try:
-        note = msgspec.json.decode(path.read_bytes())
-        request_id, decision, entry = note["request_id"], note["decision"], dict(note["entry"])
-    except FileNotFoundError:
-        return
-    except (OSError, msgspec.DecodeError, KeyError, TypeError):
-        path.unlink(missing_ok=True)  # unreadable: nothing can be finished from it
-        return
-    request = next((r for r in reread_requests(ws, logs.requests).requests if r.request_id == request_id), None)
-    final = {RequestStatus.REJECTED} if decision == "reject" else (
-        {RequestStatus.COMPLETED} if request is not None and carried_out(request.request_type)
-        else {RequestStatus.APPROVED, RequestStatus.COMPLETED})
-    if request is not None and request.status in final:
-        if not _audited(logs.audit, request_id, decision):
-            done = {k: v for k, v in request.result.items() if k in ("created", "updated")} \
-                if isinstance(request.result, dict) else {}
-            entry["result"] = {"status": request.status.value, **done}
-            _append(logs.audit, entry, f"{ws.name}:{request_id}", logs.requests)
-        files = [Path(f) for f in note.get("files") or [] if Path(f).is_file()]
-        commit_workspace(ws, files, str(note.get("actor") or entry.get("actor")),
-                         f"{note.get('message') or decision}\n(finished after an interrupted process)\n", now)
-    path.unlink(missing_ok=True)
-
-
-def _audited(path: Path, request_id: str, decision: Decision) -> bool:
-    """Whether the audit log holds the ``decision`` entry of ``request_id``."""
-    return holds_record(path, request_id,
-                        lambda entry: (entry.get("request_id"), entry.get("operation_type")) == (request_id, decision))
 
 
 def _completed(snapshot: dict[str, Any], result: dict[str, Any], stamp: str) -> dict[str, Any]:
@@ -397,17 +325,6 @@ def _audit_entry(request: Request, decision: Decision, actor: str, reason: str |
         result.update(_updated_result(updated))
     return audit_record(decision, actor, stamp, started, direction="incoming", local_repo=request.to_repo,
                         remote_repo=request.from_repo, request_id=request.request_id, payload=payload, result=result)
-
-
-def _append(path: Path, record: dict[str, Any], ref: str, recorded_in: Path | None) -> None:
-    try:
-        append_jsonl(path, record)
-    except OSError as exc:
-        cause = exc.strerror or str(exc)
-        if recorded_in is None:
-            raise DecisionError(f"cannot record the decision on {ref} in {path}: {cause}; nothing changed") from None
-        raise DecisionError(f"the decision on {ref} is recorded in {recorded_in}, but its audit entry could not "
-                            f"be written to {path}: {cause}") from None
 
 
 def _decidable(ws: Workspace, request: Request) -> tuple[Workspace, Request]:

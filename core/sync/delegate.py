@@ -46,7 +46,6 @@ from core.graph import build_graph
 from core.graph_kinds import EdgeKind
 from core.model import Request, Workspace, WorkspaceKind, WorkUnit
 from core.sync import SyncError
-from core.sync.appendlog import append_jsonl
 from core.sync.create import (
     Created,
     NewItem,
@@ -55,12 +54,13 @@ from core.sync.create import (
     delegation_links,
     federation_file,
     federation_record,
+    journal_item,
+    journal_update,
     plan_item,
-    update_item,
-    write_item,
 )
 from core.sync.decisions import check_actor
-from core.sync.gitcommit import CommitOutcome, commit_workspace, workspace_owner
+from core.sync.gitcommit import CommitOutcome, workspace_owner
+from core.sync.journal import Plan, carry_out, recover
 from core.sync.lock import workspace_lock
 from core.sync.records import audit_record, record_logs, timestamp, utc
 from core.sync.requests import SentRequest, address, names_of, queue_update
@@ -121,7 +121,9 @@ def delegate(fed: Federation, parent_ref: str, to: str, title: str, actor: str, 
     ws, rig = _target(fed, to)
     terms = {"portion": portion, "deadline": deadline}
     fields = delegation_fields(parent, terms, actor, to_entity or workspace_owner(ws))
-    with workspace_lock(Path(ws.root)):
+    root = Path(ws.root)
+    with workspace_lock(root):
+        recover(root)  # what a killed process left half done here is finished first
         fresh = _reload(ws)
         titles = {u.key: u.title for u in fresh.work_units}
         same = next((d for d in fresh.delegations if (d.parent_key or d.parent) == parent and d.child_key in titles
@@ -135,17 +137,18 @@ def delegate(fed: Federation, parent_ref: str, to: str, title: str, actor: str, 
                        priority=priority, description=description, metadata={"delegated_from": fields},
                        links=delegation_links(fresh, parent))
         plan = plan_item(fresh, item, actor, now)
-        write_item(plan)
-        files = plan.files
+        writes = Plan("delegate", actor, workspace_owner(fresh),
+                      f"delegate {parent} -> {plan.key}: {title.strip()}")
+        journal_item(plan, writes)
         record_file = federation_file(fresh, parent)
         if record_file is not None:
-            _append(record_file, federation_record(plan.key, fields))
-            files.append(record_file)
+            writes.append(record_file, federation_record(plan.key, fields))
         direction = "local" if uri.workspace_of(parent) == ws.name else "incoming"
         created = {"id": plan.id, "canonical_ref": plan.key}
-        files.append(_audit(fresh, "delegate", actor, now, started, direction, uri.workspace_of(parent),
-                            {"parent": parent, "child": plan.key, "terms": fields["terms"]}, {"created": created}))
-        commit = commit_workspace(fresh, files, actor, f"delegate {parent} -> {plan.key}: {title.strip()}", now)
+        _audit(writes, fresh, "delegate", actor, now, started, direction, uri.workspace_of(parent),
+               {"parent": parent, "child": plan.key, "terms": fields["terms"]}, {"created": created})
+        commit = _carry_out(root, writes, now)
+    files = writes.files
     child = Created(id=plan.id, key=plan.key, kind=plan.kind, workspace=ws.name, file=plan.where,
                     delegated_from=fields, files=[str(f) for f in files[:-1]])
     return DelegateResult(parent=parent, changed=True, child=child, actor=actor, files=[str(f) for f in files],
@@ -160,7 +163,9 @@ def close(fed: Federation, ref: str, reason: str | None, actor: str, now: dt.dat
     reason = (reason or "").strip() or f"closed by {actor}"
     steps: list[CascadeStep] = []
     elsewhere: list[tuple[str, str]] = []  # (parent, child) pairs to ask the parent's workspace about
-    with workspace_lock(Path(ws.root)):
+    root = Path(ws.root)
+    with workspace_lock(root):
+        recover(root)  # what a killed process left half done here is finished first
         fresh = _reload(ws)
         current = next((u for u in fresh.work_units if u.key == key), None)
         if current is None:
@@ -168,18 +173,24 @@ def close(fed: Federation, ref: str, reason: str | None, actor: str, now: dt.dat
         if current.is_done:
             return CloseResult(key=key, workspace=ws.name, changed=False, closed=[], reason=current.close_reason or "",
                                cascade=[], requests=[], actor=actor)
-        files = _written(update_item(fresh, current, close_changes(current, reason, now), actor))
-        files.append(_audit(fresh, "close", actor, now, started, "local", None, {"item": key, "reason": reason},
-                            {"status": "closed"}))
+        # Every write is worked out first, on the workspace as it will be (in memory), journaled,
+        # then made and committed at once (core.sync.journal).
+        writes = Plan("close", actor, workspace_owner(fresh), "")
+        pending: dict[Path, bytes] = {}
+        state = _closing(fresh, writes, pending, current, reason, actor, now)
+        _audit(writes, fresh, "close", actor, now, started, "local", None, {"item": key, "reason": reason},
+               {"status": "closed"})
         closed = [key]
         frontier = [key] if cascade else []
         while frontier:
-            fresh = _reload(ws)
             graph = build_graph(msgspec.structs.replace(
-                fed, workspaces=[fresh if w.name == ws.name else w for w in fed.workspaces]))
-            frontier = _cascade(graph, fresh, frontier, actor, now, started, steps, elsewhere, files, closed)
+                fed, workspaces=[state if w.name == ws.name else w for w in fed.workspaces]))
+            frontier, state = _cascade(graph, state, frontier, actor, now, started, steps, elsewhere, writes,
+                                       pending, closed)
         message = f"close {key}" + (f" (and {', '.join(closed[1:])} by cascade)" if len(closed) > 1 else "")
-        commit = commit_workspace(fresh, files, actor, f"{message}: {reason}", now)
+        writes.message = f"{message}: {reason}"
+        commit = _carry_out(root, writes, now)
+        files = writes.files
     requests = []
     for parent, child in elsewhere:  # after the lock: queueing takes this workspace's lock itself
         why = f"all delegated work of {parent} is complete: {child} was closed by {actor}"
@@ -191,9 +202,10 @@ def close(fed: Federation, ref: str, reason: str | None, actor: str, now: dt.dat
 
 
 def _cascade(graph: Any, ws: Workspace, frontier: list[str], actor: str, now: dt.datetime, started: float,
-             steps: list[CascadeStep], elsewhere: list[tuple[str, str]], files: list[Path],
-             closed: list[str]) -> list[str]:
-    """Close (or queue for) the delegated parents of the items just closed; the parents closed."""
+             steps: list[CascadeStep], elsewhere: list[tuple[str, str]], writes: Plan,
+             pending: dict[Path, bytes], closed: list[str]) -> tuple[list[str], Workspace]:
+    """Close (or queue for) the delegated parents of the items just closed: the parents closed,
+    and the workspace as it is with them closed."""
     units = {u.key: u for u in ws.work_units}
     next_frontier = []
     # a spec has no status to close: one whose implementing issues are all closed now is complete,
@@ -219,13 +231,23 @@ def _cascade(graph: Any, ws: Workspace, frontier: list[str], actor: str, now: dt
                 elsewhere.append((parent, child))
                 continue
             why = f"all delegated work complete: {child} closed by {actor} (crossdeck close cascade)"
-            files += _written(update_item(ws, units[parent], close_changes(units[parent], why, now), actor))
-            files.append(_audit(ws, "close", actor, now, started, "local", None,
-                                {"item": parent, "reason": why, "cascade_from": child}, {"status": "closed"}))
+            ws = _closing(ws, writes, pending, units[parent], why, actor, now)
+            _audit(writes, ws, "close", actor, now, started, "local", None,
+                   {"item": parent, "reason": why, "cascade_from": child}, {"status": "closed"})
             steps.append(CascadeStep(parent=parent, child=child, outcome="closed"))
             closed.append(parent)
             next_frontier.append(parent)
-    return next_frontier
+            units = {u.key: u for u in ws.work_units}
+    return next_frontier, ws
+
+
+def _closing(ws: Workspace, writes: Plan, pending: dict[Path, bytes], unit: WorkUnit, reason: str, actor: str,
+             now: dt.datetime) -> Workspace:
+    """Add closing ``unit`` to the plan; the workspace as it will be once it is closed."""
+    changes = close_changes(unit, reason, now)
+    journal_update(ws, unit, changes, actor, writes, pending)
+    done = msgspec.structs.replace(unit, **{k: v for k, v in changes.items() if k in unit.__struct_fields__})
+    return msgspec.structs.replace(ws, work_units=[done if u.key == unit.key else u for u in ws.work_units])
 
 
 def _check_accepted(fed: Federation, ws: Workspace, parent: str, title: str, priority: int | None,
@@ -294,21 +316,15 @@ def _reload(ws: Workspace) -> Workspace:
     return fresh
 
 
-def _written(path: Path | None) -> list[Path]:
-    """The file a change wrote, as a list (none when it went to a database)."""
-    return [path] if path is not None else []
-
-
-def _append(path: Path, record: dict[str, Any]) -> None:
+def _carry_out(root: Path, writes: Plan, now: dt.datetime) -> CommitOutcome:
     try:
-        append_jsonl(path, record)
-    except OSError as exc:
-        raise DelegateError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return carry_out(root, writes, now)  # type: ignore[no-any-return]
+    except (SyncError, OSError) as exc:
+        raise DelegateError(str(exc)) from None
 
 
-def _audit(ws: Workspace, operation: str, actor: str, now: dt.datetime, started: float, direction: str,
-           remote: str | None, payload: dict[str, Any], result: dict[str, Any]) -> Path:
-    path = record_logs(ws).audit
-    _append(path, audit_record(operation, actor, timestamp(now), started, direction=direction, local_repo=address(ws),
-                               remote_repo=remote, payload=payload, result=result))
-    return path
+def _audit(writes: Plan, ws: Workspace, operation: str, actor: str, now: dt.datetime, started: float,
+           direction: str, remote: str | None, payload: dict[str, Any], result: dict[str, Any]) -> None:
+    writes.append(record_logs(ws).audit, audit_record(operation, actor, timestamp(now), started, direction=direction,
+                                                      local_repo=address(ws), remote_repo=remote, payload=payload,
+                                                      result=result))

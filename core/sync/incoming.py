@@ -2,8 +2,9 @@
 request becomes a new item of the approving workspace, in its own format (``core.sync.create``).
 
 ``plan_creation`` reads the request's payload and plans the item (nothing written; a
-``CreateError`` says what is missing); ``carry_out`` writes it, under the workspace lock the
-caller (``core.sync.decisions``) holds, unless an interrupted earlier attempt wrote it already.
+``CreateError`` says what is missing); ``journal_creation`` adds its writes to the decision's
+journal plan (``core.sync.journal``), under the workspace lock the caller
+(``core.sync.decisions``) holds, unless an interrupted earlier attempt wrote it already.
 Read from the payload: ``title`` (required), ``description``, ``priority``, ``labels``, ``rig``
 (a town's rig; else a town-level item), ``relationships[]`` (``{"type", "remote_ref"}``, as
 sudocode's mutate message writes them; ``from_item`` / ``discovered_from`` name the requester's
@@ -23,14 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from core import uri
 from core.model import Request, Workspace, WorkspaceKind
 from core.sources.federation_records import remote_name
-from core.sync.appendlog import append_jsonl
 from core.sync.create import (
     Created,
     CreateError,
@@ -42,12 +42,15 @@ from core.sync.create import (
     federation_file,
     federation_record,
     find_created,
+    journal_item,
     key_of,
     plan_item,
-    write_item,
 )
 from core.sync.gitcommit import workspace_owner
 from core.sync.records import holds_record
+
+if TYPE_CHECKING:
+    from core.sync.journal import Plan
 
 CREATES = {"create_issue": "issue", "create_spec": "spec", "delegate": "issue"}
 
@@ -106,23 +109,21 @@ def plan_creation(ws: Workspace, request: Request, actor: str, now: dt.datetime)
                     delegated_from=delegated_from, federation=federation)
 
 
-def carry_out(creation: Creation) -> Created:
-    """Write the planned item (and its delegation record), unless an earlier attempt for the
-    same request wrote it already; the caller holds the workspace's lock."""
+def journal_creation(creation: Creation, writes: Plan) -> Created:
+    """Add writing the planned item (and its delegation record) to an action's journal plan,
+    unless an earlier attempt for the same request wrote it already; what will exist once the
+    plan is carried out. The caller holds the workspace's lock."""
     plan = creation.plan
     existing = find_created(plan, creation.request_id)
     files: list[str] = []
     if existing is None:
-        write_item(plan)
+        journal_item(plan, writes)
         files += [str(f) for f in plan.files]
     ident = existing or plan.id
     key = key_of(plan, ident)
     if creation.federation is not None and creation.delegated_from is not None and not _has_delegation(
             creation.federation, key):
-        try:
-            append_jsonl(creation.federation, federation_record(key, creation.delegated_from))
-        except OSError as exc:
-            raise CreateError(f"cannot write {creation.federation}: {exc.strerror or exc}") from None
+        writes.append(creation.federation, federation_record(key, creation.delegated_from))
         files.append(str(creation.federation))
     return Created(id=ident, key=key, kind=plan.kind, workspace=plan.workspace, file=plan.where,
                    links=plan.links, notes=plan.notes, delegated_from=creation.delegated_from,

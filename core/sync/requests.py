@@ -21,7 +21,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -31,13 +31,16 @@ from core.federation import Federation
 from core.model import Request, RequestStatus, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import remote_name
 from core.sync import SyncError
-from core.sync.appendlog import append_jsonl
 from core.sync.create import HEX, fresh_id
-from core.sync.gitcommit import CommitOutcome, commit_workspace
+from core.sync.gitcommit import CommitOutcome, workspace_owner
 from core.sync.incoming import CREATES
+from core.sync.journal import Plan, Written, carry_out, recover, write_ahead
 from core.sync.lock import DEFAULT_TIMEOUT, workspace_lock
 from core.sync.records import audit_record, record_logs, reread_requests, timestamp
 from core.timeutil import parse_date
+
+if TYPE_CHECKING:
+    from core.sync.group_commit import GroupCommitter
 
 SENDABLE = tuple(CREATES)  # what an outgoing request may ask for: what an approval can create
 
@@ -247,6 +250,7 @@ def _send(sender: Workspace, to_repo: str, receiver: Workspace | None, request_t
     from_repo = address(sender)
     logs = record_logs(sender)
     with workspace_lock(Path(sender.root)):
+        recover(Path(sender.root))
         fresh = reread_requests(sender, logs.requests)
         pending = next((r for r in fresh.requests if r.direction == "outgoing" and r.status is RequestStatus.PENDING
                         and r.request_type == request_type and r.to_repo == to_repo and same_as is not None
@@ -260,9 +264,10 @@ def _send(sender: Workspace, to_repo: str, receiver: Workspace | None, request_t
         seed = f"{from_repo}|{to_repo}|{request_type}|{msgspec.json.encode(payload).decode()}|{stamp}"
         request_id = fresh_id("req-", seed, taken, HEX, 6)
         record = incoming_record(request_id, from_repo, to_repo, request_type, payload, stamp, "outgoing")
-        files = _record(sender, record, "outgoing", actor, stamp, started)
-        message = f"request {request_id}: {request_type} to {to_repo}"
-        commits = [commit_workspace(sender, [Path(f) for f in files], actor, message, now)]
+        writes = Plan("send", actor, workspace_owner(sender), f"request {request_id}: {request_type} to {to_repo}")
+        _record(sender, record, "outgoing", actor, stamp, started, writes)
+        commits = [_carry_out(Path(sender.root), writes, now)]
+        files = [str(f) for f in writes.files]
     verdict = None
     if receiver is not None:
         delivered = deliver(receiver, {**record, "direction": "incoming"}, actor, now, started)
@@ -295,7 +300,8 @@ def incoming_record(request_id: str, from_repo: str, to_repo: str, request_type:
 
 
 def deliver(receiver: Workspace, record: dict[str, Any], actor: str, now: dt.datetime,
-            started: float | None = None, lock_timeout: float = DEFAULT_TIMEOUT) -> Delivered:
+            started: float | None = None, lock_timeout: float = DEFAULT_TIMEOUT,
+            group: GroupCommitter | None = None) -> Delivered:
     """Append the incoming request ``record`` to ``receiver``'s logs (with its audit entry) and
     commit them, under the receiver's lock; a request with the same id from the same requester
     already there is not written again (a delivery can be retried). Raises ``RequestError`` when
@@ -304,26 +310,43 @@ def deliver(receiver: Workspace, record: dict[str, Any], actor: str, now: dt.dat
     request_id, from_repo = record["request_id"], record["from_repo"]
     logs = record_logs(receiver)
     written, files, commit = False, [], None
+    pending: Written | None = None
     with workspace_lock(Path(receiver.root), lock_timeout):
+        recover(Path(receiver.root))
         there = next((r for r in reread_requests(receiver, logs.requests).requests if r.request_id == request_id),
                      None)
         if there is not None and there.from_repo != from_repo:
             raise RequestError(f"{receiver.name} holds a request {request_id} from {there.from_repo} already")
         if there is None:
-            files = _record(receiver, record, "incoming", actor, timestamp(now), started)
+            writes = Plan("deliver", actor, workspace_owner(receiver),
+                          f"request {request_id}: {record['request_type']} from {from_repo}")
+            _record(receiver, record, "incoming", actor, timestamp(now), started, writes)
             written = True
-            commit = commit_workspace(receiver, [Path(f) for f in files], actor,
-                                      f"request {request_id}: {record['request_type']} from {from_repo}", now)
+            if group is None:
+                commit = _carry_out(Path(receiver.root), writes, now)
+            else:  # committed with the other requests of this burst, once the lock is let go
+                pending = write_ahead(Path(receiver.root), writes, now, grouped=True)
+            files = [str(f) for f in writes.files]
         fresh = reread_requests(receiver, logs.requests)
+    if pending is not None:
+        assert group is not None
+        commit = group.commit(pending, now)
     arrived = next(r for r in fresh.requests if r.request_id == request_id)
     judgement = judge(fresh, arrived, now.date()) if arrived.status is RequestStatus.PENDING else None
     return Delivered(request=arrived, workspace=fresh, written=written, files=files, commit=commit,
                      judgement=judgement)
 
 
+def _carry_out(root: Path, writes: Plan, now: dt.datetime) -> CommitOutcome:
+    try:
+        return carry_out(root, writes, now)  # type: ignore[no-any-return]
+    except (SyncError, OSError) as exc:
+        raise RequestError(f"{exc}; nothing sent") from None
+
+
 def _record(ws: Workspace, record: dict[str, Any], direction: str, actor: str, stamp: str,
-            started: float) -> list[str]:
-    """Append the request line and its audit entry to ``ws``'s logs; the files written."""
+            started: float, writes: Plan) -> None:
+    """Add the request line and its audit entry to ``writes``, the plan of ``ws``'s change."""
     logs = record_logs(ws)
     local, remote = (record["from_repo"], record["to_repo"]) if direction == "outgoing" else (
         record["to_repo"], record["from_repo"])
@@ -332,16 +355,8 @@ def _record(ws: Workspace, record: dict[str, Any], direction: str, actor: str, s
                          remote_repo=remote, request_id=record["request_id"],
                          payload={"operation": record["request_type"], "title": record["payload"].get("title")},
                          result={"status": "pending_approval"}, status="pending")
-    try:
-        append_jsonl(logs.requests, record)
-    except OSError as exc:
-        raise RequestError(f"cannot write {logs.requests}: {exc.strerror or exc}; nothing sent") from None
-    try:
-        append_jsonl(logs.audit, entry)
-    except OSError as exc:
-        raise RequestError(f"{record['request_id']} is in {logs.requests}, but its audit entry could not be "
-                           f"written to {logs.audit}: {exc.strerror or exc}") from None
-    return [str(logs.requests), str(logs.audit)]
+    writes.append(logs.requests, record)
+    writes.append(logs.audit, entry)
 
 
 def _sent(sender: Workspace, request_id: str, from_repo: str, to_repo: str, receiver: Workspace | None,

@@ -4,7 +4,7 @@ all: the close cascade sends one when a delegated parent's last child closes).
 
 The payload names the item (``ref``, its key, else ``issue_id``) and the ``changes`` asked for:
 ``status``, ``title``, ``priority``, ``labels``, ``assignee``, ``description``. Each is written
-as the item's format writes it (``core.sync.create.update_item``: a bead's line or its Dolt row, a
+as the item's format writes it (``core.sync.create.journal_update``: a bead's line or its Dolt row, a
 sudocode issue's line): a sudocode item keeps its labels in ``tags`` and its description in
 ``content``; closing sets ``closed_at`` (and, for a bead, ``close_reason`` naming the request and
 who approved it); every change sets ``updated_at``. A sudocode spec has no status, so a status
@@ -15,15 +15,17 @@ change to one is refused. What to change is checked before anything is written; 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from core.model import Request, Workspace, WorkUnit
 from core.sync import SyncError
-from core.sync.create import close_changes, update_item
+from core.sync.create import close_changes, journal_update
 from core.timeutil import UTC
+
+if TYPE_CHECKING:
+    from core.sync.journal import Plan
 
 FIELDS = ("status", "title", "priority", "labels", "assignee", "description")
 STATUSES = frozenset({"open", "in_progress", "blocked", "closed"})
@@ -72,17 +74,13 @@ def plan_update(ws: Workspace, request: Request, actor: str, now: dt.datetime) -
                   stored=_stored(unit, asked, request, actor, now))
 
 
-def apply_update(ws: Workspace, update: Update, actor: str) -> Updated:
-    """Write the planned change (the caller holds the workspace's lock)."""
-    written = update_item(ws, update.unit, update.stored, actor)
+def journal_change(ws: Workspace, update: Update, actor: str, writes: Plan) -> Updated:
+    """Add the planned change to an action's journal plan (the caller holds the workspace's lock);
+    what it changes once carried out."""
+    written = journal_update(ws, update.unit, update.stored, actor, writes, {})
     return Updated(key=update.unit.key, id=update.unit.id, changes=update.asked,
                    files=[str(written)] if written is not None else [],
                    where=str(written) if written is not None else update.unit.source)
-
-
-def planned_files(update: Update) -> list[Path]:
-    """The files applying ``update`` may write (for the decision's journal)."""
-    return [Path(update.unit.source)] if not update.unit.source.startswith("dolt://") else []
 
 
 def _target(ws: Workspace, payload: dict[str, Any]) -> WorkUnit:

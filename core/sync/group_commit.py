@@ -1,0 +1,67 @@
+"""Committing concurrent actions of one workspace together (the federation server's mutates).
+
+Each request a server takes is written at once, under the workspace's lock, its writes journaled
+(``core.sync.journal.write_ahead``), and answered only once a commit holds it. The commit itself
+is shared: the first action to ask becomes the group's leader, waits a moment (``window``) for
+others to finish writing, then makes one commit of every write waiting and wakes them all. So the
+repository grows by one commit per burst of requests, not one per request (each commit stores the
+logs it touches whole), and writers wait for the lock for a write, not for a commit each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from core.sync.journal import Written, commit_group
+from core.sync.lock import DEFAULT_TIMEOUT, workspace_lock
+
+
+class GroupCommitter:
+    def __init__(self, root: Path, window: float = 0.05, lock_timeout: float = DEFAULT_TIMEOUT):
+        self.root = Path(root)
+        self.window = window
+        self.lock_timeout = lock_timeout
+        self._cond = threading.Condition()
+        self._waiting: list[Written] = []
+        self._done: dict[int, Any] = {}
+        self._leading = False
+
+    def commit(self, written: Written, now: dt.datetime) -> Any:
+        """Wait for the commit that holds ``written``; its outcome (shared by the group)."""
+        ident = id(written)
+        lead = False
+        with self._cond:
+            self._waiting.append(written)
+            while ident not in self._done and self._leading:
+                self._cond.wait()
+            if ident not in self._done:
+                self._leading = lead = True  # no group is being committed: lead the next one
+        if lead:
+            self._lead(now)
+        with self._cond:
+            result = self._done.pop(ident)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _lead(self, now: dt.datetime) -> None:
+        group: list[Written] = []
+        try:
+            time.sleep(self.window)  # let the writers of this burst finish
+            with workspace_lock(self.root, self.lock_timeout):
+                with self._cond:
+                    group, self._waiting = self._waiting, []
+                outcome: Any = commit_group(group, now, "deliver")
+        except Exception as exc:  # noqa: BLE001 - every member of the group is told
+            outcome = exc
+            with self._cond:
+                group, self._waiting = [*group, *self._waiting], []
+        with self._cond:
+            for member in group:
+                self._done[id(member)] = outcome
+            self._leading = False
+            self._cond.notify_all()
