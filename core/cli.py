@@ -7,6 +7,8 @@ errors (warnings allowed), 1 something could not be read, 2 nothing loadable or 
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -25,17 +27,37 @@ VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show,
          query, realm, delegate, request, watch, serve, token, doctor)
 
 
+_INVALID_VERB = re.compile(r"argument VERB: invalid choice: '([^']*)'")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 2, as argparse does, with a hint
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"crossdeck: error: {message}\n(crossdeck --help lists the commands)\n")
+        sys.stderr.write(f"crossdeck: error: {message}\n{_hint(message)}\n")
         raise SystemExit(EXIT_UNUSABLE)
+
+
+def _hint(message: str) -> str:
+    """``did you mean ...?`` for a mistyped verb (``crossdeck aprove``), else where the list is."""
+    typed = _INVALID_VERB.search(message)
+    near = difflib.get_close_matches(typed.group(1), _verb_names(), n=2, cutoff=0.6) if typed else []
+    if near:
+        return "did you mean " + " or ".join(f"'crossdeck {v}'" for v in near) + "? (crossdeck --help lists the commands)"
+    return "(crossdeck --help lists the commands)"
+
+
+def _verb_names() -> list[str]:
+    return [name for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
+            for name in action.choices]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="crossdeck", description="Cross-repository federation: towns, realms and sudocode repos.")
     parser.add_argument("--version", action="version", version=f"crossdeck {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    # the launcher (tui/__main__.py) opens the dashboard before this parser is reached; listed
+    # here so that --help and a mistyped verb name it
+    sub.add_parser("tui", help="open the dashboard on the roots (the default with no verb)")
     for verb in VERBS:
         verb.add_parser(sub)
     return parser

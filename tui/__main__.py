@@ -9,6 +9,9 @@ import sys
 from collections.abc import Sequence
 
 
+EXIT_BROKEN_PIPE = 128 + 13  # what a tool killed by SIGPIPE exits with (``yes | head``)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -24,10 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cli_main(args)
     except BrokenPipeError:
-        # The reader went away (``crossdeck audit | head``): stop quietly, as other tools do.
+        # The reader went away (``crossdeck audit | head``): stop quietly, as other tools do
+        # (they die of SIGPIPE: 128 + 13), not as if a file could not be read.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

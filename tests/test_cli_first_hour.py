@@ -1,0 +1,42 @@
+"""The rough edges of a first hour with the command line: the dashboard verb in the help, a
+mistyped verb, a reader that goes away."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import PROJECT, real_town, write_jsonl
+from tests.test_cli_summary import crossdeck
+
+
+def test_help_and_a_bad_verb_name_the_dashboard_verb() -> None:
+    shown = crossdeck("--help")
+    assert "tui       open the dashboard" in shown.stdout
+    wrong = crossdeck("nosuchverb")
+    assert wrong.returncode == 2 and "'tui'" in wrong.stderr
+
+
+def test_a_mistyped_verb_suggests_the_nearest() -> None:
+    wrong = crossdeck("aprove")
+    assert wrong.returncode == 2
+    assert "did you mean 'crossdeck approve' or 'crossdeck approvals'?" in wrong.stderr
+    far = crossdeck("zzzzzz")
+    assert "did you mean" not in far.stderr and "(crossdeck --help lists the commands)" in far.stderr
+
+
+def test_a_closed_stdout_is_not_an_error(tmp_path: Path) -> None:
+    """``crossdeck audit ROOT | head``: the reader goes away; crossdeck stops quietly, as a tool
+    killed by SIGPIPE does (141), never with 1 ("a file could not be read") or a traceback."""
+    town = real_town(tmp_path / "town", {"gastown": "gt"})
+    write_jsonl(town / ".events.jsonl", [{"ts": f"2026-11-{1 + n % 28:02d}T10:00:00Z", "type": "sling",
+                                          "actor": f"gastown/polecats/p{n}", "payload": {"n": n}}
+                                         for n in range(5000)])  # far more than a pipe holds
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    pipeline = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m tui audit {town} | head -n 1 >/dev/null; echo ${{PIPESTATUS[0]}}"],
+        capture_output=True, text=True, cwd=PROJECT, env=env, timeout=60)
+    assert pipeline.stdout.strip() == "141", pipeline.stderr
+    assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr
