@@ -40,3 +40,24 @@ def test_a_closed_stdout_is_not_an_error(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=PROJECT, env=env, timeout=60)
     assert pipeline.stdout.strip() == "141", pipeline.stderr
     assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr
+
+
+def test_remote_add_and_remove_are_committed_as_the_actor(tmp_path: Path) -> None:
+    import git
+
+    from tests.conftest import commit_everything
+    from tests.test_git_remote import local_workspace
+
+    root = commit_everything(local_workspace(tmp_path / "web", []))
+    unnamed = crossdeck("remote", "add", "api", "../api.git", str(root))
+    assert unnamed.returncode == 2 and "no actor" in unnamed.stderr
+    added = crossdeck("remote", "add", "api", "../api.git", str(root), "--actor", "web/crew/ann")
+    assert added.returncode == 0, added.stderr
+    repo = git.Repo(root)
+    assert not repo.is_dirty(untracked_files=True)
+    head = repo.head.commit
+    assert (head.author.name, head.message.splitlines()[0]) == ("web/crew/ann", "remote add api (../api.git)")
+    assert "committed" in added.stdout
+    removed = crossdeck("remote", "remove", "api", str(root), "--actor", "web/crew/ann")
+    assert removed.returncode == 0 and not repo.is_dirty(untracked_files=True)
+    assert repo.head.commit.message.startswith("remote remove api")

@@ -41,7 +41,8 @@ def json_of(result: Any, schema: str) -> dict[str, Any]:
 # -- remote add / remove ---------------------------------------------------------------------
 def test_remote_add_then_list_then_remove(tmp_path: Path) -> None:
     root = web(tmp_path)
-    added = crossdeck("remote", "add", "api", "../api.git", str(root), "--trust", "trusted", "--json")
+    added = crossdeck("remote", "add", "api", "../api.git", str(root), "--trust", "trusted", "--json",
+                      "--actor", "web/crew/ann")
     assert added.returncode == 0, added.stderr
     change = json_of(added, "remote-add")
     assert change["record"] == {"name": "api", "url": "../api.git", "trust_level": "trusted"}
@@ -49,27 +50,28 @@ def test_remote_add_then_list_then_remove(tmp_path: Path) -> None:
     listed = json.loads(crossdeck("remote", "list", str(root), "--json").stdout)
     assert [(r["name"], r["trust_level"], r["state"]) for r in listed["remotes"]] == [("api", "trusted", "never-checked")]
 
-    again = crossdeck("remote", "add", "api", "../other.git", str(root))
+    again = crossdeck("remote", "add", "api", "../other.git", str(root), "--actor", "web/crew/ann")
     assert again.returncode == 1 and "already has a remote named 'api'" in again.stderr
 
-    removed = crossdeck("remote", "remove", "api", str(root))
+    removed = crossdeck("remote", "remove", "api", str(root), "--actor", "web/crew/ann")
     assert removed.returncode == 0, removed.stderr
     assert removed.stdout.startswith("removed remote api (../api.git) from acme/web")
     assert json.loads((root / ".sudocode" / "federation.config.json").read_text())["remote_repos"] == []
-    gone = crossdeck("remote", "remove", "api", str(root), "--json")
+    gone = crossdeck("remote", "remove", "api", str(root), "--json", "--actor", "web/crew/ann")
     assert gone.returncode == 2 and gone.stdout == "" and "no loaded workspace has a remote named 'api'" in gone.stderr
 
 
 def test_remote_add_needs_a_workspace_when_several_are_loaded(tmp_path: Path) -> None:
     web(tmp_path)
     local_workspace(tmp_path / "web2", [])  # same name, another folder: both loaded
-    several = crossdeck("remote", "add", "api", "../api.git", str(tmp_path))
+    several = crossdeck("remote", "add", "api", "../api.git", str(tmp_path), "--actor", "web/crew/ann")
     assert several.returncode == 2 and "say which with --workspace" in several.stderr
-    chosen = crossdeck("remote", "add", "api", "../api.git", str(tmp_path), "--workspace", str(tmp_path / "web2"),
+    chosen = crossdeck("remote", "add", "api", "../api.git", str(tmp_path), "--actor", "web/crew/ann",
+                       "--workspace", str(tmp_path / "web2"),
                        "--json")
     assert chosen.returncode == 0, chosen.stderr
     assert json_of(chosen, "remote-add")["file"].startswith(str(tmp_path / "web2"))
-    bad = crossdeck("remote", "add", "api", "../api.git", str(tmp_path), "--workspace", "nope")
+    bad = crossdeck("remote", "add", "api", "../api.git", str(tmp_path), "--workspace", "nope", "--actor", "web/crew/ann")
     assert bad.returncode == 2 and "no loaded workspace is named 'nope'" in bad.stderr
     trust = crossdeck("remote", "add", "x", "../x", str(tmp_path), "--trust", "friendly")
     assert trust.returncode == 2  # argparse refuses the choice

@@ -63,6 +63,8 @@ def add_change_parsers(actions: argparse._SubParsersAction) -> None:  # type: ig
     for parser in (add, remove):
         parser.add_argument("--workspace", "-w", metavar="W",
                             help="the workspace (its name or folder); needed when several are loaded")
+        parser.add_argument("--actor", help="who changes the remotes, the commit's author "
+                                            "(default: $BD_ACTOR, then actor in config.toml)")
         add_common(parser)
         parser.set_defaults(run=run_change)
 
@@ -86,7 +88,11 @@ def run_check(args: argparse.Namespace, fed: Federation) -> int:
 
 def run_change(args: argparse.Namespace, fed: Federation) -> int:
     """remote add / remote remove: print what changed; 1 when refused, 2 when nothing loaded."""
+    from core.actor import acting_actor, how_to_set
+    from core.commands.decide import commit_text
+    from core.settings import config_path, load_settings
     from core.sync import SyncError
+    from core.sync.decisions import DecisionError, check_actor
     from core.sync.remote_config import (
         RemoteUsageError,
         add_remote,
@@ -95,17 +101,29 @@ def run_change(args: argparse.Namespace, fed: Federation) -> int:
         new_record,
         remove_remote,
     )
+    from core.timeutil import now
 
     action = args.remote_action
+    acting = acting_actor(load_settings().actor, args.actor)
+    if acting is None:
+        sys.stderr.write(f"crossdeck remote {action}: no actor: say who changes the remotes with --actor NAME. "
+                         f"{how_to_set(str(config_path()))}\n")
+        return EXIT_UNUSABLE
+    try:
+        actor = check_actor(acting.name)
+    except DecisionError as exc:
+        sys.stderr.write(f"crossdeck remote {action}: {one_line(str(exc))}\n")
+        return EXIT_UNUSABLE
     if nothing_loaded(fed):
         report_diagnostics(fed.diagnostics, verbose=args.verbose)
         return EXIT_UNUSABLE
     try:
         if action == "add":
             record = new_record(args.remote_name, args.url, args.trust, args.transport)
-            change = add_remote(find_workspace(fed, args.workspace), record)
+            change = add_remote(find_workspace(fed, args.workspace), record, actor=actor, now=now())
         else:
-            change = remove_remote(holder_of(fed, args.remote_name, args.workspace), args.remote_name)
+            change = remove_remote(holder_of(fed, args.remote_name, args.workspace), args.remote_name, actor=actor,
+                                   now=now())
     except SyncError as exc:
         report_diagnostics(fed.diagnostics, verbose=args.verbose)
         sys.stderr.write(f"crossdeck remote {action}: {one_line(str(exc))}\n")
@@ -116,8 +134,13 @@ def run_change(args: argparse.Namespace, fed: Federation) -> int:
         done = "added" if action == "add" else "removed"
         where = "to" if action == "add" else "from"
         sys.stdout.write(f"{done} remote {one_line(change.name)} ({one_line(str(change.record.get('url')))}) "
-                         f"{where} {one_line(change.workspace)}\n  wrote {one_line(change.file)}\n")
+                         f"{where} {one_line(change.workspace)} as {one_line(actor)}\n  wrote {one_line(change.file)}\n")
+        if change.commit is not None:
+            sys.stdout.write(f"  {commit_text(change.commit)}\n")
     report_diagnostics(fed.diagnostics, verbose=args.verbose)
+    if change.commit is not None and change.commit.failed:
+        sys.stderr.write(f"crossdeck remote {action}: {one_line(change.commit.note)}\n")
+        return EXIT_ERRORS
     return EXIT_OK
 
 

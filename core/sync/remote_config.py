@@ -4,13 +4,16 @@ beads folder's ``.crossdeck/remotes.json`` ``{"remotes": [...]}``.
 
 The file is re-read under the workspace's lock (``core.sync.lock.workspace_lock``), changed in
 that one list, and written whole and atomically (``core.atomic``): every other field, and every
-other remote with its unknown fields, stays as it was (the JSON is re-indented). A remote's name
+other remote with its unknown fields, stays as it was (the JSON is re-indented). Given an actor
+(``crossdeck remote add / remove`` always give one), the change is journaled and committed with
+the actor as author, as every action's is. A remote's name
 is its ``name``, else the name derived from its URL (``federation_records.remote_name``), as the
 loader reads it; names are unique within a workspace.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,10 +21,13 @@ from typing import Any
 
 import msgspec
 
+from core import timeutil
 from core.federation import Federation
 from core.model import TrustLevel, Workspace, WorkspaceKind
 from core.sources.federation_records import TRANSPORTS, remote_name
 from core.sync import SyncError
+from core.sync.gitcommit import CommitOutcome, workspace_owner
+from core.sync.journal import Plan, apply_now, carry_out, recover
 from core.sync.lock import DEFAULT_TIMEOUT, workspace_lock
 
 
@@ -43,6 +49,8 @@ class ConfigChange(msgspec.Struct, kw_only=True):
     file: str
     record: dict[str, Any]  # the remote as written (add) or as it was (remove)
     remotes: int  # remotes in the workspace's config afterwards
+    actor: str | None = None  # who made the change (its commit's author)
+    commit: CommitOutcome | None = None  # the commit of the change (None: not asked for)
 
 
 def config_file(ws: Workspace) -> tuple[Path, str]:
@@ -89,33 +97,38 @@ def new_record(name: str, url: str, trust_level: str = TrustLevel.UNTRUSTED.valu
     return record
 
 
-def add_remote(ws: Workspace, record: dict[str, Any], lock_timeout: float = DEFAULT_TIMEOUT) -> ConfigChange:
-    """Write ``record`` into ``ws``'s remotes; refuses a name the workspace already uses."""
+def add_remote(ws: Workspace, record: dict[str, Any], lock_timeout: float = DEFAULT_TIMEOUT, *,
+               actor: str | None = None, now: dt.datetime | None = None) -> ConfigChange:
+    """Write ``record`` into ``ws``'s remotes; refuses a name the workspace already uses. With
+    ``actor``, the change is committed as every action's is (journaled, the actor as author)."""
     path, key = config_file(ws)
     with workspace_lock(Path(ws.root), lock_timeout):
+        recover(Path(ws.root))
         doc, remotes = _read(path, key)
         if any(_name_of(entry) == record["name"] for entry in remotes):
             raise RemoteConfigError(f"{ws.name} already has a remote named {record['name']!r} ({path}); "
                                     "remove it first, or choose another name")
         remotes.append(record)
-        _write(path, doc)
+        commit = _write(ws, path, doc, actor, now, f"remote add {record['name']} ({record.get('url')})")
     return ConfigChange(action="add", workspace=ws.name, name=record["name"], file=str(path), record=record,
-                        remotes=len(remotes))
+                        remotes=len(remotes), actor=actor, commit=commit)
 
 
-def remove_remote(ws: Workspace, name: str, lock_timeout: float = DEFAULT_TIMEOUT) -> ConfigChange:
-    """Drop the remote named ``name`` from ``ws``'s remotes."""
+def remove_remote(ws: Workspace, name: str, lock_timeout: float = DEFAULT_TIMEOUT, *,
+                  actor: str | None = None, now: dt.datetime | None = None) -> ConfigChange:
+    """Drop the remote named ``name`` from ``ws``'s remotes (committed with ``actor``, as ``add_remote``)."""
     path, key = config_file(ws)
     with workspace_lock(Path(ws.root), lock_timeout):
+        recover(Path(ws.root))
         doc, remotes = _read(path, key)
         index = next((i for i, entry in enumerate(remotes) if _name_of(entry) == name), None)
         if index is None:
             names = ", ".join(n for n in (_name_of(e) for e in remotes) if n) or "none"
             raise RemoteUsageError(f"{ws.name} has no remote named {name!r} (its remotes: {names})")
         removed = remotes.pop(index)
-        _write(path, doc)
+        commit = _write(ws, path, doc, actor, now, f"remote remove {name} ({removed.get('url')})")
     return ConfigChange(action="remove", workspace=ws.name, name=name, file=str(path), record=removed,
-                        remotes=len(remotes))
+                        remotes=len(remotes), actor=actor, commit=commit)
 
 
 def update_remote(ws: Workspace, name: str, changes: Mapping[str, Any],
@@ -128,7 +141,7 @@ def update_remote(ws: Workspace, name: str, changes: Mapping[str, Any],
         if entry is None:
             raise RemoteUsageError(f"{ws.name} has no remote named {name!r}")
         entry.update(changes)
-        _write(path, doc)
+        _write(ws, path, doc)
     return ConfigChange(action="update", workspace=ws.name, name=name, file=str(path), record=entry,
                         remotes=len(remotes))
 
@@ -173,13 +186,19 @@ def _read(path: Path, key: str) -> tuple[dict[str, Any], list[Any]]:
     return doc, remotes
 
 
-def _write(path: Path, doc: dict[str, Any]) -> None:
-    from core.atomic import write_text_atomic
-
+def _write(ws: Workspace, path: Path, doc: dict[str, Any], actor: str | None = None,
+           now: dt.datetime | None = None, message: str = "") -> CommitOutcome | None:
+    """Write the config whole; with ``actor``, journaled and committed (``core.sync.journal``)."""
+    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+    writes = Plan("remote", actor or "", workspace_owner(ws), message)
+    writes.replace(path, data)
     try:
-        write_text_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        raise RemoteConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+        if actor is None:
+            apply_now(writes)
+            return None
+        return carry_out(Path(ws.root), writes, now or timeutil.now())  # type: ignore[no-any-return]
+    except (OSError, SyncError) as exc:
+        raise RemoteConfigError(f"cannot write {path}: {exc}") from None
 
 
 def _unprintable(text: str) -> bool:
