@@ -119,10 +119,10 @@ def check_actor(actor: str | None) -> str:
     if not text:
         raise DecisionError("an actor is required: who decides, as a BD_ACTOR name (web/crew/bob) "
                             "or an entity id (bob@acme.dev)")
-    if not _ACTOR.fullmatch(text):
+    if not _ACTOR.fullmatch(text) or not text.isprintable():  # isprintable: no bidi or zero-width either
         raise DecisionError(f"{text!r} is not an actor name: use a BD_ACTOR name (web/crew/bob) or an "
-                            "entity id (bob@acme.dev), without spaces, angle brackets or control characters, "
-                            "at most 200 characters")
+                            "entity id (bob@acme.dev), without spaces, angle brackets, control or invisible "
+                            "characters, at most 200 characters")
     return text
 
 

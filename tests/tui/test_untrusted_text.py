@@ -110,3 +110,25 @@ async def test_markup_in_a_request_is_shown_literally_in_the_table_and_the_confi
         assert shown_in_some_widget(app, "actor [red]web/crew/bob[/] (from BD_ACTOR)")
         assert_not_interpreted(app, MARKUP, "ALERT", "web/crew/bob")
         await pilot.press("n")
+
+
+async def test_bidi_overrides_and_zero_width_characters_are_shown_as_escapes(demo: Path) -> None:
+    """Hostile world I, 9: a title holding U+202E (and the other bidi, zero-width and separator
+    characters) is drawn with them as escapes, in the Explorer and in the Delegation chains pane."""
+    from tests.test_inert_text import HOSTILE, UNSAFE, _edit_jsonl, _title
+
+    _edit_jsonl(demo / "towns" / "globex-payments" / "gateway" / ".beads" / "issues.jsonl", *_title("gw-4tk"))
+    app = CrossdeckApp([demo], now=lambda: NOW, watch=False)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(app, pilot)
+        app.show_item("hop://globex.io/payments/gateway/gw-4tk")
+        await settle(app, pilot)
+        assert shown_in_some_widget(app, "invoice_\\u202etxt.exe")
+        for strip in screen_strips(app):
+            assert not set(strip.text) & set(UNSAFE), strip.text
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert any("invoice_\\u202etxt.exe" in strip.text for strip in screen_strips(app))
+        for strip in screen_strips(app):
+            assert not set(strip.text) & set(UNSAFE), strip.text
+    assert HOSTILE.startswith("invoice_\u202etxt.exe")
