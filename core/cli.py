@@ -11,6 +11,7 @@ import difflib
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from core import __version__
 from core.commands import (
@@ -21,7 +22,7 @@ from core.commands import decide, delegate, doctor, query, realm, request, serve
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
 from core.roots import NoRoots, choose_roots
-from core.settings import config_path, load_settings
+from core.settings import config_path, load_settings, use_demo_home
 
 VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide, sync,
          query, realm, delegate, request, watch, serve, token, doctor)
@@ -78,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb is None:
         parser.print_help(sys.stderr)
         return EXIT_UNUSABLE
+    if args.verb != "demo":  # a verb run on a demo copy uses the copy's home (unless CROSSDECK_HOME is set)
+        use_demo_home([Path(r).expanduser() for r in getattr(args, "roots", None) or []] or [Path.cwd()])
     if not getattr(args, "needs_federation", False):
         return int(args.run(args))
     settings_diags = Diagnostics()

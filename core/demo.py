@@ -3,8 +3,9 @@
 ``prepare_demo`` copies the sample workspaces into ``DEST/workspaces``, shifts every date so
 the anchor in ``demo.json`` becomes today (``core.demo_dates``), makes each workspace a git
 repository with a short history (``core.demo_git``), and makes ``DEST/home`` the place for
-``CROSSDECK_HOME``. The copy never lands inside crossdeck's own checkout: the demo runs on the
-copy only.
+``CROSSDECK_HOME``; ``DEST/.crossdeck-demo.json`` says so, so that every verb run on the copy
+uses that home (``core.settings.use_demo_home``) and discovery never reads it as workspaces.
+The copy never lands inside crossdeck's own checkout: the demo runs on the copy only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from core.demo_dates import ShiftReport, shift_demo
 from core.demo_git import GitUnavailable, RepoReport, make_repositories
 from core.demo_remotes import wire_demo_remotes
 from core.resources import sample_workspaces
-from core.settings import dirs
+from core.settings import DEMO_MARKER, dirs
 from core.timeutil import today as current_day
 
 
@@ -68,6 +69,7 @@ def prepare_demo(dest: Path | None = None, today: dt.date | None = None, git: bo
     shutil.copytree(source, workspaces, ignore=shutil.ignore_patterns("__pycache__", ".git"))
     home = target / "home"
     home.mkdir(exist_ok=True)
+    (target / DEMO_MARKER).write_bytes(msgspec.json.encode({"home": "home", "workspaces": "workspaces"}) + b"\n")
     dates = shift_demo(workspaces, day)
     demo = Demo(root=str(target), workspaces=str(workspaces), home=str(home), dates=dates)
     if git:

@@ -44,6 +44,10 @@ LOADERS: dict[WorkspaceKind, Loader] = {
 }
 
 
+class Ambiguous(ValueError):
+    """A name two loaded workspaces share (two copies of one repository); the message names them."""
+
+
 class Federation(msgspec.Struct, kw_only=True, gc=False):
     roots: list[str]
     workspaces: list[Workspace] = []
@@ -59,6 +63,30 @@ class Federation(msgspec.Struct, kw_only=True, gc=False):
 
     def workspace(self, name: str) -> Workspace | None:
         return next((ws for ws in self.workspaces if ws.name == name), None)
+
+    def named(self, where: str) -> list[Workspace]:
+        """The workspaces ``where`` names: by name (several when they share one: two copies of
+        the same repository), else by folder (a path, relative to the current folder)."""
+        by_name = [ws for ws in self.workspaces if ws.name == where]
+        if by_name or not where:
+            return by_name
+        folder = os.path.realpath(os.path.expanduser(where))
+        return [ws for ws in self.workspaces if os.path.realpath(ws.root) == folder]
+
+    def local(self, name: str) -> Workspace | None:
+        """The one local workspace named ``name``; ``Ambiguous`` when two loaded copies share it
+        (the message names their folders and how to pick one)."""
+        found = [ws for ws in self.workspaces if ws.name == name and not ws.remote_cache]
+        if len(found) > 1:
+            raise Ambiguous(f"{len(found)} loaded workspaces are {name}: " + ", ".join(ws.root for ws in found)
+                            + "; give the folder of the one you mean as the only ROOT")
+        return found[0] if found else None
+
+    def label(self, ws: Workspace) -> str:
+        """How to name ``ws`` so that it names no other: its name, else (a name two loaded
+        workspaces share) its folder."""
+        shared = sum(other.name == ws.name for other in self.workspaces) > 1
+        return ws.root if shared else ws.name
 
 
 @contextmanager

@@ -44,6 +44,58 @@ def dirs() -> Dirs:
     )
 
 
+def own_folders() -> set[Path]:
+    """Every folder crossdeck keeps its own things in: this run's (``CROSSDECK_HOME`` or the
+    platform's) and the platform's too. Discovery never descends into them: a fetched remote's
+    checkout in the cache is not one of the user's workspaces."""
+    import platformdirs
+
+    mine = dirs()
+    found = {mine.config, mine.state, mine.cache, mine.data}
+    found |= {Path(platformdirs.user_config_dir(APP_NAME)), Path(platformdirs.user_state_dir(APP_NAME)),
+              Path(platformdirs.user_cache_dir(APP_NAME)), Path(platformdirs.user_data_dir(APP_NAME))}
+    return {Path(os.path.realpath(folder.expanduser())) for folder in found}
+
+
+# A demo copy (``crossdeck demo``) holds this file at its top: it names the copy's own home, which
+# every verb run on the copy uses (``use_demo_home``), and which discovery never descends into.
+DEMO_MARKER = ".crossdeck-demo.json"
+
+
+def demo_marker_home(folder: Path) -> Path | None:
+    """The home the demo marker in ``folder`` names, if ``folder`` holds a readable one."""
+    marker = folder / DEMO_MARKER
+    try:
+        named = msgspec.json.decode(marker.read_bytes()).get("home")
+    except (OSError, msgspec.DecodeError, AttributeError):
+        return None
+    return (folder / named).resolve() if isinstance(named, str) and named else None
+
+
+def demo_home(path: Path) -> Path | None:
+    """The home of the demo copy ``path`` is in (or at the top of), if it is in one."""
+    start = Path(os.path.realpath(path.expanduser()))
+    for folder in (start, *start.parents):
+        home = demo_marker_home(folder)
+        if home is not None:
+            return home
+    return None
+
+
+def use_demo_home(paths: list[Path]) -> Path | None:
+    """Run with the home of the demo copy the first of ``paths`` that is in one is in (the roots a
+    verb was given, else the current folder), unless ``CROSSDECK_HOME`` is set: the environment
+    wins. Returns the home now in use, if a demo's."""
+    if os.environ.get("CROSSDECK_HOME"):
+        return None
+    for path in paths:
+        home = demo_home(path)
+        if home is not None:
+            os.environ["CROSSDECK_HOME"] = str(home)
+            return home
+    return None
+
+
 class Settings(msgspec.Struct, kw_only=True):
     roots: list[str] = []
     actor: str | None = None

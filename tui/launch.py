@@ -9,7 +9,7 @@ from pathlib import Path
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
 from core.roots import NoRoots, choose_roots
-from core.settings import config_path, load_settings
+from core.settings import config_path, load_settings, use_demo_home
 
 
 def tui_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def tui_parser() -> argparse.ArgumentParser:
 
 def run_tui(argv: list[str]) -> int:
     args = tui_parser().parse_args(argv)
+    use_demo_home([Path(r).expanduser() for r in args.roots] or [Path.cwd()])  # a demo copy: its own home
     settings = load_settings(Diagnostics())
     try:
         roots = choose_roots(args.roots, settings, config_path())

@@ -1,7 +1,8 @@
 """``crossdeck demo``: copy the demo federation somewhere fresh, date it today, and show it.
 
-``--no-open`` prepares the copy and prints its folder; ``--json`` prints the copy's summary (and
-what was done to it) instead of opening the dashboard. Opening the dashboard is the launcher's
+``--no-open`` prepares the copy and prints its folder (on stderr, the command that opens it);
+``--json`` prints the copy's summary (and what was done to it) instead of opening the dashboard.
+Every verb run on the copy afterwards uses its home (``DEST/.crossdeck-demo.json`` says where). Opening the dashboard is the launcher's
 part (``tui.launch.run_demo`` passes ``open_dashboard``): core never imports the TUI, so when this
 verb runs through ``core.cli`` alone it prints the summary and how to open the copy.
 """
@@ -45,9 +46,21 @@ def describe(demo: Demo) -> str:
     return f"demo federation in {demo.workspaces}: {shifted}; {repos}; CROSSDECK_HOME={demo.home}"
 
 
+def open_command(demo: Demo, told_home: str | None) -> str:
+    """The command that opens this demo as ``crossdeck demo`` does: every verb run on the copy
+    uses its home (the copy's marker says where), unless CROSSDECK_HOME is set, which wins."""
+    import shlex
+
+    command = f"crossdeck tui {shlex.quote(demo.workspaces)}"
+    if told_home and Path(told_home).expanduser().resolve() != Path(demo.home):
+        return f"CROSSDECK_HOME={shlex.quote(demo.home)} {command}"
+    return command
+
+
 def run(args: argparse.Namespace, open_dashboard: Opener | None = None) -> int:
     from core.demo import DemoError, prepare_demo
 
+    told_home = os.environ.get("CROSSDECK_HOME")  # the user's own, which would win over the copy's
     try:
         demo = prepare_demo(args.dir)
     except (DemoError, OSError) as exc:
@@ -59,14 +72,15 @@ def run(args: argparse.Namespace, open_dashboard: Opener | None = None) -> int:
     workspaces = Path(demo.workspaces)
     if args.no_open:
         sys.stdout.write(f"{workspaces}\n")
+        sys.stderr.write(f"open it with: {open_command(demo, told_home)}\n")
         return 0
     sys.stderr.write(describe(demo) + "\n")
     if open_dashboard is not None and not args.json:
         return open_dashboard(workspaces)
-    return _summary(demo, as_json=args.json)
+    return _summary(demo, as_json=args.json, told_home=told_home)
 
 
-def _summary(demo: Demo, as_json: bool) -> int:
+def _summary(demo: Demo, as_json: bool, told_home: str | None) -> int:
     import msgspec
 
     from core.commands import summary
@@ -76,7 +90,7 @@ def _summary(demo: Demo, as_json: bool) -> int:
     fed = load_federation([Path(demo.workspaces)])
     if not as_json:
         code = summary.run(argparse.Namespace(json=False, verbose=False), fed)
-        sys.stderr.write(f"open it with: CROSSDECK_HOME={demo.home} crossdeck tui {demo.workspaces}\n")
+        sys.stderr.write(f"open it with: {open_command(demo, told_home)}\n")
         return code
     emit_json({**summary.summarize(fed), "demo": msgspec.to_builtins(demo)})
     report_diagnostics(fed.diagnostics)

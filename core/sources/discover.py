@@ -5,7 +5,10 @@ A folder is a workspace when it holds a town file (``mayor/town.json`` or ``.tow
 insides belong to it: the walk does not descend into one. Symbolic links to folders are followed
 only when they stay inside the roots and lead somewhere not yet seen, so a link loop ends and
 nothing outside the roots is read. ``.blue/index.yaml`` adds the realms it lists (inside the
-roots only).
+roots only). The walk never descends into ``.git`` (nor any hidden folder but ``.blue``), nor into
+crossdeck's own folders (its config, state, cache and data, wherever ``CROSSDECK_HOME`` or the
+platform puts them) or a demo copy's home: the checkouts a sync keeps there are copies of remotes,
+not the user's workspaces. A root given is read even when it is one of them.
 """
 
 from __future__ import annotations
@@ -56,14 +59,20 @@ def discover(roots: Iterable[Path], diags: Diagnostics, limits: ReadLimits | Non
             diags.error(root, "root is not a folder")
             continue
         resolved.append(real)
+    from core.settings import DEMO_MARKER, demo_marker_home, own_folders
+
+    skip = own_folders()
     seen: set[Path] = set()
     found: dict[Path, Found] = {}
     stack: list[tuple[Path, int]] = [(root, 0) for root in reversed(resolved)]
     while stack:
         folder, depth = stack.pop()
-        if folder in seen:
+        if folder in seen or depth and folder in skip:
             continue
         seen.add(folder)
+        if os.path.isfile(folder / DEMO_MARKER):  # a demo copy: its home holds the demo's cache
+            home = demo_marker_home(folder)
+            skip |= {Path(os.path.realpath(home))} if home is not None else set()
         kind = workspace_kind(folder)
         if kind is not None:
             found.setdefault(folder, Found(kind, folder))

@@ -42,7 +42,7 @@ import datetime as dt
 import re
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import msgspec
 
@@ -129,19 +129,23 @@ def check_actor(actor: str | None) -> str:
 def find_request(fed: Federation, request_ref: str) -> tuple[Workspace, Request]:
     """The incoming request ``request_ref`` names in the loaded federation.
 
-    ``WORKSPACE:REQUEST_ID`` picks the workspace. A bare id picks the one incoming request of a
-    local workspace with that id (the sender's outgoing copy of the same request does not count);
-    when several workspaces hold one, the error lists the ``WORKSPACE:ID`` of each."""
+    ``WORKSPACE:REQUEST_ID`` picks the workspace, by name or by folder (where two loaded
+    workspaces share a name). A bare id picks the one incoming request of a local workspace with
+    that id (the sender's outgoing copy of the same request does not count); when several
+    workspaces hold one, the error lists the ``WORKSPACE:ID`` of each, each naming one workspace."""
     ref = request_ref.strip()
     if not ref:
         raise DecisionError("no request given: name it as REQUEST_ID or WORKSPACE:REQUEST_ID")
-    scoped = [ws for ws in fed.workspaces if ref.startswith(ws.name + ":")]
+    scoped = _scoped(fed, ref)
     if scoped:
-        ws = max(scoped, key=lambda w: len(w.name))
-        ident = ref[len(ws.name) + 1:]
+        where, ident = scoped
+        held = [ws for ws in where if any(r.request_id == ident for r in ws.requests)]
+        if len(held) > 1:
+            return _one_of(fed, held, ident)
+        ws = (held or where)[0]
         found = next((r for r in ws.requests if r.request_id == ident), None)
         if found is None:
-            raise DecisionError(f"{ws.name} holds no request {ident}"
+            raise DecisionError(f"{fed.label(ws)} holds no request {ident}"
                                 + (f" (it holds {_some_ids(ws)})" if ws.requests else " (it has no requests)"))
         return _decidable(ws, found)
     matches = [(ws, r) for ws in fed.workspaces for r in ws.requests if r.request_id == ref]
@@ -151,9 +155,26 @@ def find_request(fed: Federation, request_ref: str) -> tuple[Workspace, Request]
                             "`crossdeck approvals --all` lists them")
     incoming = [(ws, r) for ws, r in matches if r.direction == "incoming" and not ws.remote_cache]
     if len(incoming) > 1:
-        names = ", ".join(f"{ws.name}:{ref}" for ws, _ in incoming)
-        raise DecisionError(f"{len(incoming)} workspaces hold an incoming request {ref}: name one of {names}")
+        return _one_of(fed, [ws for ws, _ in incoming], ref)
     return _decidable(*(incoming or matches)[0])
+
+
+def _scoped(fed: Federation, ref: str) -> tuple[list[Workspace], str] | None:
+    """``WORKSPACE:REQUEST_ID``: the workspaces WORKSPACE names (a name, the longest that fits,
+    else a folder) and the id; None for a bare id."""
+    names = sorted({ws.name for ws in fed.workspaces if ref.startswith(ws.name + ":")}, key=len)
+    if names:
+        return fed.named(names[-1]), ref[len(names[-1]) + 1:]
+    where, colon, ident = ref.rpartition(":")
+    found = fed.named(where) if colon else []
+    return (found, ident) if found else None
+
+
+def _one_of(fed: Federation, holders: list[Workspace], ident: str) -> NoReturn:
+    """Refuse a reference several workspaces answer to, naming each so that it names one."""
+    names = ", ".join(f"{fed.label(ws)}:{ident}" for ws in holders)
+    shared = " (loaded twice under the same name: a folder names one)" if len({ws.name for ws in holders}) == 1 else ""
+    raise DecisionError(f"{len(holders)} workspaces hold an incoming request {ident}{shared}: name one of {names}")
 
 
 def decide(fed: Federation, request_ref: str, decision: Decision, actor: str, reason: str | None,

@@ -41,7 +41,7 @@ from core import uri
 from core.analysis.approvals import Verdict, judge
 from core.analysis.delegation import delegation_position, implemented, implemented_by
 from core.analysis.lookup import RefLookupError, find_node
-from core.federation import Federation, load_workspace
+from core.federation import Ambiguous, Federation, load_workspace
 from core.graph import build_graph
 from core.graph_kinds import EdgeKind
 from core.model import Request, Workspace, WorkspaceKind, WorkUnit
@@ -281,8 +281,11 @@ def _work_unit(fed: Federation, ref: str) -> tuple[str, WorkUnit]:
 
 
 def _local(fed: Federation, name: str) -> Workspace:
-    ws = fed.workspace(name)
-    if ws is None or ws.remote_cache:
+    try:
+        ws = fed.local(name)
+    except Ambiguous as exc:
+        raise DelegateError(str(exc)) from None
+    if ws is None:
         raise DelegateError(f"{name} is not a local workspace here: change it there")
     return ws
 

@@ -27,7 +27,7 @@ import msgspec
 
 from core import uri
 from core.analysis.approvals import WorkspacePolicy, judge
-from core.federation import Federation
+from core.federation import Ambiguous, Federation
 from core.model import Request, RequestStatus, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import remote_name
 from core.sync import SyncError
@@ -104,6 +104,10 @@ def compose(fed: Federation, graph: Any, *, to: str, request_type: str, title: s
         raise RequestError(f"--deadline {deadline!r} is not a date (YYYY-MM-DD)")
     item = _key(graph, from_item) if from_item else None
     home = fed.workspace(uri.workspace_of(item) or "") if item else None
+    try:
+        home = fed.local(home.name) if home is not None and not home.remote_cache else home
+    except Ambiguous as exc:
+        raise RequestError(str(exc)) from None
     ws = next((w for w in fed.workspaces if not w.remote_cache and sender in names_of(w)), None) if sender else home
     if sender and ws is None:
         raise RequestError(f"--from {sender}: no such local workspace is loaded")
