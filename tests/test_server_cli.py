@@ -12,6 +12,8 @@ import socket
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -29,11 +31,11 @@ def crossdeck(*args: str, stdin: str | None = None) -> subprocess.CompletedProce
                           cwd=PROJECT, input=stdin, timeout=60, env={**os.environ, "PYTHONPATH": str(PROJECT)})
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_serve_prints_where_it_listens_logs_calls_and_stops_cleanly(sudocode_copy: Path, sig: int) -> None:
-    root = sudocode_copy / "api-service"
-    token = crossdeck("token", "issue", "acme-dev/frontend", str(root)).stdout.strip()
-    process = subprocess.Popen([sys.executable, "-m", "tui", "serve", str(root), "--port", "0"], cwd=PROJECT,
+@contextmanager
+def serving(root: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``crossdeck serve ROOT --port 0 ARGS`` running: the process, and the URL its first line names
+    (the line checked: ``serving WORKSPACE on http://127.0.0.1:PORT``); killed if still running."""
+    process = subprocess.Popen([sys.executable, "-m", "tui", "serve", str(root), "--port", "0", *args], cwd=PROJECT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": str(PROJECT)})
     try:
@@ -41,17 +43,25 @@ def test_serve_prints_where_it_listens_logs_calls_and_stops_cleanly(sudocode_cop
         line = process.stdout.readline()
         match = re.fullmatch(r"serving acme-dev/api-service on (http://127\.0\.0\.1:(\d+))\n", line)
         assert match, line
-        url = match.group(1) + "/api/v1/federation"
+        yield process, match.group(1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_prints_where_it_listens_logs_calls_and_stops_cleanly(sudocode_copy: Path, sig: int) -> None:
+    root = sudocode_copy / "api-service"
+    token = crossdeck("token", "issue", "acme-dev/frontend", str(root)).stdout.strip()
+    with serving(root) as (process, url):
+        url += "/api/v1/federation"
         assert httpx.get(url + "/info", timeout=10).json()["identity"]["url"] == API
         answer = httpx.post(url + "/query", json={"type": "query", "entity": "issue"},
                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert answer.status_code == 200
         process.send_signal(sig)
         assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert process.stderr is not None
     log = process.stderr.read()
     assert "GET /api/v1/federation/info " in log

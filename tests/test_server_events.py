@@ -231,27 +231,54 @@ def test_an_item_event_carries_its_relationships_and_a_new_relationship_alone_is
 
 def test_the_hub_numbers_events_and_keeps_the_last_ones() -> None:
     hub = EventHub(kept=3)
-    hub.publish({"type": "item.created", "n": n} for n in range(5))
-    assert [e["event_id"] for e in hub.since(0)] == [3, 4, 5]
-    assert [e["n"] for e in hub.since(4)] == [4]
+    published = hub.publish({"type": "item.created", "id": f"i-{n}", "item": {"n": n}} for n in range(5))
+    assert published[-1] == {"event_id": 5, "type": "item.created", "id": "i-4", "item": {"n": 4}}
+    assert [e["event_id"] for e, _ in hub.since(0)] == [3, 4, 5]
+    assert [e["id"] for e, _ in hub.since(4)] == ["i-4"]
+    event, frame = hub.since(4)[0]
+    assert frame == b'id: 5\nevent: item.created\ndata: {"type":"item.created","id":"i-4","item":{"n":4}}\n\n'
+    assert event == {"event_id": 5, "type": "item.created", "id": "i-4"}  # the item travels in the frame only
+
+
+def test_the_ring_keeps_at_most_so_many_bytes_of_events() -> None:
+    hub = EventHub(kept=100, kept_bytes=10_000)
+    hub.publish({"type": "item.updated", "blob": "x" * 3000} for _ in range(10))
+    assert [e["event_id"] for e, _ in hub.since(0)] == [8, 9, 10]
 
 
 def test_a_stream_that_stopped_reading_is_ended_not_grown_and_resumes_from_the_ring() -> None:
     """A client that stops reading must not make the server hold every later event: once its
-    queue holds a whole ring, the stream ends (its client reconnects with Last-Event-ID)."""
+    listener holds more than its bound in bytes, it is emptied and told it overflowed (the
+    stream is cut off; its client reconnects with Last-Event-ID)."""
     hub = EventHub(kept=4)
 
-    async def stalled_stream() -> list[Any]:
-        queue, stop = hub.listen()
-        hub.publish({"type": "item.updated", "n": n} for n in range(10))
+    async def stalled_stream() -> tuple[list[Any], bool, int]:
+        listener, stop = hub.listen(limit=200)
+        hub.publish({"type": "item.updated", "id": n} for n in range(10))
         await asyncio.sleep(0.01)  # the hub hands events over on the stream's loop
         got = []
-        while not queue.empty():
-            got.append(queue.get_nowait())
+        while (item := await listener.get(0.01)) not in (None, False):
+            got.append(item)
+        stop()
+        return got, listener.overflowed.is_set(), listener.held
+
+    got, overflowed, held = asyncio.run(stalled_stream())
+    assert overflowed
+    assert got == [] and held == 0  # nothing kept for it
+    assert [e["id"] for e, _ in hub.since(6)] == [6, 7, 8, 9]  # what its client resumes with
+
+
+def test_a_listener_takes_only_what_its_stream_may_see() -> None:
+    hub = EventHub()
+
+    async def listen() -> list[int]:
+        listener, stop = hub.listen(accept=lambda event: event["id"] % 2 == 0)
+        hub.publish({"type": "item.updated", "id": n} for n in range(6))
+        await asyncio.sleep(0.01)
+        got = []
+        while (item := await listener.get(0.01)) not in (None, False):
+            got.append(item[0]["id"])
         stop()
         return got
 
-    got = asyncio.run(stalled_stream())
-    assert got[0] is None  # the stream is told to end before anything else it would read
-    assert len(got) <= 4
-    assert [e["n"] for e in hub.since(6)] == [6, 7, 8, 9]  # what its client resumes with
+    assert asyncio.run(listen()) == [0, 2, 4]

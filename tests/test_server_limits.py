@@ -14,6 +14,8 @@ import pytest
 from core.server.db import ServerDB
 from tests.http_fixtures import FRONTEND, Served
 
+JSON = {"Content-Type": "application/json"}
+
 
 def mutate(**fields: Any) -> dict[str, Any]:
     body = {"type": "mutate", "request_id": "req-422", "operation": "create_issue",
@@ -52,7 +54,7 @@ def test_422_for_a_query_with_an_unknown_entity_or_a_limit_over_500(served: Serv
 
 def test_400_when_the_body_is_not_a_json_object(served: Served) -> None:
     with served.client(served.token(FRONTEND)) as client:
-        broken = client.post("/query", content=b"{not json")
+        broken = client.post("/query", content=b"{not json", headers=JSON)
         listed = client.post("/query", json=[1, 2])
     assert broken.status_code == listed.status_code == 400
     assert broken.json()["error"]["code"] == "bad_json"
@@ -63,7 +65,7 @@ def test_413_for_a_body_over_the_limit_by_its_length_and_while_it_streams(sudoco
     served = start_server(sudocode_copy / "api-service", max_body=4096)
     big = json.dumps(mutate(data={"title": "x" * 10_000})).encode()
     with served.client(served.token(FRONTEND)) as client:
-        declared = client.post("/mutate", content=big)
+        declared = client.post("/mutate", content=big, headers=JSON)
         assert declared.status_code == 413
         assert declared.json()["error"]["code"] == "too_large"
 
@@ -71,14 +73,14 @@ def test_413_for_a_body_over_the_limit_by_its_length_and_while_it_streams(sudoco
             for start in range(0, len(big), 1024):
                 yield big[start:start + 1024]
 
-        streamed = client.post("/mutate", content=chunks())
+        streamed = client.post("/mutate", content=chunks(), headers=JSON)
         assert streamed.status_code == 413
-        assert client.post("/mutate", content=json.dumps(mutate()).encode()).status_code in (200, 202)
+        assert client.post("/mutate", content=json.dumps(mutate()).encode(), headers=JSON).status_code in (200, 202)
 
 
 def test_default_limit_is_one_mebibyte(served: Served) -> None:
     with served.client(served.token(FRONTEND)) as client:
-        answer = client.post("/query", content=b" " * (1024 * 1024 + 1))
+        answer = client.post("/query", content=b" " * (1024 * 1024 + 1), headers=JSON)
     assert answer.status_code == 413
 
 

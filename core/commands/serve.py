@@ -1,8 +1,9 @@
-"""``crossdeck serve [ROOT] [--workspace NAME] [--host H] [--port P] [--max-body BYTES]``: serve
-one workspace's federation API over HTTP (core/server, docs/http-api.md) until SIGINT or
-SIGTERM. Once listening it prints ``serving WORKSPACE on http://HOST:PORT`` on stdout; each
-call is one line on stderr. Exit 0 after a clean shutdown, 2 when there is nothing to serve or
-the address cannot be bound."""
+"""``crossdeck serve [ROOT] [--workspace NAME] [--host H] [--port P] [--max-body BYTES]
+[--allow-host NAME ...]``: serve one workspace's federation API over HTTP (core/server,
+docs/http-api.md) until SIGINT or SIGTERM. Calls whose ``Host`` is not a loopback name, the bound
+address or an ``--allow-host`` name are refused (421). Once listening it prints ``serving
+WORKSPACE on http://HOST:PORT`` on stdout; each call is one line on stderr. Exit 0 after a clean
+shutdown, 2 when there is nothing to serve or the address cannot be bound."""
 
 from __future__ import annotations
 
@@ -24,12 +25,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"the port (default {DEFAULT_PORT}; 0: any free)")
     parser.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES",
                         help="the largest request body accepted (default 1 MiB)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="a Host name callers may use beside 127.0.0.1, localhost, [::1] and --host "
+                             "(repeatable; e.g. the name of a TLS proxy in front)")
     parser.set_defaults(run=run, needs_federation=False)
 
 
 def run(args: argparse.Namespace) -> int:
     from core.roots import NoRoots, choose_roots
     from core.server.app import Options
+    from core.server.door import is_loopback
     from core.server.runner import run as serve
     from core.server.served import ServeError, pick
     from core.settings import config_path, load_settings
@@ -43,17 +48,21 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"crossdeck serve: {one_line(str(exc))}\n")
         return EXIT_UNUSABLE
 
-    if not _loopback(args.host):
+    if not is_loopback(args.host):
         sys.stderr.write(f"crossdeck serve: warning: {one_line(args.host)} is reachable beyond this machine and this "
                          "server speaks plain HTTP: bearer tokens and data cross the network unencrypted. Put a TLS "
                          "proxy in front of it, or bind 127.0.0.1.\n")
+        if args.host.strip("[]") in ("0.0.0.0", "::") and not args.allow_host:
+            sys.stderr.write("crossdeck serve: note: only calls naming a loopback Host are answered; name the host "
+                             "callers use with --allow-host NAME\n")
 
     def announce(url: str) -> None:
         sys.stdout.write(f"serving {served.name} on {url}\n")
         sys.stdout.flush()
 
     try:
-        serve(served, args.host, args.port, Options(max_body=args.max_body), announce)
+        serve(served, args.host, args.port, Options(max_body=args.max_body, allow_hosts=tuple(args.allow_host)),
+              announce)
     except OSError as exc:
         sys.stderr.write(f"crossdeck serve: cannot listen on {args.host}:{args.port}: "
                          f"{one_line(exc.strerror or str(exc))}\n")
@@ -61,14 +70,3 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return EXIT_OK
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: assume it is reachable from elsewhere

@@ -2,8 +2,11 @@
 docs/http-api.md under ``/api/v1/federation/``, each a small function over the core.
 
 ``create_app`` wires the served workspace, the server's state (``server.db``), the event hub and
-its watcher (started and stopped with the app), the rate limiter and idempotency. Work that
-reads files or SQLite runs in the thread pool, never on the event loop.
+its watcher (started and stopped with the app, restarted after a failure: ``tasks``), the rate
+limiter, idempotency, the open streams' caps, and the door (``door.Door``: the Host check) in
+front of it all. Work that reads files or SQLite runs in the thread pool, never on the event loop;
+calls that write the workspace (mutate, delegate, approve, reject) take turns for a few writer
+slots on the loop first (``WRITERS``), so a crowd of writers waits there, not in the threads.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,19 +25,22 @@ import msgspec
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core import __version__
 from core.analysis.reach import allowed
+from core.server import bounds
 from core.server import mutate as mutating
 from core.server import query as querying
 from core.server.auth import Caller, check_from
-from core.server.calls import Call, endpoint
+from core.server.calls import Call, Turned, endpoint, log_line
 from core.server.db import ServerDB
+from core.server.door import Door, Scope, allowed_hosts
 from core.server.errors import ApiError
 from core.server.events import EventHub, Watcher
 from core.server.idempotency import Idempotency, fingerprint
+from core.server.memory import tend
 from core.server.messages import (
     OPERATIONS,
     DecisionBody,
@@ -45,19 +53,30 @@ from core.server.messages import (
 )
 from core.server.ratelimit import RateLimiter
 from core.server.served import Served, entities_of
-from core.server.stream import events
+from core.server.stream import EventStream, Streams
+from core.server.tasks import supervised
 from core.server.wire import request_json
+from core.store import iso
+from core.text import one_line
 from core.timeutil import now
 
 BASE = "/api/v1/federation"
 SCHEMA_VERSION = 1
 MAX_SUBSCRIPTIONS = 10  # per remote, when its permissions.subscribe names no max_subscriptions
+WRITERS = 4  # calls writing the workspace at once; the others wait for a slot on the event loop
+log = logging.getLogger("crossdeck.server")
 
 
 class Options(msgspec.Struct, kw_only=True, frozen=True):
-    max_body: int = 1024 * 1024
+    max_body: int = bounds.MAX_BODY
     keepalive_seconds: float = 15.0
     poll_seconds: float = 0.5
+    allow_hosts: tuple[str, ...] = ()  # Host names answered beside loopback and the bound address
+    anonymous_per_minute: int = bounds.ANONYMOUS_PER_MINUTE
+    call_log_rows: int = bounds.CALL_LOG_ROWS
+    max_streams_per_caller: int = bounds.MAX_STREAMS_PER_CALLER
+    max_streams_per_subscription: int = bounds.MAX_STREAMS_PER_SUBSCRIPTION
+    stream_buffer: int = bounds.STREAM_BUFFER
 
 
 @dataclass
@@ -70,31 +89,68 @@ class ServerState:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     idempotency: Idempotency | None = None
     ended: set[str] = field(default_factory=set)  # subscriptions deleted while this server ran
+    streams: Streams = field(default_factory=lambda: Streams(bounds.MAX_STREAMS_PER_CALLER,
+                                                             bounds.MAX_STREAMS_PER_SUBSCRIPTION))
+    turned: Turned = field(default_factory=Turned)
+    writers: asyncio.Semaphore | None = None  # made on the server's loop
 
     def today(self) -> dt.date:
         return now().date()
 
+    def rescan(self) -> None:
+        """Re-read the workspace now (after the server's own write); a failure is reported, never
+        raised: the call that wrote has its answer whatever the re-read does."""
+        try:
+            self.watcher.rescan()
+        except Exception as exc:  # noqa: BLE001 - reported; the last good copy goes on answering
+            self.report("watcher", exc)
 
-def create_app(served: Served, options: Options | None = None) -> Starlette:
+    def report(self, task: str, exc: BaseException) -> None:
+        """A background task failed: a line on stderr, a ``server.error`` event on every stream."""
+        what = one_line(f"{type(exc).__name__}: {exc}")[:300]
+        if task == "watcher":
+            effect = f"{self.served.name} is served from the last good copy of its files"
+            message = (f"the server could not re-read {self.served.name} ({type(exc).__name__}); it answers from the "
+                       "last good copy until its files can be read again")
+        else:
+            effect = "the server goes on"
+            message = f"the server's {task} task failed ({type(exc).__name__}); it starts again"
+        sys.stderr.write(f"crossdeck serve: the {task} failed ({what}); {effect}, and the task starts again\n")
+        sys.stderr.flush()
+        log.debug("the %s failed", task, exc_info=exc)
+        try:
+            self.hub.publish([{"type": "server.error", "workspace": self.served.name, "entity": None, "task": task,
+                               "message": message, "at": iso(now())}])
+        except Exception:
+            log.debug("could not publish server.error", exc_info=True)
+
+
+def create_app(served: Served, options: Options | None = None, host: str = "127.0.0.1") -> Door:
+    """The app (starlette), behind its door; ``host`` is the address the server binds (a
+    non-loopback one is an allowed Host name)."""
     options = options or Options()
     # Event ids go on growing across restarts (the clock in milliseconds at start): a subscriber
     # that reconnects with the Last-Event-ID of the server's previous run must not have the new
     # run's events taken for ones it has seen.
     hub = EventHub(first=time.time_ns() // 1_000_000)
-    db = ServerDB(served.name)
+    db = ServerDB(served.name, rows=options.call_log_rows)
     state = ServerState(served=served, options=options, db=db, hub=hub,
-                        watcher=Watcher(served, hub, options.poll_seconds), idempotency=Idempotency(db))
+                        watcher=Watcher(served, hub, options.poll_seconds), idempotency=Idempotency(db),
+                        streams=Streams(options.max_streams_per_caller, options.max_streams_per_subscription))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(state.watcher.run())
+        state.writers = asyncio.Semaphore(WRITERS)
+        tasks = [asyncio.create_task(supervised("watcher", state.watcher.run, state.report)),
+                 asyncio.create_task(supervised("memory", tend, state.report))]
         try:
             yield
         finally:
             hub.close()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     routes = [
         Route(f"{BASE}/info", endpoint(info, token="optional"), methods=["GET"]),
@@ -110,15 +166,21 @@ def create_app(served: Served, options: Options | None = None) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.server = state
-    return app
+
+    def refused(scope: Scope, status: int) -> None:
+        peer = (scope.get("client") or ("unknown",))[0]
+        if state.turned.refused(peer, status):
+            log_line(scope.get("method", ""), scope.get("path", ""), peer, status, 0.0)
+
+    return Door(app, allowed_hosts(host, options.allow_hosts), refused)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return JSONResponse(ApiError(404, f"no such path: {request.url.path}").body(), 404)
+    return JSONResponse(ApiError(404, f"no such path: {request.scope['path']}").body(), 404)
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
-    return JSONResponse(ApiError(405, f"{request.method} is not allowed on {request.url.path}").body(), 405)
+    return JSONResponse(ApiError(405, f"{request.method} is not allowed on {request.scope['path']}").body(), 405)
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -137,7 +199,7 @@ async def _once(call: Call, message: dict[str, Any], request_id: str | None,
     call.request_id = request_id
     state = call.state
     assert state.idempotency is not None
-    sha = fingerprint(call.request.method, call.request.url.path, message)
+    sha = fingerprint(call.request.method, call.request.scope["path"], message)
     status, body, replayed = await run_in_threadpool(state.idempotency.run, _caller(call).key, request_id, sha, work)
     return _json(status, body, {"Idempotent-Replay": "true"} if replayed else None)
 
@@ -179,15 +241,34 @@ async def _receive(call: Call, kind: Any, handle: Any) -> Response:
     state = call.state
     check_from(_caller(call), message.from_, state.served, call.today)
 
-    def work() -> tuple[int, dict[str, Any]]:
-        try:
-            outcome = handle(state.served, _caller(call), message, now(), call.started,
-                             on_written=lambda: setattr(call, "audited", True))
-        finally:
-            state.watcher.rescan()
-        return outcome.status, outcome
+    async with _writer_slot(state) as waited:
+        def work() -> tuple[int, dict[str, Any]]:
+            try:
+                outcome = handle(state.served, _caller(call), message, now(), call.started,
+                                 on_written=lambda: setattr(call, "audited", True),
+                                 lock_timeout=max(1.0, mutating.LOCK_TIMEOUT - waited))
+            finally:
+                state.rescan()
+            return outcome.status, outcome
 
-    return await _once(call, raw, message.request_id, work)
+        return await _once(call, raw, message.request_id, work)
+
+
+@contextlib.asynccontextmanager
+async def _writer_slot(state: ServerState) -> AsyncIterator[float]:
+    """One of the ``WRITERS`` slots, waited for on the loop up to ``LOCK_TIMEOUT`` seconds (then
+    503: nothing written); yields the seconds waited."""
+    assert state.writers is not None
+    started = time.monotonic()
+    try:
+        await asyncio.wait_for(state.writers.acquire(), mutating.LOCK_TIMEOUT)
+    except TimeoutError:
+        raise ApiError(503, f"{state.served.name} is busy with other writes (waited {mutating.LOCK_TIMEOUT:g} s); "
+                            "nothing was written: try again", headers={"Retry-After": "2"}) from None
+    try:
+        yield time.monotonic() - started
+    finally:
+        state.writers.release()
 
 
 async def get_request(call: Call) -> Response:
@@ -205,7 +286,7 @@ async def get_request(call: Call) -> Response:
 
 
 async def decide(call: Call) -> Response:
-    choice = "approve" if call.request.url.path.endswith("/approve") else "reject"
+    choice = "approve" if call.request.scope["path"].endswith("/approve") else "reject"
     body = convert(parse_json(call.body), DecisionBody)
     ident = call.request.path_params["request_id"]
     call.request_id = ident
@@ -216,9 +297,10 @@ async def decide(call: Call) -> Response:
             return mutating.decision(state.served, _caller(call), ident, choice, body.reason, now(),
                                      on_written=lambda: setattr(call, "audited", True))
         finally:
-            state.watcher.rescan()
+            state.rescan()
 
-    outcome = await run_in_threadpool(work)
+    async with _writer_slot(state):
+        outcome = await run_in_threadpool(work)
     return _json(outcome.status, outcome)
 
 
@@ -273,6 +355,5 @@ async def stream(call: Call) -> Response:
     except ValueError:
         raise ApiError(422, f"Last-Event-ID {last!r} is not an event id",
                        [{"path": "Last-Event-ID", "message": "an integer"}]) from None
-    return StreamingResponse(events(state, caller, sub, last_id, state.options.keepalive_seconds),
-                             media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    state.streams.enter(caller, sub)  # 429 at a cap; left when the stream ends
+    return EventStream(state, caller, sub, last_id)

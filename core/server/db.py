@@ -5,18 +5,25 @@ that change the workspace are audited in its own ``audit.jsonl``), ``answers`` (
 to each caller's ``request_id``, for idempotent replays) and ``subscriptions``. Every write is
 one transaction through ``core.sqlite_file.writing`` (busy timeout, migrations); like the rest of the
 state dir it holds nothing the workspace needs: losing it loses replays and subscriptions only.
+
+The call log is bounded: at most ``rows`` rows (``CALL_LOG_ROWS`` unless the server says
+otherwise), the oldest dropped. The file is private: 0600 (its WAL and shared-memory files
+too) in a 0700 folder, and an existing looser one is tightened when the server opens it.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
+import stat
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from core.server.bounds import CALL_LOG_ROWS
 from core.settings import dirs
 from core.sqlite_file import connect, iso, writing
 from core.timeutil import now
@@ -77,10 +84,27 @@ def db_path() -> Path:
     return dirs().state / "server" / "server.db"
 
 
+def make_private(path: Path) -> None:
+    """``path``'s folder 0700, and ``path`` (created if missing) and its SQLite companions 0600."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(folder.stat().st_mode) != 0o700:
+        os.chmod(folder, 0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite gives its -wal and -shm the same mode
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            if stat.S_IMODE(name.stat().st_mode) != 0o600:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 class ServerDB:
-    def __init__(self, workspace: str, path: Path | None = None):
+    def __init__(self, workspace: str, path: Path | None = None, rows: int = CALL_LOG_ROWS):
         self.workspace = workspace
         self.path = path or db_path()
+        self.rows = max(1, rows)
+        make_private(self.path)
         with self._conn():  # created and migrated once here, so a read needs no write transaction
             pass
 
@@ -93,9 +117,12 @@ class ServerDB:
     def record_call(self, remote: str | None, method: str, path: str, status: int, duration_ms: float,
                     request_id: str | None) -> None:
         with self._conn() as conn:
-            conn.execute("INSERT INTO calls (at, workspace, remote, method, path, status, duration_ms, request_id) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (iso(now()), self.workspace, remote, method, path, status, round(duration_ms, 3), request_id))
+            row = conn.execute("INSERT INTO calls (at, workspace, remote, method, path, status, duration_ms, request_id) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               (iso(now()), self.workspace, remote, method, path, status, round(duration_ms, 3),
+                                request_id)).lastrowid
+            if row is not None:  # the oldest go (by the primary key: a seek, not a scan)
+                conn.execute("DELETE FROM calls WHERE id <= ?", (row - self.rows,))
 
     def calls(self, limit: int = 1000) -> list[dict[str, Any]]:
         with self._reading() as conn:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 CODES = {400: "bad_json", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-         413: "too_large", 422: "invalid", 429: "rate_limited", 500: "internal", 503: "unavailable"}
+         413: "too_large", 415: "unsupported_media_type", 421: "misdirected", 422: "invalid", 429: "rate_limited",
+         500: "internal", 503: "unavailable"}
 
 
 class ApiError(Exception):

@@ -8,9 +8,10 @@ the fields that changed) / ``item.removed``, ``request.created`` / ``request.upd
 carries its relationships, as a query's ``include`` gives them. Where a record sits in its file
 (``source``, ``line``) is not a change.
 
-``EventHub.publish`` numbers events with increasing ids and keeps the last 1000 for replay
-(``Last-Event-ID``); each open stream listens on its own asyncio queue, bounded by the ring (a
-stream a whole ring behind is ended; its client resumes from the ring). ``Watcher`` polls the
+``EventHub.publish`` numbers events with increasing ids, encodes each as its SSE frame once, and
+keeps the last 1000 (at most 16 MiB of frames) for replay (``Last-Event-ID``), each as its frame
+and the few fields that say who may see it; each open stream has a ``Listener``: the events it
+may see, bounded in bytes (a stream over its bound is ended; its client resumes from the ring). ``Watcher`` polls the
 workspace's files (``core.watch.Snapshot``) and re-reads the workspace when they change; the server calls
 ``rescan`` at once after its own mutate or decision.
 """
@@ -19,9 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
+
+import msgspec
 
 from core.model import Workspace
 from core.server.served import Served
@@ -31,6 +35,11 @@ from core.timeutil import now
 from core.watch import Snapshot, changed_paths
 
 KEPT = 1000
+log = logging.getLogger("crossdeck.server")
+KEPT_BYTES = 16 * 1024 * 1024  # of frames held for replay: events of huge items are kept fewer
+# What the hub keeps of an event beside its frame: what deciding who may see it needs
+# (core/server/stream.py, ``visible``). The items and requests themselves travel in the frame.
+HEAD = ("event_id", "type", "workspace", "entity", "id", "key", "request_id", "from_repo", "to_repo", "task")
 Event = dict[str, Any]
 
 
@@ -87,69 +96,159 @@ def _changes(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
             yield "updated", key, before, after
 
 
-class EventHub:
-    """Numbered events, the last ``kept`` of them for replay, and the queues of open streams."""
+class Listener:
+    """One open stream's inbox: the events (with their frames) it was handed and has not sent
+    yet, at most ``limit`` bytes of frames. Past the limit (its client stopped reading) it is
+    emptied and ``overflowed`` is set: the stream closes, its client resumes with
+    ``Last-Event-ID``. Used on its stream's event loop only."""
 
-    def __init__(self, kept: int = KEPT, first: int = 1):
-        self._events: collections.deque[Event] = collections.deque(maxlen=kept)
+    def __init__(self, loop: asyncio.AbstractEventLoop, accept: Callable[[Event], bool], limit: int):
+        self.loop = loop
+        self.accept = accept
+        self.limit = limit
+        self.held = 0  # bytes of frames waiting
+        self.closed = False
+        self.overflowed = asyncio.Event()
+        self._items: collections.deque[tuple[Event, bytes] | None] = collections.deque()
+        self._wake = asyncio.Event()
+
+    def offer(self, item: tuple[Event, bytes] | None) -> None:
+        if self.closed:
+            return
+        if item is None:  # the hub closes: the stream ends
+            self.closed = True
+        elif item[0].get("event_id") == 0:  # a nudge: the stream looks whether it should end
+            pass
+        elif not self.accept(item[0]):
+            return
+        else:
+            self.held += len(item[1])
+            if self.held > self.limit:
+                self._items.clear()
+                self.held = 0
+                self.closed = True
+                self.overflowed.set()
+                self._wake.set()
+                return
+        self._items.append(item)
+        self._wake.set()
+
+    async def get(self, timeout: float) -> tuple[Event, bytes] | None | bool:
+        """The next item: an (event, frame), None when the stream should end, False after
+        ``timeout`` seconds of nothing."""
+        while not self._items:
+            if self.overflowed.is_set():
+                return None
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                return False
+        item = self._items.popleft()
+        if item is not None:
+            self.held -= len(item[1])
+        return item
+
+
+class EventHub:
+    """Numbered events, the last ``kept`` of them (at most ``kept_bytes`` of frames) for replay,
+    and the listeners of open streams. Each event's SSE frame is encoded once, when it is
+    published (in the publisher's thread), and shared by every stream that sends it."""
+
+    def __init__(self, kept: int = KEPT, first: int = 1, kept_bytes: int = KEPT_BYTES):
+        self._events: collections.deque[tuple[Event, bytes]] = collections.deque()
         self._kept = kept
+        self._kept_bytes = kept_bytes
+        self._bytes = 0
         self._next = first
         self._lock = threading.Lock()
-        self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event | None]]] = set()
+        self._listeners: set[Listener] = set()
 
     def publish(self, events: Iterable[Event]) -> list[Event]:
+        bodies = [(event, _data(event)) for event in events]  # the slow part, outside the lock
         numbered = []
-        with self._lock:
-            for event in events:
-                numbered.append({"event_id": self._next, **event})
+        with self._lock:  # numbered, kept and handed over in one piece: every stream sees ids in order
+            items = []
+            for event, data in bodies:
+                event = {"event_id": self._next, **event}
                 self._next += 1
-            self._events.extend(numbered)
-            listeners = list(self._listeners)
-        for loop, queue in listeners:
-            for event in numbered:
-                loop.call_soon_threadsafe(_offer, queue, event)
+                items.append(({k: event[k] for k in HEAD if k in event}, _head(event) + data))
+                numbered.append(event)
+            self._events.extend(items)
+            self._bytes += sum(len(item[1]) for item in items)
+            _hand(self._listeners, items)
+            while self._events and (len(self._events) > self._kept or self._bytes > self._kept_bytes):
+                self._bytes -= len(self._events.popleft()[1])
         return numbered
 
-    def since(self, last_id: int) -> list[Event]:
+    def since(self, last_id: int) -> list[tuple[Event, bytes]]:
+        """The events held after ``last_id``, each with its frame."""
         with self._lock:
-            return [e for e in self._events if e["event_id"] > last_id]
+            return [item for item in self._events if item[0]["event_id"] > last_id]
 
-    def listen(self) -> tuple[asyncio.Queue[Event | None], Callable[[], None]]:
-        """A queue that receives every event published from now on (None: the hub closes), and
-        the function that stops it."""
-        entry = (asyncio.get_running_loop(), asyncio.Queue[Event | None](maxsize=self._kept))
+    def listen(self, accept: Callable[[Event], bool] = lambda event: True, limit: int = 1 << 62
+               ) -> tuple[Listener, Callable[[], None]]:
+        """A listener that receives every event ``accept`` takes, published from now on (and
+        None when the hub closes), and the function that stops it."""
+        listener = Listener(asyncio.get_running_loop(), accept, limit)
         with self._lock:
-            self._listeners.add(entry)
-        return entry[1], lambda: self._listeners.discard(entry)
+            self._listeners.add(listener)
+
+        def stop() -> None:
+            with self._lock:
+                self._listeners.discard(listener)
+
+        return listener, stop
+
+    @property
+    def listeners(self) -> int:
+        return len(self._listeners)
 
     def nudge(self) -> None:
         """Wake every open stream without an event (a subscription ended: its stream looks)."""
-        self._send({"event_id": 0})
+        self._send(({"event_id": 0}, b""))
 
     def close(self) -> None:
         """End every open stream (the server is shutting down)."""
         self._send(None)
 
-    def _send(self, item: Event | None) -> None:
+    def _send(self, item: tuple[Event, bytes] | None) -> None:
         with self._lock:
-            listeners = list(self._listeners)
-        for loop, queue in listeners:
+            _hand(self._listeners, [item])
+
+
+def _hand(listeners: Iterable[Listener], items: Sequence[tuple[Event, bytes] | None]) -> None:
+    """Offer ``items`` to every listener, on its loop: one wake-up per loop, not per listener."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Listener]] = {}
+    for listener in listeners:
+        by_loop.setdefault(listener.loop, []).append(listener)
+    for loop, group in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_offer_all, group, items)
+        except RuntimeError:
+            pass  # its loop is closed already
+
+
+def _offer_all(listeners: list[Listener], items: Sequence[tuple[Event, bytes] | None]) -> None:
+    for listener in listeners:
+        for item in items:
             try:
-                loop.call_soon_threadsafe(_offer, queue, item)
-            except RuntimeError:
-                pass  # its loop is closed already
+                listener.offer(item)
+            except Exception:
+                log.exception("an event stream could not take event %s", item[0].get("event_id") if item else None)
 
 
-def _offer(queue: asyncio.Queue[Event | None], item: Event | None) -> None:
-    """Queue ``item`` for one stream. A stream that has fallen a whole ring behind (its client
-    stopped reading) is ended instead of growing without bound: its client reconnects with
-    ``Last-Event-ID`` and the ring replays what it missed."""
-    try:
-        queue.put_nowait(item)
-    except asyncio.QueueFull:
-        while not queue.empty():
-            queue.get_nowait()
-        queue.put_nowait(None)
+def frame(event: Event) -> bytes:
+    """The event as one server-sent event: ``id``, ``event``, ``data`` (the event without its id)."""
+    return _head(event) + _data(event)
+
+
+def _head(event: Event) -> bytes:
+    return f"id: {event['event_id']}\nevent: {event['type']}\n".encode()
+
+
+def _data(event: Event) -> bytes:
+    return b"data: " + msgspec.json.encode({k: v for k, v in event.items() if k != "event_id"}) + b"\n\n"
 
 
 class Watcher:

@@ -1,5 +1,7 @@
 """A token bucket per caller (docs/http-api.md, "Limits"): ``rate`` calls a minute, bursts up to
-``rate``; an empty bucket answers how many seconds until the next call is allowed."""
+``rate``; an empty bucket answers how many seconds until the next call is allowed. Callers
+without a valid token have one bucket per client address (``peer:IP``). Buckets full again are
+forgotten once there are more than ``MAX_KEYS``, so many addresses cannot grow it without bound."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from core.analysis.approvals import dig
 
 DEFAULT_PER_MINUTE = 120
+MAX_KEYS = 10_000
 
 
 class RateLimiter:
@@ -25,6 +28,8 @@ class RateLimiter:
         rate = per_minute / 60.0
         now = self._clock()
         with self._lock:
+            if len(self._buckets) > MAX_KEYS:
+                self._buckets = {key: (left, when) for key, (left, when) in self._buckets.items() if now - when < 60.0}
             tokens, at = self._buckets.get(caller, (float(per_minute), now))
             tokens = min(float(per_minute), tokens + (now - at) * rate)
             if tokens >= 1.0:

@@ -18,6 +18,7 @@ from types import FrameType
 import uvicorn
 
 from core.server.app import Options, ServerState, create_app
+from core.server.memory import fewer_arenas
 from core.server.served import Served
 
 STARTUP_TIMEOUT = 20.0
@@ -52,7 +53,8 @@ class _Server(uvicorn.Server):
 
 
 def build(served: Served, host: str, port: int, options: Options | None = None) -> _Server:
-    app = create_app(served, options)
+    fewer_arenas()  # before the thread pool's threads make theirs
+    app = create_app(served, options, host)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=3)
     return _Server(config, app.state.server)

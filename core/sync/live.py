@@ -22,7 +22,12 @@ ends the streams at once, unsubscribes (``DELETE subscribe/{id}``) and joins the
   (``http_sync.fetch``);
 - ``item.removed``: the item leaves the snapshot;
 - ``request.created`` / ``request.updated``: when it is one of our outgoing requests, the remote's
-  record of it is noted as a new snapshot of ours (``outgoing_http.record_remote``).
+  record of it is noted as a new snapshot of ours (``outgoing_http.record_remote``);
+- ``server.error``: the remote could not re-read its workspace and answers from its last good
+  copy; nothing to apply, its message is the line's title.
+
+A stream the server cuts off (its client fell too far behind: docs/http-api.md, "Limits") is a
+dropped stream like any other: ``HttpRemote.events`` reconnects with ``Last-Event-ID``.
 
 Nothing here prints; ``crossdeck watch`` (core/commands/watch.py) and the dashboard show it.
 """
@@ -89,6 +94,8 @@ def apply_event(target: Target, client: HttpRemote, event: Event) -> Applied:
                 changed = _change_item(target, applied.key, fresh) if fresh is not None else _resync(target, client)
             if changed:
                 applied.applied.append("snapshot")
+        elif kind == "server.error":  # the remote serves its last good copy for now: say so
+            applied.title = _text(data.get("message"))
         elif kind.startswith("request.") and applied.request_id:
             record = data.get("request") if isinstance(data.get("request"), dict) else {}
             applied.title = _text((record.get("payload") or {}).get("title")) if isinstance(record, dict) else None
