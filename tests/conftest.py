@@ -1,11 +1,23 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The fuzz suite's profiles (tests/test_fuzz_formats.py). "ci", the default, is derandomized: the
+# same examples every run, so a new find never blocks a landing by chance. "deep" is the on-demand
+# search (CROSSDECK_FUZZ=deep, tests/README.md). Hypothesis keeps no example database here: what it
+# finds is kept by hand, as a fixture in tests/fixtures/fuzz/.
+settings.register_profile("ci", derandomize=True, max_examples=50, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("deep", max_examples=10_000, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("CROSSDECK_FUZZ", "ci"))
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"

@@ -101,7 +101,7 @@ def test_town_file_missing_name_is_an_error_and_other_workspaces_load(tmp_path: 
     good = real_town(tmp_path / "good", {"rig": "rg"})
     write_jsonl(good / "rig" / ".beads" / "issues.jsonl", [bead("rg-1")])
     fed, ids = _load(tmp_path)
-    assert _only_error(fed, bad / "mayor" / "town.json", None).message == "town: required field 'name' is missing"
+    assert _only_error(fed, bad / "mayor" / "town.json", 1).message == "town: required field 'name' is missing"
     assert ids == ["rg-1"]
 
 

@@ -19,9 +19,11 @@ import msgspec
 from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Delegation, Relationship, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import read_crossdeck_folder
-from core.sources.files import ReadLimits, iter_typed, linked_out
-from core.sources.keys import FolderKeys, ItemKeys
-from core.sources.schema import Schema, opt, req
+from core.sources.files import ReadLimits, iter_typed, line_too_deep, linked_out, too_deep
+from core.sources.limits import MAX_REFERENCE
+from core.sources.locate import nested_too_deep
+from core.sources.keys import FolderKeys, ItemKeys, reference_too_long
+from core.sources.schema import Schema, describe, opt, req
 
 ISSUE = Schema(
     "beads issue",
@@ -68,8 +70,10 @@ ISSUE_LINE = msgspec.json.Decoder(ISSUE.line_type(
     kept=("metadata",),
 ))
 DELEGATED_FROM = "delegated-from"
+
 _TERM_FIELDS = ("portion", "deadline", "acceptance_criteria", "credit_share")
 _decode = msgspec.json.Decoder().decode
+_UNSET = msgspec.UNSET
 
 
 class Table(NamedTuple):
@@ -179,6 +183,9 @@ class BeadsLoad:
             if not isinstance(ref, dict) or not isinstance(ref.get("target"), str):
                 self.diags.error(path, "beads issue: each reference needs a 'target' string", number)
                 continue
+            if len(ref["target"]) > MAX_REFERENCE:
+                self.diags.error(path, "beads issue: " + reference_too_long("reference", ref["target"]), number)
+                continue
             rel_type = ref.get("type") if isinstance(ref.get("type"), str) else "references"
             self.ws.relationships.append(
                 Relationship(type=rel_type, from_ref=unit.id, to_ref=ref["target"], from_key=unit.key,
@@ -193,9 +200,12 @@ class BeadsLoad:
         units = self.ws.work_units
         source = str(path)
         key_for = self.keys.key_for
-        for number, line in iter_typed(path, ISSUE_LINE, self.diags, self.limits):
+        for number, line in iter_typed(path, ISSUE_LINE, self.diags, self.limits, nesting_checked=True):
             if type(line) is dict:
                 self._export_line(path, number, line)
+                continue
+            if (line.metadata is not _UNSET or line.comments is not None) and line_too_deep(line):
+                self.diags.error(path, nested_too_deep(), number)
                 continue
             unit = self._typed_unit(line, path, source, number)
             units.append(unit)
@@ -284,6 +294,9 @@ class BeadsLoad:
                         dep_type: str | None, created_at: str | None, created_by: str | None,
                         extra: dict[str, Any]) -> None:
         """A dependency as a relationship (and a delegation when it is ``delegated-from``)."""
+        if len(target) > MAX_REFERENCE:
+            self.diags.error(source, "beads dependency: " + reference_too_long("depends_on_id", target), number)
+            return
         dep_type = dep_type or "blocks"
         to_key = self.keys.resolve(target)
         self.ws.relationships.append(
@@ -305,16 +318,20 @@ class BeadsLoad:
                 return
             try:
                 metadata = _decode(metadata)
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, RecursionError):
                 self.diags.error(path, "beads issue: field 'metadata' holds malformed JSON", number)
+                return
+            if isinstance(metadata, dict) and too_deep(metadata):
+                self.diags.error(path, f"beads issue: field 'metadata' holds JSON {nested_too_deep()}", number)
                 return
         if not isinstance(metadata, dict) or "delegated_from" not in metadata:
             return
         stated = metadata["delegated_from"]
         if isinstance(stated, str):
             stated = {"parent": stated}
-        if not isinstance(stated, dict) or not isinstance(stated.get("parent"), str):
-            self.diags.error(path, "beads issue: metadata.delegated_from needs a 'parent' reference", number)
+        problem = _delegated_from_problem(stated)
+        if problem is not None:
+            self.diags.error(path, f"beads issue: metadata.delegated_from {problem}", number)
             return
         terms = dict(stated.get("terms") or {})
         for field in _TERM_FIELDS:
@@ -362,6 +379,22 @@ class BeadsLoad:
                     line=number,
                 )
             )
+
+
+def _delegated_from_problem(stated: Any) -> str | None:
+    """What is wrong with a bead's ``metadata.delegated_from`` (a mapping by now), if anything."""
+    if not isinstance(stated, dict) or not isinstance(stated.get("parent"), str):
+        return "needs a 'parent' reference"
+    if len(stated["parent"]) > MAX_REFERENCE:
+        return reference_too_long("parent", stated["parent"])
+    terms = stated.get("terms")
+    if terms is not None and not isinstance(terms, dict):
+        return f"'terms' should be an object, found {describe(terms)}"
+    for field in ("delegated_by", "delegated_to"):
+        value = stated.get(field)
+        if value is not None and not isinstance(value, str):
+            return f"'{field}' should be a string, found {describe(value)}"
+    return None
 
 
 def load_beads_workspace(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:

@@ -5,11 +5,12 @@ discovery reads to find realm folders, and a repo's ``.blue/config.yaml``, which
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from core.diagnostics import Diagnostics
-from core.sources.files import ReadLimits, yaml_line_of
+from core.sources.files import ReadLimits, folder_problem, shown, yaml_line_of
 from core.sources.schema import Schema, opt, req
 from core.sources.yaml_records import load_mapping, record_line
 
@@ -44,14 +45,20 @@ def load_blue_index(path: Path, diags: Diagnostics, limits: ReadLimits) -> list[
         known = parsed[0]
         written = known.get("local_path") or known.get("path")
         line = yaml_line_of(path, ["realms", index])
+        name = shown(known["name"])
         if written is None:
-            diags.warning(path, f"realm {known['name']!r} has no local path (not cloned?); not loaded", line)
+            diags.warning(path, f"realm {name!r} has no local path (not cloned?); not loaded", line)
             continue
-        folder = Path(written).expanduser()
+        try:
+            folder = Path(written).expanduser()
+        except RuntimeError:  # ~someone who has no home here
+            folder = Path(written)
         folder = folder if folder.is_absolute() else base / folder
-        if not (folder / "realm.yaml").is_file():
-            what = "holds no realm.yaml" if folder.is_dir() else "is not there"
-            diags.warning(path, f"realm {known['name']!r}: {written} {what}", line)
+        problem = folder_problem(folder)
+        if problem is None and not os.path.isfile(folder / "realm.yaml"):
+            problem = "holds no realm.yaml"
+        if problem is not None:
+            diags.warning(path, f"realm {name!r}: {shown(written)} {problem}", line)
             continue
         if folder not in folders:
             folders.append(folder)

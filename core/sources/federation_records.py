@@ -13,8 +13,9 @@ from typing import Any
 
 from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Delegation, Remote, Request, RequestStatus, Subscription, TrustLevel, Workspace
-from core.sources.files import ReadLimits, load_json
-from core.sources.keys import ItemKeys
+from core.sources.files import ReadLimits, json_line_of, load_json
+from core.sources.keys import ItemKeys, reference_too_long
+from core.sources.limits import MAX_REFERENCE
 from core.sources.schema import Schema, iter_records, opt, req
 
 REMOTE = Schema(
@@ -92,26 +93,28 @@ def read_remotes(entries: Any, ws: Workspace, path: Path, diags: Diagnostics, wh
     if entries is None:
         return
     if not isinstance(entries, list):
-        diags.error(path, f"'{what}' should be a list")
+        diags.error(path, f"'{what}' should be a list", json_line_of(path, [what]))
         return
     for index, raw in enumerate(entries):
         if not isinstance(raw, dict):
-            diags.error(path, f"{what}[{index}] should be an object")
+            diags.error(path, f"{what}[{index}] should be an object", json_line_of(path, [what, index]))
             continue
         parsed = REMOTE.read(raw)
         if isinstance(parsed, str):
-            diags.error(path, f"{what}[{index}]: {parsed}")
+            diags.error(path, f"{what}[{index}]: {parsed}", json_line_of(path, [what, index], raw, parsed))
             continue
         known, extra = parsed
         trust = known.pop("trust_level", TrustLevel.UNTRUSTED.value)
         if trust not in TrustLevel._value2member_map_:
-            diags.error(path, f"{what}[{index}]: trust_level '{trust}' is not untrusted, verified or trusted")
+            diags.error(path, f"{what}[{index}]: trust_level '{trust[:40]}' is not untrusted, verified or trusted",
+                        json_line_of(path, [what, index, "trust_level"]))
             continue
         url = known["url"]
         http = url.startswith(("http://", "https://")) or bool(extra.get("http_url"))
         transport = known.pop("transport", None) or ("http" if http else "git")
         if transport not in TRANSPORTS:
-            diags.error(path, f"{what}[{index}]: transport '{transport}' is not git or http")
+            diags.error(path, f"{what}[{index}]: transport '{transport[:40]}' is not git or http",
+                        json_line_of(path, [what, index, "transport"]))
             continue
         ws.remotes.append(
             Remote(
@@ -144,6 +147,14 @@ def read_requests(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLim
     ws.requests.extend(latest.values())
 
 
+def delegation_problem(known: dict[str, Any]) -> str | None:
+    """What makes a delegation record unusable beyond its schema: an end over ``MAX_REFERENCE``."""
+    for field in ("parent", "child"):
+        if len(known[field]) > MAX_REFERENCE:
+            return "delegation: " + reference_too_long(field, known[field])
+    return None
+
+
 def delegation(known: dict[str, Any], extra: dict[str, Any], keys: ItemKeys, ws: Workspace, path: Path,
                number: int, form: str) -> Delegation:
     """A delegation record (a town's ``federation.jsonl`` line, a sudocode repo's
@@ -156,6 +167,10 @@ def read_delegations(path: Path, ws: Workspace, keys: ItemKeys, diags: Diagnosti
     """A sudocode repo's ``.sudocode/federation/delegations.jsonl``: the delegations crossdeck
     recorded for its items (sudocode has no field for one), each ``{"type": "delegation", ...}``."""
     for number, known, extra in iter_records(path, DELEGATION, diags, limits):
+        problem = delegation_problem(known)
+        if problem is not None:
+            diags.error(path, problem, number)
+            continue
         kind = extra.pop("type", "delegation")
         if kind != "delegation":
             diags.warning(path, f"not a delegation record (type {str(kind)[:40]!r}); skipped", number)

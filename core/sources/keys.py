@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from core import uri
+from core.sources.limits import MAX_REFERENCE
+
+
+def reference_too_long(field: str, ref: str) -> str:
+    """The error for a reference over ``MAX_REFERENCE`` characters (refused before it is parsed)."""
+    return (f"{field} {ref[:24]!r}... is {len(ref):,} characters long, over the {MAX_REFERENCE}-character "
+            "limit for a reference; not read")
 
 
 class ItemKeys(Protocol):

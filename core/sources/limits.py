@@ -9,6 +9,13 @@ import msgspec
 from core.dolt.config import DoltSettings
 
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
+# How deep a record may nest (the record itself is level 1): one nested deeper is refused as that
+# one record. Real records nest a few levels (a bead's metadata, a realm's JSON schema); a line of
+# a thousand brackets is either damage or an attack on every recursive reader downstream.
+MAX_NESTING = 64
+# The longest reference (a dependency's target, a delegation's parent, ``[[org/repo#id]]``) that is
+# read: a longer one is refused as that one reference. Real keys are well under 200 characters.
+MAX_REFERENCE = 512
 
 
 class ReadLimits(msgspec.Struct, frozen=True):

@@ -43,7 +43,8 @@ def opt(*types: type, target: str | None = None) -> Field:
     return Field(types, target=target)
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """A JSON value's type in words: 'a string', 'a list', 'null'."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -90,7 +91,8 @@ class Schema:
         return known, extra
 
     def line_type(self, name: str, *, typed: Mapping[str, Any] | None = None,
-                  kept: Sequence[str] = (), order: Sequence[str] | None = None) -> type[msgspec.Struct]:
+                  kept: Sequence[str] | Mapping[str, Any] = (),
+                  order: Sequence[str] | None = None) -> type[msgspec.Struct]:
         """A struct that a JSON line fitting this schema exactly decodes straight into, for
         ``files.iter_typed``: no dict, no ``read``, nothing left for ``extra`` to hold.
 
@@ -99,8 +101,10 @@ class Schema:
         field the caller takes out before ``read``, e.g. typed ``dependencies``); an optional
         field is None when absent or null, as ``read`` leaves it out then. ``kept`` names unknown
         fields common enough to take on the fast path (UNSET when absent; the caller puts them in
-        ``extra``). Any other field, or a value of another type, fails the decode and the line
-        takes the checked path.
+        ``extra``), as any JSON value, or each with its type (``SCALAR``: a field that never holds a
+        container, so that a line's nesting is bounded by its struct, see ``files.iter_typed``).
+        Any other field, or a value of another type, fails the decode and the line takes the
+        checked path.
 
         ``extra`` keeps the file's order of keys, which a decode cannot tell. One kept field needs
         no order. Several need ``order``, the file fields in the order the tool writes them: the
@@ -117,7 +121,8 @@ class Schema:
             kind = typed.pop(attr, None) or _json_type(spec.types)
             fields[key] = (attr, kind) if spec.required else (attr, kind | None, None)
         fields.update((attr, (attr, kind | None, None)) for attr, kind in typed.items())
-        fields.update((key, (key, Any, msgspec.UNSET)) for key in kept)
+        kinds = kept if isinstance(kept, Mapping) else dict.fromkeys(kept, Any)
+        fields.update((key, (key, kind, msgspec.UNSET)) for key, kind in kinds.items())
         if order is not None:
             fields = {key: fields[key] for key in order}
         return msgspec.defstruct(name, list(fields.values()), rename=rename, kw_only=True,
@@ -136,12 +141,16 @@ class Schema:
                 continue
             if not _type_ok(value, spec.types):
                 wanted = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in spec.types)
-                return f"{self.name}: field '{key}' should be {wanted}, found {_describe(value)}"
+                return f"{self.name}: field '{key}' should be {wanted}, found {describe(value)}"
             known[spec.target or key] = value
         for key, spec in fields.items():
             if spec.required and (spec.target or key) not in known:
                 return f"{self.name}: required field '{key}' is missing"
         return known, extra
+
+
+# A JSON value that is not a container: a kept field typed so nests nothing.
+SCALAR: Any = Union[str, int, float, bool, None]  # noqa: UP007 - a runtime union
 
 
 def _json_type(types: tuple[type, ...]) -> Any:

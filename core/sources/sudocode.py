@@ -15,9 +15,11 @@ from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Relationship, SudocodeRepo, Workspace, WorkspaceKind, WorkUnit
 from core.sources.federation_records import read_delegations, read_record_logs, read_remotes, remote_name
-from core.sources.files import ReadLimits, iter_typed, linked_out, load_json
-from core.sources.keys import MemoKeys
-from core.sources.schema import Schema, opt, req
+from core.sources.files import ReadLimits, iter_typed, line_too_deep, linked_out, load_json
+from core.sources.keys import MemoKeys, reference_too_long
+from core.sources.limits import MAX_REFERENCE
+from core.sources.locate import nested_too_deep
+from core.sources.schema import SCALAR, Schema, opt, req
 
 _COMMON = {
     "id": req(str),
@@ -37,19 +39,27 @@ RELATIONSHIP = Schema("sudocode relationship",
 
 # The fast path (files.iter_typed, exact): lines as sudocode writes them, every key in its order,
 # unknown fields (uuid, archived, ...) kept, so ``extra`` is the line's own, in its order.
-_RELATIONSHIP_LINE = RELATIONSHIP.line_type("SudocodeRelationshipLine", kept=("from_type", "to_type"),
+_RELATIONSHIP_LINE = RELATIONSHIP.line_type("SudocodeRelationshipLine",
+                                            kept={"from_type": SCALAR, "to_type": SCALAR},
                                             order=("from", "from_type", "to", "to_type", "type"))
 _TYPED = {"labels": list[str], "relationships": list[_RELATIONSHIP_LINE]}  # type: ignore[valid-type]
 _ISSUE_KEPT = ("uuid", "archived", "archived_at", "parent_uuid", "feedback")
 _SPEC_KEPT = ("uuid", "file_path", "archived", "archived_at", "parent_uuid")
+
+
+def _kinds(kept: tuple[str, ...]) -> dict[str, Any]:
+    """Kept fields as the fast path types them: scalars, but ``feedback`` (a list of objects)."""
+    return {name: Any if name == "feedback" else SCALAR for name in kept}
+
+
 ISSUE_LINE = msgspec.json.Decoder(ISSUE.line_type(
-    "SudocodeIssueLine", typed=_TYPED, kept=_ISSUE_KEPT,
+    "SudocodeIssueLine", typed=_TYPED, kept=_kinds(_ISSUE_KEPT),
     order=("id", "uuid", "title", "content", "status", "priority", "assignee", "archived", "archived_at", "created_at",
            "updated_at", "closed_at", "parent_id", "parent_uuid", "relationships", "tags", "feedback")))
 # sudocode writes no status on a spec, so the fast path's spec line has none: a line that states one
 # takes the checked path, which keeps it.
 SPEC_LINE = msgspec.json.Decoder(Schema("sudocode spec", _COMMON).line_type(
-    "SudocodeSpecLine", typed=_TYPED, kept=_SPEC_KEPT,
+    "SudocodeSpecLine", typed=_TYPED, kept=_kinds(_SPEC_KEPT),
     order=("id", "uuid", "title", "file_path", "content", "priority", "archived", "archived_at", "created_at",
            "updated_at", "parent_id", "parent_uuid", "relationships", "tags")))
 _FILES = (("issues.jsonl", ISSUE, ISSUE_LINE, _ISSUE_KEPT, "issue"), ("specs.jsonl", SPEC, SPEC_LINE, _SPEC_KEPT, "spec"))
@@ -130,9 +140,13 @@ class ItemsLoad:
     def load(self, path: Path, schema: Schema, line_type: msgspec.json.Decoder[Any], kept: tuple[str, ...],
              limits: ReadLimits) -> None:
         source = str(path)
-        for number, line in iter_typed(path, line_type, self.diags, limits, exact=True):
+        has_feedback = "feedback" in kept
+        for number, line in iter_typed(path, line_type, self.diags, limits, exact=True, nesting_checked=True):
             if type(line) is dict:
                 self._checked(path, source, number, line, schema)
+                continue
+            if has_feedback and line.feedback is not UNSET and line_too_deep(line):
+                self.diags.error(path, nested_too_deep(), number)
                 continue
             unit = self._typed_unit(line, source, number, kept)
             self.ws.work_units.append(unit)
@@ -198,6 +212,10 @@ class ItemsLoad:
 
     def _relationship(self, rel_type: str, from_ref: str, to_ref: str, source: str, number: int,
                       extra: dict[str, Any]) -> None:
+        if len(from_ref) > MAX_REFERENCE or len(to_ref) > MAX_REFERENCE:
+            field, ref = ("from", from_ref) if len(from_ref) > MAX_REFERENCE else ("to", to_ref)
+            self.diags.error(source, "sudocode relationship: " + reference_too_long(field, ref), number)
+            return
         resolve = self.keys.resolve
         self.ws.relationships.append(
             Relationship(type=rel_type, from_ref=from_ref, to_ref=to_ref, from_key=resolve(from_ref),
@@ -209,6 +227,10 @@ class ItemsLoad:
         if unit.description and "[[" in unit.description:
             for ref in uri.find_refs(unit.description):
                 target = str(ref)
+                if len(target) > MAX_REFERENCE:
+                    self.diags.error(source, f"sudocode {self.kind}: " + reference_too_long("[[reference]]", target),
+                                     number)
+                    continue
                 self.ws.relationships.append(
                     Relationship(type="references", from_ref=unit.id, to_ref=target, from_key=unit.key,
                                  to_key=uri.canonical(ref), workspace=self.ws.name, source=source, line=number,

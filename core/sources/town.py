@@ -15,10 +15,10 @@ from core import uri
 from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Employment, Entity, Rig, Route, Town, Workspace, WorkspaceKind, WorkUnit
 from core.sources.beads import BeadsLoad
-from core.sources.federation_records import DELEGATION, delegation, read_crossdeck_folder
-from core.sources.files import ReadLimits, iter_jsonl, load_json
+from core.sources.federation_records import DELEGATION, delegation, delegation_problem, read_crossdeck_folder
+from core.sources.files import ReadLimits, folder_problem, iter_jsonl, json_line_of, load_json, shown
 from core.sources.keys import MemoKeys
-from core.sources.schema import Schema, iter_records, opt, req
+from core.sources.schema import Schema, describe, iter_records, opt, req
 
 TOWN = Schema(
     "town",
@@ -31,6 +31,7 @@ ROUTE = Schema("route", {"prefix": req(str), "path": req(str)})
 EVENT = Schema("town event", {"ts": req(str), "type": req(str), "actor": opt(str), "payload": opt(dict)})
 EMPLOYMENT = Schema("employment", {"entity": req(str), "organization": req(str), "role": opt(str)})
 ENTITY = Schema("entity", {"id": req(str), "kind": opt(str), "display_name": opt(str)})
+_FEDERATION_RECORDS = {"employment": EMPLOYMENT, "entity": ENTITY, "delegation": DELEGATION}
 # Module constants: an Enum member read off its class costs four times a global (Python 3.11).
 _LOCAL_SHORT, _RIG_SHORT, _EXTERNAL = uri.RefForm.LOCAL_SHORT, uri.RefForm.RIG_SHORT, uri.RefForm.EXTERNAL
 _NOT_RIGS = frozenset({"mayor", "deacon", "settings", "docs", "plugins"})
@@ -127,7 +128,7 @@ def load_town(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace |
         return None
     parsed = TOWN.read(doc)
     if isinstance(parsed, str):
-        diags.error(path, parsed)
+        diags.error(path, parsed, json_line_of(path, [], doc, parsed))
         return None
     known, extra = parsed
     if not (known.get("owner") or "").strip():
@@ -154,8 +155,10 @@ def _routes(root: Path, diags: Diagnostics, limits: ReadLimits) -> list[Route]:
     if not path.is_file():
         return routes
     for number, known, extra in iter_records(path, ROUTE, diags, limits):
-        if not (root / known["path"]).is_dir():
-            diags.warning(path, f"route {known['prefix']} points to {known['path']}/, which is not there", number)
+        problem = folder_problem(root / known["path"])
+        if problem is not None:
+            diags.warning(path, f"route {shown(known['prefix'])} points to {shown(known['path'])}/, which {problem}",
+                          number)
         routes.append(Route(source=str(path), line=number, extra=extra, **known))
     return routes
 
@@ -167,12 +170,15 @@ def _rigs(root: Path, town: Town, diags: Diagnostics, limits: ReadLimits) -> lis
         doc = load_json(registry, diags, limits)
         entries = doc.get("rigs") if doc is not None else None
         if doc is not None and not isinstance(entries, dict):
-            diags.error(registry, "rigs.json: field 'rigs' should be an object of rig name -> rig")
+            diags.error(registry, "rigs.json: field 'rigs' should be an object of rig name -> rig",
+                        json_line_of(registry, ["rigs"]))
             entries = None
         for name, raw in (entries or {}).items():
             parsed = RIG_ENTRY.read(raw) if isinstance(raw, dict) else "rig entry should be an object"
-            if isinstance(parsed, str):
-                diags.error(registry, f"rig '{name}': {parsed}")
+            if isinstance(parsed, str) or not _folder_name(name):
+                message = parsed if isinstance(parsed, str) else "the name is not one a rig's folder can have"
+                diags.error(registry, f"rig '{shown(name)}': {message}",
+                            json_line_of(registry, ["rigs", name], raw, message))
                 continue
             known, extra = parsed
             rigs[name] = Rig(name=name, town=town.name, path=str(root / name), git_url=known.get("git_url"),
@@ -198,7 +204,7 @@ def _merge_rig_config(config: Path, rigs: dict[str, Rig], town: Town, diags: Dia
         return
     parsed = RIG_CONFIG.read(doc)
     if isinstance(parsed, str):
-        diags.error(config, parsed)
+        diags.error(config, parsed, json_line_of(config, [], doc, parsed))
         return
     known, extra = parsed
     name = config.parent.name
@@ -210,6 +216,12 @@ def _merge_rig_config(config: Path, rigs: dict[str, Rig], town: Town, diags: Dia
     rigs[name] = rig
 
 
+def _folder_name(name: str) -> bool:
+    """Whether ``name`` can be one folder's name below the town (rigs.json names each rig's)."""
+    return (0 < len(name.encode("utf-8", "surrogateescape")) <= 255 and name not in (".", "..")
+            and not any(c in name for c in "/\\\0"))
+
+
 def _prefix(beads: Any) -> str | None:
     prefix = beads.get("prefix") if isinstance(beads, dict) else None
     return prefix if isinstance(prefix, str) and prefix else None
@@ -219,18 +231,22 @@ def _beads_dir(rig_dir: Path, town: Town, diags: Diagnostics) -> str | None:
     """The rig's .beads folder, following a ``redirect`` (relative to the rig folder)."""
     beads = rig_dir / ".beads"
     redirect = beads / "redirect"
-    if redirect.is_file():
+    if os.path.isfile(redirect):
         try:
-            target = redirect.read_text("utf-8").strip()
+            target = redirect.read_text("utf-8-sig").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            diags.error(redirect, f"cannot read redirect: {exc}")
+            diags.error(redirect, f"cannot read redirect: {exc}", 1)
             return None
-        resolved = (rig_dir / target).resolve()
-        if not resolved.is_dir():
-            diags.warning(redirect, f"redirect points to {target}, which is not there", 1)
+        try:
+            resolved: Path | str = (rig_dir / target).resolve()
+        except (OSError, ValueError, RuntimeError):  # too long, a NUL, a loop of links: as written
+            resolved = rig_dir / target
+        problem = folder_problem(resolved)
+        if problem is not None:
+            diags.warning(redirect, f"redirect points to {shown(target)}, which {problem}", 1)
             return None
         return str(resolved)
-    return str(beads) if beads.is_dir() else None
+    return str(beads) if os.path.isdir(beads) else None
 
 
 def _keys(root: Path, town: Town) -> TownKeys:
@@ -276,7 +292,7 @@ def _prefixes(beads_dir: Path, units: list[WorkUnit]) -> set[str]:
 def _configured_prefix(path: Path) -> str | None:
     """``issue-prefix: "hq"`` in a beads ``config.yaml``, read as a line (no YAML parser needed)."""
     try:
-        text = path.read_text("utf-8", "replace")
+        text = path.read_text("utf-8-sig", "replace")
     except OSError:
         return None
     for line in text.splitlines():
@@ -314,13 +330,17 @@ def _load_federation(path: Path, ws: Workspace, keys: TownKeys, diags: Diagnosti
         return
     for number, raw in iter_jsonl(path, diags, limits):
         kind = raw.pop("type", None)
-        schema = {"employment": EMPLOYMENT, "entity": ENTITY, "delegation": DELEGATION}.get(kind)  # type: ignore[arg-type]
+        if kind is not None and not isinstance(kind, str):
+            diags.error(path, f"federation record: field 'type' should be a string, found {describe(kind)}", number)
+            continue
+        schema = _FEDERATION_RECORDS.get(kind)
         if schema is None:
-            diags.warning(path, f"unknown federation record type {kind!r}; skipped", number)
+            diags.warning(path, f"unknown federation record type {shown(kind) if kind else kind!r}; skipped", number)
             continue
         parsed = schema.read(raw)
-        if isinstance(parsed, str):
-            diags.error(path, parsed, number)
+        problem = parsed if isinstance(parsed, str) else delegation_problem(parsed[0]) if schema is DELEGATION else None
+        if problem is not None:
+            diags.error(path, problem, number)
             continue
         known, extra = parsed
         common: dict[str, Any] = {"source": str(path), "line": number, "extra": extra}
