@@ -48,6 +48,31 @@ def today() -> dt.date:
     return now().date()
 
 
+def age(stamp: object, moment: dt.datetime) -> str:
+    """How long before ``moment`` the time ``stamp`` was, as every verb and the dashboard show it:
+    ``42s``, ``5m``, ``3h``, ``4d`` (whole units, rounded down); ``?`` when there is no readable
+    time, ``future`` when it is after ``moment``."""
+    when = parse_ts(stamp)
+    if when is None:
+        return "?"
+    seconds = int((moment - when).total_seconds())
+    if seconds < 0:
+        return "future"
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def ago(stamp: str | None, moment: dt.datetime) -> str:
+    """``age`` as words after a time: ``42s ago``, ``2d ago``; ``never`` for no time at all,
+    ``in the future``, ``?`` for an unreadable time."""
+    if stamp is None:
+        return "never"
+    text = age(stamp, moment)
+    return {"?": "?", "future": "in the future"}.get(text, f"{text} ago")
+
+
 def age_words(delta: dt.timedelta) -> str:
     """A duration as words: ``under a minute``, ``5 minutes``, ``3 hours``, ``7 days``."""
     seconds = max(0, int(delta.total_seconds()))

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -15,14 +16,12 @@ import msgspec
 from core.analysis.approvals import ApprovalsReport, IncomingRequest, Verdict, approvals_of
 from core.analysis.outgoing import OutgoingRequest, outcome, receiving_remote
 from core.commands.common import add_common
-from core.commands.output import emit_json, exit_code, report_diagnostics
+from core.commands.output import emit_json, exit_code, report_diagnostics, table
 from core.diagnostics import Diagnostics
 from core.federation import Federation
 from core.store import remote_states
-from core.text import one_line
-from core.timeutil import today
+from core.timeutil import age, now
 
-TITLE_WIDTH = 40
 _VERDICT_TEXT = {Verdict.AUTO_APPROVABLE: "auto-approvable", Verdict.NEEDS_HUMAN: "needs a human",
                  Verdict.DENIED: "denied"}
 _PLURAL = {Verdict.NEEDS_HUMAN: "need a human"}
@@ -36,15 +35,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace, fed: Federation) -> int:
-    day = today()
+    moment = now()
+    day = moment.date()
     synced = {key: state.last_sync_at for key, state in remote_states(diags=Diagnostics()).items()}
     report = approvals_of(fed.workspaces, day, synced)
     if not args.all:
         report = ApprovalsReport(pending=report.pending)
     if args.json:
         emit_json(document(report, day.isoformat(), args.all))
-    else:
-        _print(report, args.all)
+    elif fed.workspaces:  # nothing loaded: nothing on stdout (stderr says why)
+        _print(report, args.all, moment)
     report_diagnostics(fed.diagnostics, verbose=args.verbose)
     if not fed.workspaces:
         sys.stderr.write("no workspace could be loaded below: " + ", ".join(fed.roots) + "\n")
@@ -61,7 +61,7 @@ def document(report: ApprovalsReport, day: str, all_requests: bool) -> dict[str,
     }
 
 
-def _print(report: ApprovalsReport, all_requests: bool) -> None:
+def _print(report: ApprovalsReport, all_requests: bool, moment: dt.datetime) -> None:
     out = sys.stdout
     pending = report.pending
     if not pending:
@@ -72,51 +72,39 @@ def _print(report: ApprovalsReport, all_requests: bool) -> None:
                             for v in Verdict if counts[v])
         out.write(f"{len(pending)} pending incoming request{'s' if len(pending) != 1 else ''}: {summary}\n\n")
         _table(out, ("AGE", "WORKSPACE", "REQUEST", "REQUESTER", "TRUST", "TYPE", "TITLE", "VERDICT", "WHY"),
-               [_pending_row(row) for row in pending])
+               [_pending_row(row, moment) for row in pending], whole=(0, 2, 4, 7))
     if not all_requests:
         return
     out.write(f"\ndecided incoming requests: {len(report.decided)}\n")
     if report.decided:
         out.write("\n")
         _table(out, ("AGE", "WORKSPACE", "REQUEST", "REQUESTER", "TYPE", "TITLE", "STATUS", "BY / REASON"),
-               [_decided_row(row) for row in report.decided])
+               [_decided_row(row, moment) for row in report.decided], whole=(0, 2, 6))
     out.write(f"\noutgoing requests: {len(report.outgoing)}\n")
     if report.outgoing:
         out.write("\n")
         _table(out, ("AGE", "WORKSPACE", "REQUEST", "TO REMOTE", "TYPE", "TITLE", "STATUS"),
-               [_outgoing_row(row) for row in report.outgoing])
+               [_outgoing_row(row, moment) for row in report.outgoing], whole=(0, 2))
 
 
-def _pending_row(row: IncomingRequest) -> list[str]:
+def _pending_row(row: IncomingRequest, moment: dt.datetime) -> list[str]:
     verdict = _VERDICT_TEXT[row.verdict] if row.verdict else ""
-    return [_age(row.age_days), row.workspace, row.request_id, row.requester, row.trust_level.value,
-            row.request_type, _title(row.title), verdict, row.reason]
+    return [age(row.created_at, moment), row.workspace, row.request_id, row.requester, row.trust_level.value,
+            row.request_type, row.title or "", verdict, row.reason]
 
 
-def _decided_row(row: IncomingRequest) -> list[str]:
+def _decided_row(row: IncomingRequest, moment: dt.datetime) -> list[str]:
     by = row.rejection_reason or (f"by {row.approved_by}" if row.approved_by else "")
-    return [_age(row.age_days), row.workspace, row.request_id, row.requester, row.request_type,
-            _title(row.title), row.status.value, by]
+    return [age(row.created_at, moment), row.workspace, row.request_id, row.requester, row.request_type,
+            row.title or "", row.status.value, by]
 
 
-def _outgoing_row(row: OutgoingRequest) -> list[str]:
-    return [_age(row.age_days), row.workspace, row.request_id, receiving_remote(row), row.request_type,
-            _title(row.title), outcome(row)]
+def _outgoing_row(row: OutgoingRequest, moment: dt.datetime) -> list[str]:
+    return [age(row.created_at, moment), row.workspace, row.request_id, receiving_remote(row), row.request_type,
+            row.title or "", outcome(row)]
 
 
-def _age(days: int | None) -> str:
-    return "?" if days is None else "today" if days <= 0 else f"{days}d"
+def _table(out: Any, header: Sequence[str], rows: list[list[str]], whole: Sequence[int]) -> None:
+    out.write("\n".join(table(header, rows, whole=whole)) + "\n")
 
 
-def _title(title: str | None) -> str:
-    text = one_line(title or "")
-    return text if len(text) <= TITLE_WIDTH else text[: TITLE_WIDTH - 1] + "…"
-
-
-def _table(out: Any, header: Sequence[str], rows: list[list[str]]) -> None:
-    """Aligned columns; every cell shown as one printable line; the last column is not padded."""
-    cells = [[one_line(cell) for cell in row] for row in rows]
-    widths = [max([len(header[i])] + [len(row[i]) for row in cells]) for i in range(len(header) - 1)]
-    for row in [list(header), *cells]:
-        padded = [f"{cell:{widths[i]}}" for i, cell in enumerate(row[:-1])]
-        out.write("  ".join([*padded, row[-1]]).rstrip() + "\n")

@@ -120,7 +120,7 @@ def event_lines(events: Sequence[AuditEntry]) -> list[str]:
     """A table of events: time, workspace, actor, type, what it was about."""
     rows = [(e.time.replace("T", " ") if e.time else f"? {e.ts}", e.workspace, e.actor or "-", e.type, detail(e))
             for e in events]
-    return table(("TIME", "WORKSPACE", "ACTOR", "TYPE", "DETAIL"), rows)
+    return table(("TIME", "WORKSPACE", "ACTOR", "TYPE", "DETAIL"), rows, whole=(0,))
 
 
 def detail(event: AuditEntry) -> str:

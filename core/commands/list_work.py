@@ -84,7 +84,7 @@ def _print(selection: WorkSelection, as_tree: bool) -> None:
     if rows:
         cells = [(_status(r), ("  " * r.project.depth if as_tree and r.project else "") + r.key, r.title,
                   r.assignee or "-", why(r)) for r in rows]
-        out.write("\n" + "\n".join(table(("STATUS", "KEY", "TITLE", "ASSIGNEE", "WHY"), cells)) + "\n")
+        out.write("\n" + "\n".join(table(("STATUS", "KEY", "TITLE", "ASSIGNEE", "WHY"), cells, whole=(1,))) + "\n")
     if selection.events is not None:
         out.write(f"\n{len(selection.events)} audit events by the actor\n")
         if selection.events:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from core.columns import cells, clip, fit, output_width, pad, widest
 from core.diagnostics import Diagnostic, Severity
 from core.text import one_line
 
@@ -72,11 +73,20 @@ def finish(fed: Federation, verbose: bool) -> int:
     return exit_code(fed)
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """Left-aligned columns; every cell made safe for the terminal (``one_line``)."""
-    cells = [[one_line(str(c)) for c in row] for row in rows]
-    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(header)]
-    return ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [list(header), *cells]]
+def table(header: Sequence[str], rows: Sequence[Sequence[object]], right: Collection[int] = (),
+          whole: Collection[int] = ()) -> list[str]:
+    """Columns two spaces apart, left-aligned (right-aligned where ``right`` says: numbers), one
+    line per row, every cell made safe for the terminal (``one_line``), fitted to the output's
+    width (``core.columns.output_width``): the widest columns are cut first, with an ellipsis,
+    never the ones ``whole`` names (identifiers) nor any below its header's width."""
+    lines = [list(header), *([one_line(str(c)) for c in row] for row in rows)]
+    natural = [widest(line[i] for line in lines) for i in range(len(header))]
+    minimum = [n if i in whole else cells(h) for i, (n, h) in enumerate(zip(natural, header))]
+    limit = output_width()
+    widths = natural if limit is None else fit(natural, minimum, limit - 2 * (len(header) - 1))
+    out = ["  ".join(pad(c, w, i in right) for i, (c, w) in enumerate(zip(line, widths))).rstrip()
+           for line in lines]
+    return out if limit is None else [clip(line, limit) for line in out]
 
 
 def respond(args: Any, fed: Federation, data: Any, render: Callable[[Any], list[str]]) -> int:

@@ -93,7 +93,7 @@ def render(answer: Answer) -> list[str]:
         return lines + ["nothing matches"]
     rows = [(i.id, status_text(i.status), "-" if i.priority is None else str(i.priority), i.title,
              ", ".join(i.labels) or "-") for i in answer.items]
-    return [*lines, "", *table(("ID", "STATUS", "PRIORITY", "TITLE", "LABELS"), rows)]
+    return [*lines, "", *table(("ID", "STATUS", "PRIORITY", "TITLE", "LABELS"), rows, whole=(0,))]
 
 
 def header(answer: Answer) -> str:

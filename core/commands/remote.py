@@ -24,6 +24,7 @@ from core.commands.output import (
     table,
 )
 from core.text import one_line
+from core.timeutil import ago
 
 if TYPE_CHECKING:
     from core.analysis.reach import RemoteReport, RemotesSummary
@@ -183,7 +184,8 @@ def _print(summary: RemotesSummary, moment: dt.datetime) -> None:
     rows = [(r.state.replace("-", " "), r.workspace, r.name, r.transport, r.trust_level,
              ago(r.last_check_at, moment), ago(r.last_sync_at, moment),
              "-" if r.latency_ms is None else f"{r.latency_ms:.0f} ms", r.circuit_state or "-") for r in summary.remotes]
-    lines = table(("STATE", "WORKSPACE", "REMOTE", "VIA", "TRUST", "CHECKED", "SYNCED", "LATENCY", "CIRCUIT"), rows)
+    lines = table(("STATE", "WORKSPACE", "REMOTE", "VIA", "TRUST", "CHECKED", "SYNCED", "LATENCY", "CIRCUIT"), rows,
+                  whole=(0,))
     out.write("\n" + lines[0] + "\n")
     for report, line in zip(summary.remotes, lines[1:]):
         out.write(line + "\n")
@@ -213,21 +215,3 @@ def details(report: RemoteReport, moment: dt.datetime) -> list[str]:
         "auto-sync" if sync.auto_sync else "manual sync")
     out.append(f"may {', '.join(can)}; {every}" if can else f"may do nothing; {every}")
     return out
-
-
-def ago(stamp: str | None, moment: dt.datetime) -> str:
-    """``never``, ``42s ago``, ``5m ago``, ``3h ago``, ``2d ago`` (``?`` for an unreadable time)."""
-    from core.timeutil import parse_ts
-
-    if stamp is None:
-        return "never"
-    when = parse_ts(stamp)
-    if when is None:
-        return "?"
-    seconds = int((moment - when).total_seconds())
-    if seconds < 0:
-        return "in the future"
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
-        if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"

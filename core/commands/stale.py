@@ -14,6 +14,7 @@ from core.commands.output import (
     emit_json,
     nothing_loaded,
     report_diagnostics,
+    table,
 )
 from core.text import one_line
 
@@ -96,15 +97,9 @@ def _print_table(reports: list[ImportReport], totals: dict[str, int], show_all: 
         return
     if totals["current"] and not show_all:
         out.write("(current imports not listed: --all lists them)\n")
-    rows = [tuple(one_line(cell) for cell in _row(r)) for r in reports]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(_HEADER)]
-    out.write("\n" + _line(_HEADER, widths) + "\n")
-    for report, row in zip(reports, rows):
-        out.write(_line(row, widths) + "\n")
+    lines = table(_HEADER, [_row(r) for r in reports], right=(1, 2), whole=(0, 1, 2))
+    out.write("\n" + lines[0] + "\n")
+    for report, line in zip(reports, lines[1:]):
+        out.write(line + "\n")
         for detail in _details(report):
             out.write("    " + one_line(detail) + "\n")
-
-
-def _line(cells: tuple[str, ...], widths: list[int]) -> str:
-    parts = [cell.rjust(w) if i in (1, 2) else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths))]
-    return "  ".join(parts).rstrip()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from core.commands.output import emit_json, exit_code, report_diagnostics
+from core.commands.output import emit_json, exit_code, report_diagnostics, table
 from core.text import one_line
 
 if TYPE_CHECKING:
@@ -73,14 +73,12 @@ def _print_table(data: dict[str, Any]) -> None:
     out = sys.stdout
     kinds = ", ".join(f"{n} {KIND_NAMES[k][n != 1]}" for k, n in data["by_kind"].items())
     out.write(f"{len(data['workspaces'])} workspaces ({kinds or 'none'})\n\n")
-    width = max([len("WORKSPACE")] + [len(one_line(r["name"])) for r in data["workspaces"]])
-    header = f"{'KIND':9} {'WORKSPACE':{width}} " + " ".join(f"{label:>8}" for _, label in _COLUMNS)
-    out.write(header + "\n")
-    for row in data["workspaces"]:
-        cells = " ".join(f"{row['counts'].get(key, 0):>8}" for key, _ in _COLUMNS)
-        out.write(f"{row['kind']:9} {one_line(row['name']):{width}} {cells}\n")
-    totals = data["totals"]
-    out.write(f"{'total':9} {'':{width}} " + " ".join(f"{totals.get(key, 0):>8}" for key, _ in _COLUMNS) + "\n")
+    rows = [[row["kind"], row["name"], *(row["counts"].get(key, 0) for key, _ in _COLUMNS)]
+            for row in data["workspaces"]]
+    rows.append(["total", "", *(data["totals"].get(key, 0) for key, _ in _COLUMNS)])
+    numbers = range(2, 2 + len(_COLUMNS))
+    out.write("\n".join(table(("KIND", "WORKSPACE", *(label for _, label in _COLUMNS)), rows, right=numbers,
+                              whole=(0, *numbers))) + "\n")
     told = [(row, source) for row in data["workspaces"] for source in row["sources"]
             if source["server"] or source["problem"]]
     if told:

@@ -185,7 +185,8 @@ def render(action: Action, reports: list[ContactReport]) -> list[str]:
     rows = [(r.result, r.status.replace("-", " "), r.workspace, r.name, _short(r.fetched_ref or r.head),
              "-" if r.latency_ms is None else f"{r.latency_ms:.0f} ms", str(r.attempts), r.circuit_state)
             for r in reports]
-    lines = table(("RESULT", "STATE", "WORKSPACE", "REMOTE", ref_title, "LATENCY", "TRIES", "CIRCUIT"), rows)
+    lines = table(("RESULT", "STATE", "WORKSPACE", "REMOTE", ref_title, "LATENCY", "TRIES", "CIRCUIT"), rows,
+                  whole=(0,))
     out = [head, "", lines[0]]
     for r, line in zip(reports, lines[1:]):
         out.append(line)

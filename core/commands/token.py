@@ -67,7 +67,7 @@ def run_issued(args: argparse.Namespace) -> int:
                          f" at {rows[0]['revoked_at']}\n")
     else:
         lines = table(("ID", "WORKSPACE", "FOR", "ISSUED", "REVOKED"),
-                      [(r.id, r.workspace, r.holder, r.created_at, r.revoked_at or "-") for r in records])
+                      [(r.id, r.workspace, r.holder, r.created_at, r.revoked_at or "-") for r in records], whole=(0,))
         sys.stdout.write("\n".join(lines if records else ["no tokens issued"]) + "\n")
     return EXIT_OK
 

@@ -13,7 +13,8 @@ from core.analysis.approvals import IncomingRequest, Verdict
 from core.analysis.outgoing import NOT_DELIVERED, OutgoingRequest, outcome, receiving_remote
 from core.model import Request
 from core.text import one_line, printable
-from tui.panes.approvals.rows import age, by_or_reason, ref, verdict_text
+from core.timeutil import ago
+from tui.panes.approvals.rows import by_or_reason, ref, verdict_text
 
 DESCRIPTION_LINES = 3
 LABEL_WIDTH = 12
@@ -30,8 +31,8 @@ def _line(label: str, *parts: Part | str) -> Content:
 
 
 def _ago(created_at: str | None, loaded_at: dt.datetime) -> str:
-    when = age(created_at, loaded_at)
-    return "" if when == "?" else "  (just now)" if when == "now" else f"  ({when} ago)"
+    when = ago(created_at, loaded_at)
+    return "" if when in ("?", "never") else f"  ({when})"
 
 
 def _value(value: Any) -> str:

@@ -1,8 +1,9 @@
 """The approvals report as table rows: one function per table, keyed ``WORKSPACE:REQUEST_ID``.
 
 Presentation only: the verdicts, trust levels and statuses come from
-``core.analysis.approvals``; ages are measured from the moment the data was loaded, never the
-wall clock, so a picture of the pane is the same on every machine.
+``core.analysis.approvals``; ages (``core.timeutil.age``, as ``crossdeck approvals`` prints them)
+are measured from the moment the data was loaded, never the wall clock, so a picture of the pane
+is the same on every machine.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from core.analysis.approvals import (
     Verdict,
 )
 from core.analysis.outgoing import outcome, receiving_remote
-from core.timeutil import parse_ts
+from core.timeutil import age
 from tui.widgets.table import Column
 
 VERDICT_TEXT = {Verdict.AUTO_APPROVABLE: "auto-approvable", Verdict.NEEDS_HUMAN: "needs a human",
@@ -38,23 +39,6 @@ Rows = tuple[list[list[str]], list[str]]  # (rows, keys)
 def ref(row: IncomingRequest | OutgoingRequest) -> str:
     """``WORKSPACE:REQUEST_ID``: names a request unambiguously (the form ``decide`` takes)."""
     return f"{row.workspace}:{row.request_id}"
-
-
-def age(created_at: str | None, loaded_at: dt.datetime) -> str:
-    """How long before the load the request was made: ``35m``, ``5h``, ``3d``; ``?`` when unknown."""
-    created = parse_ts(created_at)
-    if created is None:
-        return "?"
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=dt.UTC)
-    seconds = (loaded_at - created).total_seconds()
-    if seconds < 60:
-        return "now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86400)}d"
 
 
 def verdict_text(verdict: Verdict | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.analysis.reach import STATES, RemoteReport, RemotesSummary
-from core.commands.remote import ago
+from core.timeutil import ago
 from core.store import Check
 from tui.safe import shorten_path
 from tui.widgets.master_detail import DetailText
