@@ -24,6 +24,7 @@ def test_calls_without_a_valid_token_are_limited_per_address_and_not_all_logged(
     rows_before = len(ServerDB(served.workspace).calls(100_000))
     statuses: list[int] = []
     retry_after: list[str] = []
+    started = time.monotonic()
     with httpx.Client(base_url=served.base, timeout=10) as client:
         for n in range(300):
             headers = {"Authorization": "Bearer cdt_" + "x" * 43} if n % 2 else {}
@@ -31,11 +32,12 @@ def test_calls_without_a_valid_token_are_limited_per_address_and_not_all_logged(
             statuses.append(answer.status_code)
             if answer.status_code == 429:
                 retry_after.append(answer.headers["retry-after"])
-    assert statuses.count(401) <= 70  # 60, and one a second as the bucket refills
-    assert statuses.count(429) >= 240
+    refilled = int(time.monotonic() - started) + 1  # the bucket refills one call a second
+    assert statuses.count(401) <= 60 + refilled
+    assert statuses.count(429) >= 300 - 60 - refilled and statuses.count(429) >= 150
     assert all(1 <= int(wait) <= 60 for wait in retry_after)
     rows = len(ServerDB(served.workspace).calls(100_000)) - rows_before
-    assert rows <= 70, rows  # the 401s (and a note of the refusals), not one row per refused call
+    assert rows <= 60 + refilled + 10, rows  # the 401s (and a note of the refusals), not one row per refused call
     # A caller with a valid token, from the same address, is not held back by the flood.
     with served.client(served.token(FRONTEND)) as client:
         assert client.post("/query", json=QUERY).status_code == 200

@@ -21,8 +21,10 @@ def test_a_small_siege_loses_nothing_and_answers_no_5xx(tmp_path: Path) -> None:
     assert statuses.get("mutate 200", 0) + statuses.get("mutate 202", 0) == WRITERS * MUTATES
     assert statuses.get("flood-query 429", 0) + statuses.get("flood-info 429", 0) >= 50  # over 60 a minute
     assert statuses["events 200"] == 40
-    # Every write commits, nothing else does: half the mutates were approved at once (two commits).
-    assert report["commits"] == WRITERS * MUTATES * 3 // 2
+    # Every write is committed, nothing else is: half the mutates were approved at once (a commit
+    # each), and the requests themselves were committed in bursts (fewer commits than requests).
+    approvals = WRITERS * MUTATES // 2
+    assert approvals + 1 <= report["commits"] < approvals + WRITERS * MUTATES, report["commits"]
     rss = report["rss_kib"]
     assert rss["end"] <= rss["start"] + 32 * 1024, rss
     assert report["packed_kib"]["per_mutate"] <= 16, report["packed_kib"]

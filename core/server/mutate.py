@@ -7,8 +7,9 @@ operation not listed, the day's creates used up, mutates closed) is answered 403
 written: a refusal costs the workspace no line and no commit (the server's own call log keeps
 the call). Otherwise it is written as an incoming request of the workspace with
 ``core.sync.requests.deliver`` (what ``crossdeck request create`` writes for a receiver loaded
-beside it: the request line and its audit entry, with ``duration_ms``, committed), never twice for
-one id and requester, waiting up to ``LOCK_TIMEOUT`` seconds for the workspace's lock (then 503,
+beside it: the request line and its audit entry, with ``duration_ms``), never twice for one id and
+requester, and committed with the other requests that arrive with it (``served.committer``: one
+commit per burst, the answer waiting for the commit that holds its request), waiting up to ``LOCK_TIMEOUT`` seconds for the workspace's lock (then 503,
 nothing written). Judged again as written:
 
 - **denied** (the workspace changed in between, e.g. another request took the day's last
@@ -103,7 +104,7 @@ def receive(served: Served, caller: Caller, request_id: str, operation: str, pay
             raise ApiError(403, _reason(verdict), [{"path": verdict.rule or "", "message": verdict.reason}])
     try:
         delivered = deliver(ws, record, caller.remote.name, now, started,
-                            LOCK_TIMEOUT if lock_timeout is None else lock_timeout)
+                            LOCK_TIMEOUT if lock_timeout is None else lock_timeout, group=served.committer)
     except WorkspaceLocked as exc:  # waited for the lock: nothing written
         raise ApiError(503, str(exc), headers={"Retry-After": "2"}) from None
     except (RequestError, SyncError) as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 from core.analysis.approvals import WorkspacePolicy
 from core.federation import Federation, load_federation, load_workspace
 from core.model import Remote, SudocodeRepo, Workspace, WorkspaceKind
+from core.sync.group_commit import GroupCommitter
 from core.sync.requests import address
 
 
@@ -31,6 +32,7 @@ class Served:
         self._ws = ws
         self._lock = threading.Lock()
         self._policy: tuple[Workspace, dt.date, WorkspacePolicy] | None = None
+        self.committer = GroupCommitter(self.root)  # the requests this server takes, committed in bursts
 
     @property
     def workspace(self) -> Workspace:

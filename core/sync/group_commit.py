@@ -5,7 +5,9 @@ Each request a server takes is written at once, under the workspace's lock, its 
 is shared: the first action to ask becomes the group's leader, waits a moment (``window``) for
 others to finish writing, then makes one commit of every write waiting and wakes them all. So the
 repository grows by one commit per burst of requests, not one per request (each commit stores the
-logs it touches whole), and writers wait for the lock for a write, not for a commit each.
+logs it touches whole), and writers wait for the lock for a write, not for a commit each. After a
+commit the repository's loose objects are packed when they pile up (``core.sync.loose_objects``),
+so its size on disk grows with what changed, not with the size of the logs times the commits.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from core.sync.journal import Written, commit_group
 from core.sync.lock import DEFAULT_TIMEOUT, workspace_lock
+from core.sync.loose_objects import pack_soon
 
 
 class GroupCommitter:
@@ -65,3 +68,5 @@ class GroupCommitter:
                 self._done[id(member)] = outcome
             self._leading = False
             self._cond.notify_all()
+        if getattr(outcome, "sha", None):  # a commit was made: keep the repository's objects packed
+            pack_soon(self.root)
