@@ -9,7 +9,7 @@ from typing import Any
 
 import networkx as nx
 
-from core.analysis.blocking import blockers, cycles, why_blocked
+from core.analysis.blocking import BlockerReport, Step, StepTree, blockers, cycles, why_blocked
 from core.federation import load_federation
 from core.graph import build_graph
 from tests.conftest import bead, dep, real_town, write_json, write_jsonl
@@ -31,6 +31,13 @@ def _keys(steps: list[Any]) -> list[str]:
     return [step.key for step in steps]
 
 
+def paths(report: BlockerReport) -> list[list[Step]]:
+    """One path to each open blocker, then to each unresolved stub, then to each item with no
+    status: read back from the report's steps (each names the step it is reached from)."""
+    tree = StepTree(report)
+    return [tree.path(key) for group in report.groups() for key in group]
+
+
 def test_transitive_blockers_with_paths(tmp_path: Path) -> None:
     graph = _town(tmp_path, [
         bead("gp-1", dependencies=[dep("gp-1", "gp-2"), dep("gp-1", "gp-5", "related")]),
@@ -42,7 +49,7 @@ def test_transitive_blockers_with_paths(tmp_path: Path) -> None:
     assert report.is_blocked
     assert report.blockers == [f"{GP}/gp-2", f"{GP}/gp-3"]
     assert _keys(report.direct) == [f"{GP}/gp-2"]
-    assert [[(s.key, s.edge, s.status) for s in path] for path in report.paths] == [
+    assert [[(s.key, s.edge, s.status) for s in path] for path in paths(report)] == [
         [(f"{GP}/gp-2", "blocks", "open")],
         [(f"{GP}/gp-2", "blocks", "open"), (f"{GP}/gp-3", "waits-for", "in_progress")],
     ]
@@ -58,7 +65,7 @@ def test_a_done_item_is_no_blocker_and_stops_the_walk(tmp_path: Path) -> None:
     ])
     report = blockers(graph, f"{GP}/gp-1")
     assert not report.is_blocked
-    assert report.blockers == [] and report.paths == []
+    assert report.blockers == [] and paths(report) == []
     assert why_blocked(graph, f"{GP}/gp-1") == f"{GP}/gp-1 is not blocked by any open item."
     done = blockers(graph, f"{GP}/gp-4")
     assert done.is_done and not done.is_blocked and done.blockers == []
@@ -76,7 +83,7 @@ def test_a_parents_blockers_hold_the_child_up(tmp_path: Path) -> None:
     report = blockers(graph, f"{GP}/gp-child")
     assert report.blockers == [f"{GP}/gp-infra"]  # the open parent itself is not a blocker
     assert report.direct == []
-    assert [(s.key, s.edge) for s in report.paths[0]] == [(f"{GP}/gp-epic", "parent"), (f"{GP}/gp-infra", "blocks")]
+    assert [(s.key, s.edge) for s in paths(report)[0]] == [(f"{GP}/gp-epic", "parent"), (f"{GP}/gp-infra", "blocks")]
     assert f"parent {GP}/gp-epic [open] -> {GP}/gp-infra [open]" in why_blocked(graph, f"{GP}/gp-child")
     assert not blockers(graph, f"{GP}/gp-free").is_blocked  # a parent with no blockers holds nothing up
 
@@ -119,7 +126,7 @@ def test_a_remote_stub_with_a_cached_status_is_an_open_blocker(tmp_path: Path) -
     report = blockers(graph, f"{GP}/gp-1")
     assert report.is_blocked
     assert report.blockers == [f"{GP}/gp-2", "acme/api#i-9"]
-    stub = report.paths[1][-1]
+    stub = paths(report)[1][-1]
     assert (stub.key, stub.stub, stub.cache_status, stub.cross, stub.unresolved, stub.workspace) == (
         "acme/api#i-9", "remote", "stale", True, False, "acme/api")
     assert f"{GP}/gp-2 [open] -> acme/api#i-9 (in acme/api) [remote, cached: stale]" in why_blocked(
@@ -133,7 +140,7 @@ def test_a_stub_with_no_known_status_is_unresolved_not_a_blocker(tmp_path: Path)
     assert not report.is_blocked
     assert report.blockers == []
     assert [(s.key, s.stub, s.unresolved) for s in report.unresolved] == [("acme/api#i-9", "remote", True)]
-    assert [_keys(path) for path in report.paths] == [["acme/api#i-9"]]
+    assert [_keys(path) for path in paths(report)] == [["acme/api#i-9"]]
     assert why_blocked(graph, f"{GP}/gp-1") == (
         f"{GP}/gp-1 is not blocked by any open item it can see. 1 blocker could not be resolved "
         "(status unknown): acme/api#i-9 (in acme/api) [remote, unresolved].")
@@ -151,7 +158,7 @@ def test_blockers_across_loaded_workspaces(tmp_path: Path) -> None:
     graph = build_graph(load_federation([tmp_path]))
     report = blockers(graph, "acme/web#i-1")
     assert report.blockers == ["acme/api#i-7", "acme/api#i-8"]
-    first, second = report.paths[1]
+    first, second = paths(report)[1]
     assert (first.cross, first.workspace, first.edge) == (True, "acme/api", "depends-on")
     assert (second.cross, second.edge, second.label) == (False, "blocks", "schema")
     assert why_blocked(graph, "acme/web#i-1") == (
@@ -189,7 +196,7 @@ def test_demo_one_click_button_is_blocked_across_three_towns() -> None:
     assert report.is_blocked
     assert report.blockers == ACROSS_THREE_TOWNS
     assert f"{ACME}/checkout/co-1mz" not in report.blockers  # closed along the way
-    chain = report.paths[-1]
+    chain = paths(report)[-1]
     assert [(s.key, s.workspace, s.cross, s.edge) for s in chain] == [
         (f"{ACME}/checkout/co-5vd", ACME, False, "blocks"),
         (f"{GLOBEX}/gateway/gw-6hp", GLOBEX, True, "depends-on"),
@@ -210,7 +217,7 @@ def test_demo_town_item_blocked_by_sudocode() -> None:
     report = blockers(_demo(), f"{ACME}/web/web-3pk")
     assert report.blockers == ["acme-dev/frontend#i-7f3a", "acme-dev/api-service#i-3c1d",
                                "acme-dev/api-service#i-5e2b"]
-    assert [s.edge for s in report.paths[-1]] == ["depends-on", "blocks", "blocks"]
+    assert [s.edge for s in paths(report)[-1]] == ["depends-on", "blocks", "blocks"]
 
 
 def test_demo_remote_stub_is_unresolved_until_its_status_is_known() -> None:

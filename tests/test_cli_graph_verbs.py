@@ -114,7 +114,10 @@ def test_blockers_exit_0_blocked_or_not(fed: Path) -> None:
     assert [s["key"] for s in blocked["unresolved"]] == ["acme/api#i-9"]
     free = _json("blockers", "gp-3", str(fed))
     assert_matches_schema("blockers", free)
-    assert free["is_blocked"] is False and free["paths"] == []
+    assert free["is_blocked"] is False and free["steps"] == []
+    # each item on the way once, with the step it is reached from (no path repeated per blocker)
+    assert [(s["key"], s["reached_from"]) for s in blocked["steps"]] == [
+        (f"{GP}/gp-2", f"{GP}/gp-1"), (f"{GP}/gp-6", f"{GP}/gp-1"), ("acme/api#i-9", f"{GP}/gp-2")]
 
 
 def test_blockers_text(fed: Path) -> None:
@@ -127,9 +130,11 @@ def test_blockers_text(fed: Path) -> None:
         f"  {GP}/gp-6 [in_progress]: {HOSTILE}",
         "unresolved (status unknown, not counted): 1",
         "  acme/api#i-9 [remote, unresolved] (in acme/api)",
-        "paths:",
-        f"  blocks {GP}/gp-6",  # gp-2's own path is the start of the next one
-        f"  blocks {GP}/gp-2 -> depends-on acme/api#i-9 (in acme/api)",
+        "paths:",  # one tree: each item under the one it is reached from
+        f"  {GP}/gp-1",
+        f"  ├── blocks {GP}/gp-2",
+        "  │   └── depends-on acme/api#i-9 (in acme/api)",
+        f"  └── blocks {GP}/gp-6",
     ]
 
 
@@ -190,8 +195,10 @@ def test_chains_json(fed: Path) -> None:
     assert_matches_schema("chains", data)
     assert data["today"] == "2026-11-20"
     assert data["totals"] == {"chains": 2, "delegations": 3, "complete": 1, "overdue": 1, "cycles": 0}
-    overdue = data["chains"][1]["children"][0]
+    overdue = data["chains"][1][1]  # each chain flat: its root, then depth first
     assert (overdue["key"], overdue["overdue"], overdue["terms"]["deadline"]) == (f"{GP}/gp-4", True, "2026-11-01")
+    assert [(n["key"], n["parent"], n["depth"]) for n in data["chains"][1]] == [
+        (f"{GP}/gp-3", None, 0), (f"{GP}/gp-4", f"{GP}/gp-3", 1), (f"{GP}/gp-5", f"{GP}/gp-4", 2)]
 
 
 def test_chains_without_unicode(fed: Path, monkeypatch: pytest.MonkeyPatch) -> None:

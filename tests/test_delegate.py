@@ -263,7 +263,7 @@ def test_closing_the_last_child_leaves_a_blocked_parent_open_and_says_so(
         line for line in text.stdout.splitlines() if "a-1" in line)
     doc = json.loads(crossdeck("chains", str(root), "--json").stdout)
     assert_matches_schema("chains", doc)
-    assert doc["chains"][0]["children"][0]["blocked_by"] == [blocker]
+    assert doc["chains"][0][1]["blocked_by"] == [blocker]
     shown = json.loads(crossdeck("show", "a-1", str(root), "--json").stdout)
     assert_matches_schema("show", shown)
     assert shown["delegation"]["blocked_by"] == [blocker]

@@ -132,7 +132,7 @@ def test_a_spec_is_never_a_blocker(repo: Path, item: str) -> None:
     assert (data["is_blocked"], data["blockers"], data["direct"], data["unresolved"]) == (False, [], [], [])
     assert [step["key"] for step in data["not_blocking"]] == [_key("s-1")]
     assert data["not_blocking"][0]["status"] is None and data["not_blocking"][0]["stub"] is None
-    assert [[step["key"] for step in path] for path in data["paths"]] == [[_key("s-1")]]
+    assert [(step["key"], step["reached_from"]) for step in data["steps"]] == [(_key("s-1"), _key(item))]
     assert data["kind"] == "issue"
 
 
@@ -146,8 +146,8 @@ def test_the_walk_does_not_go_past_a_spec(repo: Path) -> None:
     beside = blockers(graph, _key("i-5"))  # the open i-4 blocks; the spec beside it does not
     assert beside.is_blocked and beside.blockers == [_key("i-4")]
     assert [s.key for s in beside.not_blocking] == [_key("s-1")]
-    assert [[s.key for s in path] for path in beside.paths] == [[_key("i-4")], [_key("s-1")]]
-    assert beside.path_groups() == ([beside.paths[0]], [], [beside.paths[1]])
+    assert [(s.key, s.reached_from) for s in beside.steps] == [(_key("i-4"), _key("i-5")), (_key("s-1"), _key("i-5"))]
+    assert beside.groups() == ([_key("i-4")], [], [_key("s-1")])
     spec_itself = blockers(graph, _key("s-2"))  # a spec's own dependencies are still shown
     assert (spec_itself.kind, spec_itself.status, spec_itself.is_done) == ("spec", None, False)
     assert spec_itself.blockers == [_key("i-4")]

@@ -15,17 +15,22 @@ spec whose line states a status is judged by that status, like any item. Cycles 
 never looped on.
 
 The walk is breadth-first over ``graph._succ`` filtered by edge key (no networkx helpers:
-PERF-NOTES.md), so each blocker's path is a shortest one and the order is deterministic.
+PERF-NOTES.md), so each blocker's path is a shortest one and the order is deterministic. The
+report names each item the walk reached once (``steps``), with the item it was reached from
+(``reached_from``): the paths are a tree, and a path is read back up that tree (``StepTree``),
+so a chain N deep costs N steps, not N paths of up to N steps each.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from core.analysis.components import strong_components
+from core.analysis.neighbourhood import Glyphs, tree_walk
 from core.graph_kinds import BLOCKING, EdgeKind, NodeKind
 from core.model import DONE_STATUSES, WorkUnit, status_text
 from core.text import one_line
@@ -36,8 +41,9 @@ if TYPE_CHECKING:
 PARENT = "parent"  # the edge of a step from a child to its parent
 # When one pair has several blocking edges, the step names "blocks" if it is one of them.
 _BLOCKING_KEYS = (EdgeKind.BLOCKS.value,) + tuple(sorted(k.value for k in BLOCKING - {EdgeKind.BLOCKS}))
-_PARENT_KEY = EdgeKind.PARENT_CHILD.value
-_WALKED = (*_BLOCKING_KEYS, _PARENT_KEY)
+PARENT_KEY = _PARENT_KEY = EdgeKind.PARENT_CHILD.value
+# the edge keys the walk follows, in the order one is picked when a pair has several
+WALKED = _WALKED = (*_BLOCKING_KEYS, _PARENT_KEY)
 
 
 class Step(msgspec.Struct, kw_only=True, frozen=True):
@@ -52,6 +58,7 @@ class Step(msgspec.Struct, kw_only=True, frozen=True):
     stub: str | None = None  # remote | missing, for a node that is not loaded
     cache_status: str | None = None  # a stub's cached remote status, where one is known
     unresolved: bool = False  # a stub with no known status: listed, never counted as a blocker
+    reached_from: str = ""  # the step before it on its path (the report's own key for a first step)
 
     @property
     def no_status(self) -> bool:
@@ -69,17 +76,56 @@ class BlockerReport(msgspec.Struct, kw_only=True):
     is_blocked: bool
     direct: list[Step]  # open blockers one blocking edge away
     blockers: list[str]  # every open blocker, nearest first
-    # one shortest path to each open blocker, then to each unresolved stub, then to each item with
-    # no status (``path_groups`` splits them)
-    paths: list[list[Step]]
+    # every item on a path to an open blocker, an unresolved stub or an item with no status, once,
+    # each after the step it is reached from (its ``reached_from``): together, one shortest path to each
+    steps: list[Step]
     unresolved: list[Step]
     not_blocking: list[Step]  # items with no status (specs) the walk met: listed, never counted
     cycles: list[list[str]]  # each in cycle order: a -> b -> ... -> back to a
 
-    def path_groups(self) -> tuple[list[list[Step]], list[list[Step]], list[list[Step]]]:
-        """``paths`` as (to open blockers, to unresolved stubs, to items with no status)."""
-        found, stuck = len(self.blockers), len(self.blockers) + len(self.unresolved)
-        return self.paths[:found], self.paths[found:stuck], self.paths[stuck:]
+    def groups(self) -> tuple[list[str], list[str], list[str]]:
+        """The keys of (open blockers, unresolved stubs, items with no status), nearest first."""
+        return self.blockers, [s.key for s in self.unresolved], [s.key for s in self.not_blocking]
+
+
+class StepTree:
+    """A report's steps by key and under the step each is reached from: the path to any of them
+    read back in the time of its length, the whole tree walked in the time of its size."""
+
+    def __init__(self, report: BlockerReport):
+        self.start = report.key
+        self.by_key = {step.key: step for step in report.steps}
+        self.below: dict[str, list[Step]] = {}
+        for step in report.steps:
+            self.below.setdefault(step.reached_from, []).append(step)
+
+    def path(self, key: str) -> list[Step]:
+        """The steps from the report's item to ``key``, its first edge first."""
+        path = []
+        while key != self.start:
+            step = self.by_key[key]
+            path.append(step)
+            key = step.reached_from
+        return path[::-1]
+
+    def ends(self, keys: Sequence[str]) -> list[str]:
+        """The ``keys`` whose path is not the start of another one's (``A -> B -> C``, not also
+        ``A`` and ``A -> B``): together their paths name every one of ``keys``. In ``keys`` order."""
+        inner: set[str] = set()
+        for key in keys:
+            above = self.by_key[key].reached_from
+            while above != self.start and above not in inner:
+                inner.add(above)
+                above = self.by_key[above].reached_from
+        return [key for key in keys if key not in inner]
+
+    def drawn(self, glyphs: Glyphs) -> Iterator[tuple[str, Step]]:
+        """(connectors, step) for every step, depth first, each under the step it is reached from
+        (``tree_walk``: no recursion, indentation capped); the report's item, at the top, left out."""
+        walk = tree_walk(self.start, lambda key: [step.key for step in self.below.get(key, ())], glyphs)
+        next(walk)
+        for prefix, key in walk:
+            yield prefix, self.by_key[key]
 
 
 def blockers(graph: nx.MultiDiGraph, key: str) -> BlockerReport:
@@ -90,7 +136,7 @@ def blockers(graph: nx.MultiDiGraph, key: str) -> BlockerReport:
     done = is_unit and unit.is_done
     report = BlockerReport(key=key, label=attrs.get("label", key), workspace=attrs.get("workspace"),
                            kind=unit.kind if is_unit else None, status=unit.status if is_unit else None,
-                           is_done=done, is_blocked=False, direct=[], blockers=[], paths=[], unresolved=[],
+                           is_done=done, is_blocked=False, direct=[], blockers=[], steps=[], unresolved=[],
                            not_blocking=[], cycles=[])
     if done:
         return report
@@ -100,7 +146,7 @@ def blockers(graph: nx.MultiDiGraph, key: str) -> BlockerReport:
     listed = [k for k, s in walk.steps.items() if s.no_status]
     report.blockers = found
     report.direct = [walk.steps[k] for k in found if walk.came_from[k] == key]
-    report.paths = [walk.path(k) for k in found + stuck + listed]
+    report.steps = walk.tree_order(found + stuck + listed)
     report.unresolved = [walk.steps[k] for k in stuck]
     report.not_blocking = [walk.steps[k] for k in listed]
     report.cycles = cycles(walk.walked)
@@ -142,7 +188,7 @@ class _Walk:
                 edge = PARENT if stored_key == _PARENT_KEY else stored_key
                 if (target == start or target in steps) and self._keeps(target, node, edge):
                     continue
-                steps[target] = _step(target, attrs, edge, _crosses(edges[stored_key], nodes[node], attrs))
+                steps[target] = _step(target, attrs, edge, _crosses(edges[stored_key], nodes[node], attrs), node)
                 came_from[target] = node
                 if live and target not in walked:
                     walked[target] = []
@@ -165,22 +211,31 @@ class _Walk:
             key = self.came_from[key]
         return chain
 
-    def path(self, key: str) -> list[Step]:
-        return [self.steps[k] for k in reversed(self._chain(key))]
+    def tree_order(self, ends: list[str]) -> list[Step]:
+        """The steps on a path to one of ``ends``, each once, every one after the step it is
+        reached from (breadth-first down the tree of ``came_from``, in walk order)."""
+        wanted: set[str] = set()
+        for key in ends:
+            while key != self.start and key not in wanted:
+                wanted.add(key)
+                key = self.came_from[key]
+        below: dict[str, list[str]] = {}
+        for key in self.steps:  # walk order
+            if key in wanted:
+                below.setdefault(self.came_from[key], []).append(key)
+        order: list[Step] = []
+        queue = deque(below.get(self.start, ()))
+        while queue:
+            key = queue.popleft()
+            order.append(self.steps[key])
+            queue.extend(below.get(key, ()))
+        return order
 
 
-def nearest_blockers(report: BlockerReport) -> list[str]:
-    """The open blockers of ``report`` that no other open blocker stands in front of (reached by
-    blocking edges, or through parents, only): closing all of them unblocks the item, since the walk
-    never goes past a done item. Nearest first."""
-    found, _, _ = report.path_groups()
-    return [path[-1].key for path in found if all(step.edge == PARENT for step in path[:-1])]
-
-
-def _step(key: str, attrs: Mapping[str, Any], edge: str, cross: bool) -> Step:
+def _step(key: str, attrs: Mapping[str, Any], edge: str, cross: bool, reached_from: str) -> Step:
     record = attrs.get("record")
     common: dict[str, Any] = {"key": key, "label": attrs.get("label", key), "workspace": attrs.get("workspace"),
-                              "edge": edge, "cross": cross}
+                              "edge": edge, "cross": cross, "reached_from": reached_from}
     if isinstance(record, WorkUnit):
         return Step(status=record.status, **common)
     stub = attrs.get("stub")
@@ -206,50 +261,13 @@ def _crosses(edge: Mapping[str, Any], source: Mapping[str, Any], target: Mapping
 def cycles(adjacency: Mapping[str, Sequence[str]]) -> list[list[str]]:
     """The cycles of a directed graph given as adjacency lists: each strongly connected component
     of more than one node (or with a self-loop), as one cycle through its smallest key, in
-    order. Iterative Tarjan: linear, no recursion limit, never loops."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
+    order (``strong_components``: linear, no recursion limit, never loops)."""
     found: list[list[str]] = []
-    for root in adjacency:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(adjacency.get(root, ())))]
-        while work:
-            node, targets = work[-1]
-            for target in targets:
-                if target not in index:
-                    index[target] = low[target] = len(index)
-                    stack.append(target)
-                    on_stack.add(target)
-                    work.append((target, iter(adjacency.get(target, ()))))
-                    break
-                if target in on_stack:
-                    low[node] = min(low[node], index[target])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    component = _pop_component(stack, on_stack, node)
-                    if len(component) > 1 or node in adjacency.get(node, ()):
-                        found.append(_cycle_order(adjacency, set(component)))
+    for component in strong_components(adjacency, lambda node: adjacency.get(node, ())):
+        first = component[0]
+        if len(component) > 1 or first in adjacency.get(first, ()):
+            found.append(_cycle_order(adjacency, set(component)))
     return sorted(found)
-
-
-def _pop_component(stack: list[str], on_stack: set[str], node: str) -> list[str]:
-    component = []
-    while True:
-        member = stack.pop()
-        on_stack.discard(member)
-        component.append(member)
-        if member == node:
-            return component
 
 
 def _cycle_order(adjacency: Mapping[str, Sequence[str]], component: set[str]) -> list[str]:
@@ -279,32 +297,59 @@ def why_blocked(graph: nx.MultiDiGraph, key: str) -> str:
 
 
 def explain(report: BlockerReport) -> str:
-    """The plain-English form of a report (one line; untrusted text made safe to print)."""
+    """The plain-English form of a report (one line; untrusted text made safe to print). It names
+    at most ``EXPLAIN_STEPS`` steps of paths (a longer path keeps its first steps and its end),
+    then says how many more paths there are: the report itself has them all."""
     who = report.key
     if report.is_done:
         return one_line(f"{who} is done ({report.status}); nothing blocks it.")
+    tree = StepTree(report)
+    budget = [EXPLAIN_STEPS]
     parts = []
-    found, stuck, listed = report.path_groups()
+    found, stuck, listed = report.groups()
     if report.is_blocked:
         parts.append(f"{who} is blocked by {_count(len(report.blockers), 'open item')}: "
-                     + "; ".join(_path_text(p) for p in longest_paths(found)) + ".")
+                     + _paths_text(tree, tree.ends(found), budget) + ".")
     else:
         parts.append(f"{who} is not blocked by any open item" + (" it can see." if report.unresolved else "."))
     if stuck:
         parts.append(f"{_count(len(stuck), 'blocker')} could not be resolved (status unknown): "
-                     + "; ".join(_path_text(p) for p in stuck) + ".")
+                     + _paths_text(tree, stuck, budget) + ".")
     if listed:
-        parts.append("Listed, not counted (no status): " + "; ".join(_path_text(p) for p in listed) + ".")
-    for cycle in report.cycles:
-        parts.append("Cycle: " + " -> ".join(cycle + cycle[:1]) + ".")
+        parts.append("Listed, not counted (no status): " + _paths_text(tree, listed, budget) + ".")
+    for cycle in report.cycles[:EXPLAIN_CYCLES]:
+        parts.append("Cycle: " + _cycle_text(cycle) + ".")
+    if len(report.cycles) > EXPLAIN_CYCLES:
+        parts.append(f"{_count(len(report.cycles) - EXPLAIN_CYCLES, 'more cycle')}.")
     return one_line(" ".join(parts))
 
 
-def longest_paths(paths: Sequence[Sequence[Step]]) -> list[Sequence[Step]]:
-    """The paths that are not the start of another: together they name every item of ``paths``
-    once per chain (A -> B -> C, not also A and A -> B)."""
-    inner = {step.key for path in paths for step in path[:-1]}
-    return [path for path in paths if path[-1].key not in inner]
+EXPLAIN_STEPS = 60  # steps of paths one explanation names, at most
+EXPLAIN_CYCLES = 10  # cycles one explanation names, at most
+
+
+def _paths_text(tree: StepTree, ends: Sequence[str], budget: list[int]) -> str:
+    """``A -> B; A -> C`` for the paths to ``ends``, within ``budget[0]`` steps (spent here)."""
+    shown = []
+    for end in ends:
+        if budget[0] <= 0:
+            break
+        path = tree.path(end)
+        if len(path) > budget[0]:
+            keep = max(budget[0] - 1, 1)
+            text = _path_text(path[:keep]) + f" -> ... ({len(path) - keep - 1} more) -> " + _path_text(path[-1:])
+        else:
+            text = _path_text(path)
+        budget[0] -= len(path)
+        shown.append(text)
+    left = len(ends) - len(shown)
+    return "; ".join(shown) + (f"; and {_count(left, 'more path')}" if left else "")
+
+
+def _cycle_text(cycle: list[str]) -> str:
+    if len(cycle) <= EXPLAIN_STEPS:
+        return " -> ".join(cycle + cycle[:1])
+    return " -> ".join(cycle[:EXPLAIN_STEPS - 1]) + f" -> ... ({len(cycle) - EXPLAIN_STEPS + 1} more) -> {cycle[0]}"
 
 
 def _count(n: int, noun: str) -> str:

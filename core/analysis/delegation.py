@@ -6,11 +6,18 @@ the edge). A root is a parent that is not itself a delegated child; a cycle with
 it is shown from its smallest key. Completion is computed, never stored (formats README): an
 item is complete when it is done itself, or when it has delegated children and all of them are
 complete, cascading up. An item with no status (a sudocode spec) is done when its work is: issues
-implement it and every one of them is closed (``implemented``). A complete item that is not done and has an open blocker
-(``core.analysis.blocking``; an unresolved stub is not one) says which (``blocked_by``): "children
+implement it and every one of them is closed (``implemented``). A complete item that is not done
+and has an open blocker (``core.analysis.blocking``; an unresolved stub is not one) says which
+(``blocked_by``, the nearest: ``core.analysis.nearest``, at most ``LIMIT`` of them): "children
 complete, blocked by X", and the close cascade leaves it open (``core.sync.delegate``). A
-delegation is overdue when its deadline is before ``today`` and the child is not complete. Cycles are the strongly connected components of the delegation edges
-alone; every walk here is iterative and never follows an edge back into its own path.
+delegation is overdue when its deadline is before ``today`` and the child is not complete. Cycles
+are the strongly connected components of the delegation edges alone; every walk here is
+iterative and never follows an edge back into its own path.
+
+The trees are nested ``ChainNode``s in memory (the dashboard and the text read them); as JSON they
+are flat (``flat_chains``): each chain the list of its nodes in depth-first order, each with the
+key of the node it is under and its depth, since a JSON encoder recurses once per level of nesting
+and a chain can be 100,000 delegations deep.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from core.analysis.blocking import blockers, cycles, nearest_blockers
+from core.analysis.blocking import cycles
+from core.analysis.nearest import NearestBlockers
 from core.analysis.neighbourhood import NodeInfo, info_fields
 from core.graph_kinds import EdgeKind
 from core.model import WorkUnit
@@ -36,9 +44,10 @@ _KEY = EdgeKind.DELEGATION.value
 _INDEX = "_delegation_children"
 
 
-class ChainNode(NodeInfo, kw_only=True):
-    """One item of a chain (``status`` None and ``stub`` set when it is not loaded; ``status`` None
-    alone for a work unit with no status, a sudocode spec, which is never done itself)."""
+class ChainItem(NodeInfo, kw_only=True):
+    """One item in the delegations (``status`` None and ``stub`` set when it is not loaded;
+    ``status`` None alone for a work unit with no status, a sudocode spec, which is never done
+    itself), with the terms of the delegation to it."""
 
     done: bool
     complete: bool
@@ -53,7 +62,29 @@ class ChainNode(NodeInfo, kw_only=True):
     # complete (its delegated children all are) but not done, and these open items block it (the
     # nearest: closing them unblocks it): the close cascade leaves it open until they close
     blocked_by: list[str] = []
+
+
+class ChainNode(ChainItem, kw_only=True):
+    """An item of a chain's tree, with its delegated children below it."""
+
     children: list[ChainNode] = []
+
+
+class FlatChainNode(ChainItem, kw_only=True):
+    """An item of a chain as JSON has it: the node it is under instead of the nodes under it."""
+
+    parent: str | None  # the key of the node it is under; None for the chain's root
+    depth: int  # 0 for the root
+
+
+class FlatChains(msgspec.Struct, kw_only=True):
+    """``DelegationChains`` as ``chains --json`` prints it: each chain a list of its nodes, the
+    root first, then depth first (a node's children right after it, in order)."""
+
+    today: str
+    chains: list[list[FlatChainNode]]
+    cycles: list[list[str]]
+    totals: ChainTotals
 
 
 class ChainTotals(msgspec.Struct, kw_only=True):
@@ -78,8 +109,8 @@ class DelegationPosition(msgspec.Struct, kw_only=True):
     blocked_by: list[str]  # as ChainNode.blocked_by: complete, not done, and these open items block it
     overdue: bool
     in_cycle: bool
-    delegated_from: list[ChainNode]  # its parents (terms: of the delegation to this item)
-    delegates_to: list[ChainNode]  # its children (terms: of the delegation to each), not expanded
+    delegated_from: list[ChainItem]  # its parents (terms: of the delegation to this item)
+    delegates_to: list[ChainItem]  # its children (terms: of the delegation to each), not expanded
 
 
 def delegation_children(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
@@ -120,6 +151,7 @@ class _Completion:
         self.memo: dict[str, bool] = {}
         self.graph = graph
         self.held: dict[str, list[str]] = {}
+        self.nearest = NearestBlockers(graph)  # shared: a chain's items ask about the same parents
 
     def __call__(self, key: str) -> bool:
         if key in self.memo:
@@ -147,7 +179,7 @@ class _Completion:
         if key not in self.held:
             record = self.nodes[key].get("record")
             waits = isinstance(record, WorkUnit) and not record.is_done and self(key)
-            self.held[key] = nearest_blockers(blockers(self.graph, key)) if waits else []
+            self.held[key] = self.nearest(key) if waits else []
         return self.held[key]
 
 
@@ -200,25 +232,56 @@ def delegation_chains(graph: nx.MultiDiGraph, today: dt.date) -> DelegationChain
 def _tree(graph: nx.MultiDiGraph, root: str, children: Mapping[str, list[str]], complete: _Completion,
           today: dt.date, shown: set[str]) -> ChainNode:
     """The chain below ``root``, depth-first without recursion; a node already shown elsewhere
-    is marked ``repeated``, one already on its own path ``cycle``, and neither is expanded."""
+    is marked ``repeated``, one already on its own path ``cycle``, and neither is expanded. The
+    path is one set, grown and shrunk as the walk goes down and back up: linear in the nodes."""
     top = _chain_node(graph, root, None, complete, today)
     shown.add(root)
-    stack: list[tuple[ChainNode, frozenset[str]]] = [(top, frozenset({root}))]
-    while stack:
-        node, path = stack.pop()
+    on_path: set[str] = set()
+    stack: list[tuple[ChainNode, Iterator[ChainNode]]] = []
+
+    def enter(node: ChainNode) -> None:
+        on_path.add(node.key)
         below = []
         for child in children.get(node.key, ()):
             item = _chain_node(graph, child, _edge(graph, node.key, child), complete, today)
-            if child in path:
+            if child in on_path:
                 item.cycle = True
             elif child in shown:
                 item.repeated = True
             else:
                 shown.add(child)
-                below.append((item, path | {child}))
+                below.append(item)
             node.children.append(item)
-        stack.extend(reversed(below))
+        stack.append((node, iter(below)))
+
+    enter(top)
+    while stack:
+        node, pending = stack[-1]
+        following = next(pending, None)
+        if following is None:
+            stack.pop()
+            on_path.discard(node.key)
+        else:
+            enter(following)
     return top
+
+
+def flat_chains(result: DelegationChains) -> FlatChains:
+    """``result`` with each tree flattened (``FlatChains``), without recursion."""
+    return FlatChains(today=result.today, chains=[list(flat_chain(chain)) for chain in result.chains],
+                      cycles=result.cycles, totals=result.totals)
+
+
+_ITEM_FIELDS = tuple(field.name for field in msgspec.structs.fields(ChainItem))
+
+
+def flat_chain(root: ChainNode) -> Iterator[FlatChainNode]:
+    """The nodes of one tree, the root first, then depth first, each with its parent and depth."""
+    stack: list[tuple[ChainNode, str | None, int]] = [(root, None, 0)]
+    while stack:
+        node, parent, depth = stack.pop()
+        yield FlatChainNode(**{name: getattr(node, name) for name in _ITEM_FIELDS}, parent=parent, depth=depth)
+        stack.extend((child, node.key, depth + 1) for child in reversed(node.children))
 
 
 def _descendants(root: ChainNode) -> Iterator[ChainNode]:
@@ -248,32 +311,45 @@ def _due(deadline: str) -> dt.date | None:
 
 def _chain_node(graph: nx.MultiDiGraph, key: str, edge: Mapping[str, Any] | None, complete: _Completion,
                 today: dt.date) -> ChainNode:
+    return ChainNode(**_item_fields(graph, key, edge, complete, today), children=[])
+
+
+def _item_fields(graph: nx.MultiDiGraph, key: str, edge: Mapping[str, Any] | None, complete: _Completion,
+                 today: dt.date) -> dict[str, Any]:
     is_complete = complete(key)
     edge = edge or {}
-    return ChainNode(
+    return dict(
         **info_fields(graph, key), done=_done(graph._node[key]), complete=is_complete,
         overdue=_overdue(edge, is_complete, today),
         terms=dict(edge.get("terms") or {}), delegated_by=edge.get("delegated_by"),
-        delegated_to=edge.get("delegated_to"), forms=list(edge.get("forms") or []), children=[],
+        delegated_to=edge.get("delegated_to"), forms=list(edge.get("forms") or []),
         blocked_by=list(complete.blocked_by(key)))
 
 
-def delegation_position(graph: nx.MultiDiGraph, key: str, today: dt.date) -> DelegationPosition | None:
-    """``key``'s delegations in and out; None when it takes part in none."""
+def delegation_counts(graph: nx.MultiDiGraph, key: str) -> tuple[int, int]:
+    """How many items delegated ``key`` (its parents), and how many it delegated to."""
+    parents = sum(1 for edges in graph._pred[key].values() if _KEY in edges)
+    return parents, len(delegation_children(graph).get(key, ()))
+
+
+def delegation_position(graph: nx.MultiDiGraph, key: str, today: dt.date,
+                        limit: int | None = None) -> DelegationPosition | None:
+    """``key``'s delegations in and out (the first ``limit`` parents and children, when given);
+    None when it takes part in none."""
     children = delegation_children(graph)
-    parents = sorted(p for p, edges in graph._pred[key].items() if _KEY in edges)
-    kids = children.get(key, [])
+    parents = sorted(p for p, edges in graph._pred[key].items() if _KEY in edges)[:limit]
+    kids = children.get(key, [])[:limit]
     if not parents and not kids:
         return None
     complete = _Completion(graph, children)
     ups = []
     for parent in parents:
-        up = _chain_node(graph, parent, None, complete, today)
+        up = ChainItem(**_item_fields(graph, parent, None, complete, today))
         edge = _edge(graph, parent, key)  # the terms that matter are those of the delegation to ``key``
         up.terms, up.forms = dict(edge.get("terms") or {}), list(edge.get("forms") or [])
         up.delegated_by, up.delegated_to = edge.get("delegated_by"), edge.get("delegated_to")
         ups.append(up)
-    downs = [_chain_node(graph, child, _edge(graph, key, child), complete, today) for child in kids]
+    downs = [ChainItem(**_item_fields(graph, child, _edge(graph, key, child), complete, today)) for child in kids]
     is_complete = complete(key)
     in_cycle = any(key in cycle for cycle in cycles(_reachable(children, key)))
     return DelegationPosition(

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from core.analysis.blocking import BlockerReport, blockers, explain
-from core.analysis.delegation import delegation_position
+from core.analysis.blocking import BlockerReport, StepTree, blockers, explain
+from core.analysis.delegation import delegation_counts, delegation_position
 from core.analysis.neighbourhood import NodeInfo, node_info
 from core.graph_kinds import NodeKind
 from core.model import status_text
@@ -48,12 +48,15 @@ class Relation(msgspec.Struct, kw_only=True):
         return self.raw_type if self.kind == "other" else self.kind
 
 
-def relations(graph: nx.MultiDiGraph, key: str, outgoing: bool) -> list[Relation]:
-    """The edges out of ``key`` (``outgoing``) or into it, by the other end's key then kind."""
+def relations(graph: nx.MultiDiGraph, key: str, outgoing: bool, limit: int | None = None) -> list[Relation]:
+    """The edges out of ``key`` (``outgoing``) or into it, by the other end's key then kind; the
+    first ``limit`` of them when given (``relation_count`` says how many there are)."""
     adjacency = graph._succ[key] if outgoing else graph._pred[key]
     home = graph._node[key].get("workspace")
-    out = []
+    out: list[Relation] = []
     for other in sorted(adjacency):
+        if limit is not None and len(out) >= limit:
+            break
         peer = node_info(graph, other)
         for kind, attrs in sorted(adjacency[other].items()):
             if kind in SKIPPED:
@@ -63,24 +66,39 @@ def relations(graph: nx.MultiDiGraph, key: str, outgoing: bool) -> list[Relation
                                 blocking=bool(attrs.get("blocking")),
                                 cross=cross if isinstance(cross, bool) else peer.workspace != home, peer=peer,
                                 terms=dict(attrs["terms"]) if "terms" in attrs else None))
-    return out
+    return out[:limit] if limit is not None else out
 
 
-def describe(graph: nx.MultiDiGraph, key: str, today: dt.date | None = None) -> dict[str, Any]:
+def relation_count(graph: nx.MultiDiGraph, key: str, outgoing: bool) -> int:
+    """How many relations ``relations`` lists for ``key`` without a limit."""
+    adjacency = graph._succ[key] if outgoing else graph._pred[key]
+    return sum(1 for edges in adjacency.values() for kind in edges if kind not in SKIPPED)
+
+
+def describe(graph: nx.MultiDiGraph, key: str, today: dt.date | None = None,
+             limit: int | None = None) -> dict[str, Any]:
     """Everything known of node ``key``: ``node``, ``record`` (builtins), ``out``, ``in``,
     ``blockers`` (a ``BlockerReport``), ``why_blocked`` (one line), ``delegation`` (or None).
-    ``today`` decides what is overdue (default: the clock's today)."""
+    ``today`` decides what is overdue (default: the clock's today). With ``limit`` (a screen's
+    worth), ``out``, ``in`` and the delegation's parents and children hold at most that many, and
+    ``totals`` says how many there are of each."""
     record = graph._node[key].get("record")
     report = blockers(graph, key)
-    return {
+    described = {
         "node": node_info(graph, key),
         "record": msgspec.to_builtins(record) if isinstance(record, msgspec.Struct) else None,
-        "out": relations(graph, key, outgoing=True),
-        "in": relations(graph, key, outgoing=False),
+        "out": relations(graph, key, outgoing=True, limit=limit),
+        "in": relations(graph, key, outgoing=False, limit=limit),
         "blockers": report,
         "why_blocked": explain(report),
-        "delegation": delegation_position(graph, key, today or _today()),
+        "delegation": delegation_position(graph, key, today or _today(), limit=limit),
     }
+    if limit is not None:
+        parents, children = delegation_counts(graph, key)
+        described["totals"] = {"out": relation_count(graph, key, outgoing=True),
+                               "in": relation_count(graph, key, outgoing=False),
+                               "delegated_from": parents, "delegates_to": children}
+    return described
 
 
 def item_fields(node: NodeInfo, record: dict[str, Any] | None) -> list[tuple[str, str]]:
@@ -120,10 +138,20 @@ def source_of(record: dict[str, Any] | None) -> tuple[str, int | None] | None:
 
 def blocked_across(report: BlockerReport) -> list[str]:
     """The workspaces an item's blocking reaches: its own, then each open blocker's, in the order
-    the paths meet them (``web-7tq`` is blocked across three towns)."""
+    the paths meet them (``web-7tq`` is blocked across three towns). Each step is looked at once:
+    a path is followed back only as far as the first step an earlier path already met."""
+    if not report.is_blocked:
+        return []
     seen = [report.workspace] if report.workspace else []
-    for path in report.paths[:len(report.blockers)]:
-        for step in path:
+    tree = StepTree(report)
+    met: set[str] = set()
+    for key in report.blockers:
+        new = []
+        while key != report.key and key not in met:
+            met.add(key)
+            new.append(tree.by_key[key])
+            key = tree.by_key[key].reached_from
+        for step in reversed(new):
             if step.workspace and step.workspace not in seen:
                 seen.append(step.workspace)
-    return seen if report.is_blocked else []
+    return seen

@@ -10,7 +10,7 @@ Labels and keys are untrusted text: each export escapes them for its own syntax.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import msgspec
@@ -222,18 +222,34 @@ def glyphs_for(encoding: str | None) -> Glyphs:
 
 T = TypeVar("T")
 
+# Text trees indent each level by four columns down to this level; a line deeper than that keeps
+# this level's indentation and starts with its level, ``[level 17]``: a chain N deep prints N lines
+# of bounded width, not N lines growing to N * 4 columns.
+INDENT_LEVELS = 16
+
+
+def tree_walk(root: T, children: Callable[[T], Sequence[T]], glyphs: Glyphs,
+              indent_levels: int = INDENT_LEVELS) -> Iterator[tuple[str, T]]:
+    """(prefix, node) for ``root`` (prefix ``""``) and each of its descendants, depth first, the
+    prefix being the connectors that draw the tree (no recursion; indentation capped at
+    ``indent_levels``, deeper lines marked with their level)."""
+    yield "", root
+    stack: list[tuple[T, str, int, bool]] = [(c, "", 1, i == 0) for i, c in enumerate(reversed(children(root)))]
+    while stack:
+        node, indent, level, last = stack.pop()
+        deep = f"[level {level}] " if level > indent_levels else ""
+        yield indent + deep + (glyphs.last if last else glyphs.branch), node
+        below = children(node)
+        if below:
+            inner = indent + (glyphs.blank if last else glyphs.pipe) if level < indent_levels else indent
+            stack.extend((c, inner, level + 1, i == 0) for i, c in enumerate(reversed(below)))
+
 
 def tree_lines(root: T, children: Callable[[T], Sequence[T]], line: Callable[[T], str],
-               glyphs: Glyphs) -> Iterable[str]:
-    """A tree as text lines: ``root`` then its descendants with connectors (no recursion)."""
-    yield line(root)
-    stack: list[tuple[T, str, bool]] = [(c, "", i == 0) for i, c in enumerate(reversed(children(root)))]
-    while stack:
-        node, indent, last = stack.pop()
-        yield indent + (glyphs.last if last else glyphs.branch) + line(node)
-        below = children(node)
-        inner = indent + (glyphs.blank if last else glyphs.pipe)
-        stack.extend((c, inner, i == 0) for i, c in enumerate(reversed(below)))
+               glyphs: Glyphs, indent_levels: int = INDENT_LEVELS) -> Iterable[str]:
+    """A tree as text lines: ``root`` then its descendants with connectors (``tree_walk``)."""
+    for prefix, node in tree_walk(root, children, glyphs, indent_levels):
+        yield prefix + line(node)
 
 
 def to_text(hood: Neighbourhood, glyphs: Glyphs = UNICODE) -> str:

@@ -4,9 +4,10 @@ to each; unresolved references and cycles. Exit 0 whether it is blocked or not."
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import sys
 
-from core.analysis.blocking import BlockerReport, Step, blockers, longest_paths, step_state
+from core.analysis.blocking import BlockerReport, Step, StepTree, blockers, step_state
+from core.analysis.neighbourhood import Glyphs, glyphs_for
 from core.commands.common import add_common
 from core.commands.output import EXIT_UNUSABLE, respond
 from core.commands.show import add_ref_argument, open_ref
@@ -30,27 +31,36 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
 
 
 def _text(report: BlockerReport) -> list[str]:
+    return blockers_text(report, glyphs_for(sys.stdout.encoding))
+
+
+def blockers_text(report: BlockerReport, glyphs: Glyphs) -> list[str]:
+    """Each blocker once, then the paths as one tree (each item under the one it is reached
+    from): lines in proportion to the items, however deep the chain (``tree_lines`` caps the
+    indentation)."""
     head = report.key if report.label == report.key else f"{report.key}: {report.label}"
     state = status_text(report.status) if report.kind is not None else "not a work unit"
     lines = [one_line(f"{head} [{state}]")]
     if report.is_done:
         lines.append("done: nothing blocks it")
         return lines
-    found, stuck, listed = report.path_groups()
+    tree = StepTree(report)
+    found, stuck, listed = report.groups()
     if found:
         lines.append(f"blocked by {len(found)} open item{'s' if len(found) != 1 else ''}:")
-        lines += [f"  {_item_text(path[-1])}" for path in found]
+        lines += [f"  {_item_text(tree.by_key[key])}" for key in found]
     else:
         lines.append("not blocked by any open item")
     if stuck:
         lines.append(f"unresolved (status unknown, not counted): {len(stuck)}")
-        lines += [f"  {_item_text(path[-1])}" for path in stuck]
+        lines += [f"  {_item_text(step)}" for step in report.unresolved]
     if listed:
         lines.append(f"no status (never a blocker, not counted): {len(listed)}")
-        lines += [f"  {_item_text(path[-1])}" for path in listed]
-    if found or stuck or listed:
+        lines += [f"  {_item_text(step)}" for step in report.not_blocking]
+    if report.steps:
         lines.append("paths:")
-        lines += [f"  {_path_text(path)}" for path in longest_paths(found + stuck + listed)]
+        lines.append("  " + one_line(report.key))
+        lines += [f"  {prefix}{_hop_text(step)}" for prefix, step in tree.drawn(glyphs)]
     if report.cycles:
         lines.append(f"cycles: {len(report.cycles)}")
         lines += ["  " + one_line(" -> ".join(cycle + cycle[:1])) for cycle in report.cycles]
@@ -67,12 +77,9 @@ def _item_text(step: Step) -> str:
     return one_line(text)
 
 
-def _path_text(path: Sequence[Step]) -> str:
-    """``blocks KEY -> depends-on KEY (in WS)`` for one path, on one line."""
-    hops = []
-    for step in path:
-        hop = f"{step.edge} {step.key}"
-        if step.cross and step.workspace:
-            hop += f" (in {step.workspace})"
-        hops.append(hop)
-    return one_line(" -> ".join(hops))
+def _hop_text(step: Step) -> str:
+    """``depends-on KEY (in WS)``: one step of a path, the edge that leads to it first."""
+    hop = f"{step.edge} {step.key}"
+    if step.cross and step.workspace:
+        hop += f" (in {step.workspace})"
+    return one_line(hop)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.analysis.delegation import ChainNode, DelegationChains, blocked_text, delegation_chains
+from core.analysis.delegation import ChainNode, DelegationChains, blocked_text, delegation_chains, flat_chains
 from core.analysis.neighbourhood import Glyphs, glyphs_for, node_text, tree_lines
 from core.commands.common import add_common, graph_of
 from core.commands.output import EXIT_UNUSABLE, emit_json, report_diagnostics
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
         return EXIT_UNUSABLE
     result = delegation_chains(graph_of(fed), today())
     if args.json:
-        emit_json(result)
+        emit_json(flat_chains(result))  # flat: a JSON encoder recurses once per level of a tree
     else:
         sys.stdout.write("\n".join(chains_text(result, glyphs_for(sys.stdout.encoding))) + "\n")
     report_diagnostics(fed.diagnostics, verbose=args.verbose)

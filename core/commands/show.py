@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from core.analysis.item import describe
-from core.analysis.delegation import ChainNode, DelegationPosition, blocked_text
+from core.analysis.delegation import ChainItem, DelegationPosition, blocked_text
 from core.analysis.lookup import RefLookupError, find_node
 from core.analysis.neighbourhood import node_text
 from core.commands.common import add_common, graph_of
@@ -113,7 +113,7 @@ def _position_lines(position: DelegationPosition) -> list[str]:
     return lines
 
 
-def terms_text(node: ChainNode) -> str:
+def terms_text(node: ChainItem) -> str:
     """``portion: x, deadline: d, ...`` of the delegation to ``node``, plus who delegated to whom."""
     parts = [f"{k}: {v}" for k, v in node.terms.items()]
     if node.delegated_by:
@@ -123,7 +123,7 @@ def terms_text(node: ChainNode) -> str:
     return one_line(", ".join(parts))
 
 
-def _link(node: ChainNode) -> str:
+def _link(node: ChainItem) -> str:
     state = f"{node.stub} stub" if node.stub else status_text(node.status)
     state += ", complete" if node.complete else ""
     state += f", {blocked_text(node.blocked_by)}" if node.blocked_by else ""

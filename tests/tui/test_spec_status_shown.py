@@ -51,8 +51,8 @@ async def test_a_spec_on_a_blocking_edge_is_listed_as_not_a_blocker(tmp_path: Pa
         await pilot.pause()
         assert tree(app).cursor_key == _key("i-1")
         lines = detail(app).text_by_section["blocked"].splitlines()
-        assert lines == ["not blocked by any open item", f"path 1: {_key('i-1')}",
-                         f"  └ depends-on {_key('s-1')} [-, not a blocker]",
+        assert lines == ["not blocked by any open item", f"paths from {_key('i-1')}",
+                         f"  └── depends-on {_key('s-1')} [-, not a blocker]",
                          "1 with no status (never a blocker, not counted)"]
         assert "None" not in detail(app).plain
 
@@ -69,6 +69,6 @@ def test_the_chains_pane_shows_a_delegated_spec_with_status_dash(tmp_path: Path)
     # complete: its one implementing issue (i-6) is closed, though its delegated child is open
     assert label.startswith(f"✓ {_key('s-1')}: spec s-1  [-]  web")
     assert "not loaded" not in label and "None" not in label
-    shown = chain_detail(ChainEntry(node=root, path=(root.key,), text=label, mark="open", mark_len=1)).content().plain
+    shown = chain_detail(ChainEntry(node=root, parent=None, level=0, text=label, mark="open", mark_len=1)).content().plain
     assert "  status        -" in shown.splitlines()
     assert "not loaded" not in shown and "None" not in shown

@@ -20,14 +20,32 @@ _SCHEMES = ("hop://", "realm://", "beads://local/", "beads://")
 
 @dataclass(frozen=True)
 class ChainEntry:
-    """One node of the tree: the chain node, the keys from its root down to it, its label."""
+    """One node of the tree: the chain node, the key of the node above it, its level, its label."""
 
     node: ChainNode
-    path: tuple[str, ...]
+    parent: str | None  # the key of the node it is under (its delegating parent); None for a root
+    level: int  # 0 for a chain's root
     text: str
     mark: str  # complete | open | overdue
     mark_len: int  # the label's first ``mark_len`` characters are the mark
     matched: bool = True  # False: shown only as the ancestor of a node the filter matches
+
+    @property
+    def ident(self) -> tuple[str | None, str]:
+        """Which node of the forest this is: a key is expanded once in the trees, so (the key
+        above, its own key) names one node, and stays the same across reloads."""
+        return self.parent, self.node.key
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A line standing for what is not built: the next children of ``owner`` (``more``: ``owner``
+    None for the chains themselves), or the levels below ``owner`` (``deeper``)."""
+
+    kind: str  # more | deeper
+    owner: ChainEntry | None
+    start: int  # more: the index of the first child not shown yet
+    text: str  # what it stands for and what Enter does (the detail says it)
 
 
 def short_workspace(name: str | None) -> str:
@@ -76,9 +94,10 @@ def label_text(node: ChainNode) -> tuple[str, str, int]:
     return one_line("  ".join(str(p) for p in parts)), kind, len(one_line(mark))
 
 
-def entry(node: ChainNode, path: tuple[str, ...], matched: bool = True) -> ChainEntry:
-    text, kind, length = label_text(node)
-    return ChainEntry(node=node, path=path, text=text, mark=kind, mark_len=length, matched=matched)
+def entry(node: ChainNode, parent: str | None, level: int, matched: bool = True,
+          label: tuple[str, str, int] | None = None) -> ChainEntry:
+    text, kind, length = label or label_text(node)
+    return ChainEntry(node=node, parent=parent, level=level, text=text, mark=kind, mark_len=length, matched=matched)
 
 
 def headline(result: DelegationChains) -> str:
@@ -92,6 +111,7 @@ def cycles_text(result: DelegationChains) -> str:
     return "; ".join(" -> ".join(cycle + cycle[:1]) for cycle in result.cycles)
 
 
+DETAIL_CHILDREN = 50  # delegated children the detail names; the tree has them all
 _MARK_STYLE = {COMPLETE: "bold $success", OPEN: "$foreground-muted", OVERDUE: "bold $error"}
 _TERM_NAMES = {"portion": "portion", "deadline": "deadline", "acceptance_criteria": "acceptance",
                "credit_share": "credit share"}
@@ -112,8 +132,8 @@ def detail(item: ChainEntry) -> DetailText:
     else:
         out.field("status", status_text(node.status))
     out.field("workspace", node.workspace or "?")
-    if len(item.path) > 1:
-        out.section(f"Delegation from {item.path[-2]}")
+    if item.parent is not None:
+        out.section(f"Delegation from {item.parent}")
         for name, value in node.terms.items():
             out.field(_TERM_NAMES.get(name, name), str(value), "bold $error" if name == "deadline" and node.overdue
                       else "")
@@ -126,13 +146,27 @@ def detail(item: ChainEntry) -> DetailText:
     if node.children:
         done = sum(child.complete for child in node.children)
         out.section(f"Delegated: {len(node.children)} ({done} complete)")
-        for child in node.children:
+        for child in node.children[:DETAIL_CHILDREN]:
             child_kind, child_mark = mark_of(child)
             out.line((child_mark, _MARK_STYLE[child_kind]), " ", child.key, indent=2)
+        if len(node.children) > DETAIL_CHILDREN:
+            out.line((f"... and {len(node.children) - DETAIL_CHILDREN} more (in the tree)", "$foreground-muted"),
+                     indent=2)
     if node.cycle:
         out.line(("cycle: this item is delegated back to an item above it; not expanded again", "bold $error"),
                  indent=2)
     elif node.repeated:
         out.line(("shown in full earlier in the tree (it has another parent)", "$foreground-muted"), indent=2)
     out.line(("Enter opens it in the Explorer", "$foreground-muted italic"))
+    return out
+
+
+def placeholder_detail(item: Placeholder) -> DetailText:
+    """What a "more" or "deeper" line stands for, and what Enter does there."""
+    out = DetailText()
+    if item.kind == "more":
+        out.title("more delegations", f"after the first {item.start}")
+    else:
+        out.title("deeper levels", f"below {item.owner.node.key}" if item.owner is not None else "")
+    out.line((item.text, "$foreground-muted italic"), indent=2)
     return out

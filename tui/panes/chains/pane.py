@@ -12,7 +12,7 @@ from textual.widgets import Static, Tree
 from core.analysis.delegation import ChainNode
 from tui.panes.base import Pane
 from tui.panes.chains import labels
-from tui.panes.chains.labels import ChainEntry
+from tui.panes.chains.labels import ChainEntry, Placeholder
 from tui.panes.chains.tree import ChainTree
 from tui.safe import literal
 from tui.widgets.master_detail import MasterDetail
@@ -39,10 +39,12 @@ class ChainsPane(Pane):
     def compose(self) -> ComposeResult:
         yield Static("", id="chains-headline", classes="pane-headline")
         yield Static("", id="chains-cycles")
+        yield Static("", id="chains-note")
         yield MasterDetail(ChainTree(id="chains-tree"), placeholder="no delegation highlighted", id="chains-view")
 
     def on_mount(self) -> None:
         self.query_one("#chains-cycles").display = False
+        self.query_one("#chains-note").display = False
 
     @property
     def tree(self) -> ChainTree:
@@ -75,7 +77,7 @@ class ChainsPane(Pane):
         self.tree.action_toggle_node()
 
     def action_expand_all(self) -> None:
-        self.tree.root.expand_all()
+        self.tree.expand_all()  # within its bound, which it says (ChainTree.Noted)
 
     def action_collapse_all(self) -> None:
         for node in self.tree.root.children:
@@ -86,17 +88,26 @@ class ChainsPane(Pane):
 
         node = self.tree.cursor_node
         entry = node.data if node is not None else None
-        delegate_selected(self, self._data, entry.node.key if entry is not None else None)
+        delegate_selected(self, self._data, entry.node.key if isinstance(entry, ChainEntry) else None)
 
     def on_chain_tree_opened(self, event: ChainTree.Opened) -> None:
         event.stop()
         self.app.show_item(event.key)  # type: ignore[attr-defined]
 
-    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[ChainEntry]) -> None:
+    def on_chain_tree_noted(self, event: ChainTree.Noted) -> None:
+        event.stop()
+        note = self.query_one("#chains-note", Static)
+        note.display = bool(event.text)
+        note.update(literal(event.text))
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[ChainEntry | Placeholder]) -> None:
         event.stop()
         item = event.node.data
         view = self.query_one("#chains-view", MasterDetail)
-        view.show_detail(labels.detail(item) if item is not None else None)
+        if isinstance(item, Placeholder):
+            view.show_detail(labels.placeholder_detail(item))
+        else:
+            view.show_detail(labels.detail(item) if item is not None else None)
 
     @property
     def detail_text(self) -> str:

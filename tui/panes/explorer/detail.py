@@ -33,6 +33,11 @@ _SECTIONS: tuple[tuple[str, str | None], ...] = (
 )
 
 
+# Relations, and delegations in and out, the detail lists at most (then says how many more):
+# a node with 100,000 children is described in the time of a screenful, not of 100,000 lines.
+SHOWN_RELATIONS = 200
+
+
 class ItemDetail(VerticalScroll, can_focus=True):
     """What is known of the node the Explorer's cursor is on."""
 
@@ -57,19 +62,19 @@ class ItemDetail(VerticalScroll, can_focus=True):
         """Everything about node ``key`` of ``graph`` (a stub too)."""
         self.key = key
         self._graph = graph
-        detail: dict[str, Any] = describe(graph, key, today)
-        node = detail["node"]
+        detail: dict[str, Any] = describe(graph, key, today, limit=SHOWN_RELATIONS)
+        node, totals = detail["node"], detail["totals"]
         self._set("title", sections.title(node))
         self._set("notice", sections.stub_notice(node))
         self._set("fields", sections.fields(detail, roots))
         self._set("description", sections.description(detail))
-        self._set("out", unwrapped(sections.relations(detail["out"], outgoing=True)),
-                  f"Depends on / points to ({len(detail['out'])})")
-        self._set("in", unwrapped(sections.relations(detail["in"], outgoing=False)),
-                  f"Depended on by / pointed to from ({len(detail['in'])})")
+        self._set("out", unwrapped(sections.relations(detail["out"], outgoing=True, total=totals["out"])),
+                  f"Depends on / points to ({totals['out']})")
+        self._set("in", unwrapped(sections.relations(detail["in"], outgoing=False, total=totals["in"])),
+                  f"Depended on by / pointed to from ({totals['in']})")
         is_item = node.kind in ("work-unit", "stub")
         self._set("blocked", unwrapped(sections.why_blocked(detail["blockers"])) if is_item else None)
-        position = sections.delegation(detail["delegation"])
+        position = sections.delegation(detail["delegation"], totals)
         self._set("delegation", unwrapped(position) if position is not None else None)
         self._show_hood()
         self.scroll_home(animate=False)

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Static, Tree
 
-from core.analysis.blocking import blockers
+from core.analysis.blocking import StepTree, blockers
 from core.analysis.lookup import RefLookupError, find_node
 from core.analysis.outline import GROUP_PREFIX, Outline, SearchResult
 from tui.panes.base import Pane
@@ -190,7 +190,8 @@ class ExplorerPane(Pane):
         if self.data is None or self.selected is None or self.selected not in self.data.graph:
             return
         report = blockers(self.data.graph, self.selected)
-        target = report.direct[0].key if report.direct else (report.paths[0][0].key if report.paths else None)
+        ends = [*report.blockers, *(s.key for s in report.unresolved), *(s.key for s in report.not_blocking)]
+        target = report.direct[0].key if report.direct else (StepTree(report).path(ends[0])[0].key if ends else None)
         if target is None:
             self.notify("nothing blocks this", timeout=3)
             return

@@ -6,15 +6,16 @@ Styles here are text attributes only (bold, dim, italic); colours come from the 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
 
-from core.analysis.blocking import BlockerReport, Step, longest_paths, step_state
-from core.analysis.delegation import ChainNode, DelegationPosition, blocked_text
+from core.analysis.blocking import BlockerReport, Step, StepTree, step_state
+from core.analysis.delegation import ChainItem, DelegationPosition, blocked_text
 from core.analysis.item import Relation, blocked_across, item_fields, source_of
-from core.analysis.neighbourhood import NodeInfo, node_text
+from core.analysis.neighbourhood import UNICODE, NodeInfo, node_text
 from core.model import status_text
 from tui.safe import literal, literal_block, shorten_path
 
@@ -76,7 +77,7 @@ def description(detail: dict[str, Any]) -> Text | None:
     return literal_block(text) if isinstance(text, str) and text.strip() else None
 
 
-def relations(rows: list[Relation], outgoing: bool) -> Text:
+def relations(rows: list[Relation], outgoing: bool, total: int | None = None) -> Text:
     lines = []
     width = max((len(rel.label) for rel in rows), default=0)
     for rel in rows:
@@ -88,13 +89,16 @@ def relations(rows: list[Relation], outgoing: bool) -> Text:
         if rel.peer.stub:
             line.append("  ◇ stub", style="bold")
         lines.append(line)
-    return _lines(lines)
+    return _lines(lines + _more(len(rows), total))
+
+
+SHOWN_STEPS = 200  # steps of the blocker paths drawn in the detail; `crossdeck blockers` has them all
 
 
 def why_blocked(report: BlockerReport) -> Text:
     if report.is_done:
         return literal(f"done ({report.status}): nothing blocks it")
-    found, stuck, listed = report.path_groups()
+    found, stuck, listed = report.groups()
     lines: list[Text] = []
     if report.is_blocked:
         across = blocked_across(report)
@@ -106,20 +110,29 @@ def why_blocked(report: BlockerReport) -> Text:
             lines.append(literal("  " + ", ".join(across)))
     else:
         lines.append(literal("not blocked by any open item" + (" it can see" if stuck else "")))
-    for number, path in enumerate(longest_paths(found + stuck + listed), 1):
-        lines.append(literal(f"path {number}: {report.key}", "italic"))
-        lines += [_step_line(step, depth) for depth, step in enumerate(path, 1)]
+    if report.steps:
+        lines.append(literal(f"paths from {report.key}", "italic"))
+        for prefix, step in itertools.islice(StepTree(report).drawn(UNICODE), SHOWN_STEPS):
+            lines.append(_step_line(step, prefix))
+        if len(report.steps) > SHOWN_STEPS:
+            lines.append(literal(f"... and {len(report.steps) - SHOWN_STEPS} more steps "
+                                 f"(crossdeck blockers {report.key} lists them all)", "italic"))
     if stuck:
         lines.append(literal(f"{len(stuck)} unresolved (status unknown, not counted)", "italic"))
     if listed:
         lines.append(literal(f"{len(listed)} with no status (never a blocker, not counted)", "italic"))
-    for cycle in report.cycles:
-        lines.append(literal("cycle: " + " -> ".join(cycle + cycle[:1]), "bold"))
+    for cycle in report.cycles[:SHOWN_CYCLES]:
+        lines.append(literal("cycle: " + " -> ".join(cycle[:SHOWN_STEPS] + cycle[:1]), "bold"))
+    if len(report.cycles) > SHOWN_CYCLES:
+        lines.append(literal(f"... and {len(report.cycles) - SHOWN_CYCLES} more cycles", "italic"))
     return Text("\n").join(lines)
 
 
-def _step_line(step: Step, depth: int) -> Text:
-    line = Text("  " * depth + "└ ")
+SHOWN_CYCLES = 20
+
+
+def _step_line(step: Step, prefix: str) -> Text:
+    line = Text("  " + prefix)
     line.append_text(literal(f"{step.edge} ", "dim"))
     line.append_text(literal(step.key, "italic" if step.unresolved or step.no_status else "bold"))
     line.append_text(literal(f" [{step_state(step)}]"))
@@ -128,7 +141,9 @@ def _step_line(step: Step, depth: int) -> Text:
     return line
 
 
-def delegation(position: DelegationPosition | None) -> Text | None:
+def delegation(position: DelegationPosition | None, totals: dict[str, int] | None = None) -> Text | None:
+    """The item's delegations; ``totals`` (from ``describe`` with a limit): how many parents and
+    children it has, when only the first were described."""
     if position is None:
         return None
     state = "complete" if position.complete else "not complete"
@@ -137,11 +152,20 @@ def delegation(position: DelegationPosition | None) -> Text | None:
     state += ", in a delegation cycle" if position.in_cycle else ""
     lines = [literal(state, "bold")]
     lines += [_link("from", node) for node in position.delegated_from]
+    lines += _more(len(position.delegated_from), (totals or {}).get("delegated_from"))
     lines += [_link("to", node) for node in position.delegates_to]
+    lines += _more(len(position.delegates_to), (totals or {}).get("delegates_to"))
     return Text("\n").join(lines)
 
 
-def _link(direction: str, node: ChainNode) -> Text:
+def _more(shown: int, total: int | None) -> list[Text]:
+    """``... and N more`` when ``total`` says some were left out, else nothing."""
+    if total is None or total <= shown:
+        return []
+    return [literal(f"... and {total - shown} more (crossdeck show lists them all)", "italic")]
+
+
+def _link(direction: str, node: ChainItem) -> Text:
     state = f"{node.stub} stub" if node.stub else status_text(node.status)
     state += ", complete" if node.complete else ""
     state += ", OVERDUE" if node.overdue else ""
