@@ -19,6 +19,7 @@ from core.commands import (
     graph, list_work, remote, show, stale, summary,
 )
 from core.commands import decide, delegate, doctor, query, realm, request, serve, sync, token, watch
+from core.commands.json_guard import guarded, wants_json
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
 from core.roots import NoRoots, choose_roots
@@ -65,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if wants_json(words):  # stdout: one JSON document, whatever happens (core/commands/json_guard.py)
+        return guarded(lambda: _run(words))
+    return _run(words)
+
+
+def _run(argv: list[str]) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     # argparse stops filling ROOT... at the first option: ``graph REF --format text ROOT`` leaves

@@ -49,3 +49,8 @@ def one_line(text: str) -> str:
 def is_inert(text: str) -> bool:
     """True when ``text`` holds no control or invisible character (``printable`` leaves it as is)."""
     return _UNSAFE.search(text) is None
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 warning``, ``2 warnings``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

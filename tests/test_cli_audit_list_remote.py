@@ -74,7 +74,7 @@ def test_audit_usage_errors_exit_2(tmp_path: Path) -> None:
     assert crossdeck("audit", str(tmp_path), "--limit", "0").returncode == 2
     unknown = crossdeck("audit", str(tmp_path), "--workspace", "nowhere", "--json")
     assert unknown.returncode == 2 and "no loaded workspace matches 'nowhere'" in unknown.stderr
-    assert unknown.stdout == ""
+    assert json.loads(unknown.stdout)["error"].startswith("crossdeck audit: no loaded workspace matches 'nowhere'")
     org = crossdeck("audit", str(tmp_path), "--org", "acme.co")
     assert org.returncode == 2 and "organisations: acme.com, holding.example, other.org" in org.stderr
 

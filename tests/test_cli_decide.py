@@ -129,7 +129,7 @@ def test_refused_decisions_exit_1_with_the_reason_last(demo: Path, args: tuple[s
     before = snapshot_files(demo)
     result = crossdeck(*args[:2], str(demo), "--actor", "bob", *args[2:], "--json")
     assert result.returncode == 1
-    assert result.stdout == ""
+    assert json.loads(result.stdout)["error"].startswith(message)  # --json: stdout is one document, even now
     assert result.stderr.splitlines()[-1].startswith(message)
     assert "Traceback" not in result.stderr
     assert snapshot_files(demo) == before

@@ -138,7 +138,7 @@ def test_an_unreachable_http_remote_is_one_line_naming_it(sudocode_copy: Path) -
     port = closed_port()
     set_http_url(root, "github.com/acme-dev/api-service", f"http://127.0.0.1:{port}")
     result = crossdeck("query", API_REMOTE, "issue", str(root), "--json")
-    assert (result.returncode, result.stdout) == (1, "")
+    assert result.returncode == 1 and json.loads(result.stdout)["error"] == result.stderr.strip()
     [line] = result.stderr.splitlines()
     assert line.startswith("crossdeck query: acme-dev/api-service (a remote of acme-dev/frontend) cannot be reached: "
                            f"GET http://127.0.0.1:{port}/api/v1/federation/info: ")
@@ -212,7 +212,7 @@ def test_the_cache_answers_when_the_remote_is_loaded_here_too(web: Path, api_rep
 
 def test_a_git_remote_never_synced_says_to_sync_it_first(web: Path) -> None:
     result = crossdeck("query", "acme/api", str(web), "--json")
-    assert (result.returncode, result.stdout) == (1, "")
+    assert result.returncode == 1 and json.loads(result.stdout)["error"] == result.stderr.strip()
     assert result.stderr == ("crossdeck query: acme/api (a remote of acme/web) was never synced: "
                              "run `crossdeck sync acme/api` first\n")
 

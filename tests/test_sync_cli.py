@@ -58,7 +58,8 @@ def test_remote_add_then_list_then_remove(tmp_path: Path) -> None:
     assert removed.stdout.startswith("removed remote api (../api.git) from acme/web")
     assert json.loads((root / ".sudocode" / "federation.config.json").read_text())["remote_repos"] == []
     gone = crossdeck("remote", "remove", "api", str(root), "--json", "--actor", "web/crew/ann")
-    assert gone.returncode == 2 and gone.stdout == "" and "no loaded workspace has a remote named 'api'" in gone.stderr
+    assert gone.returncode == 2 and "no loaded workspace has a remote named 'api'" in gone.stderr
+    assert json.loads(gone.stdout)["error"] == gone.stderr.strip()  # --json: one document, even for a refusal
 
 
 def test_remote_add_needs_a_workspace_when_several_are_loaded(tmp_path: Path) -> None:

@@ -20,9 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_tui(args[1:])
         if args[0] == "demo":
+            from core.commands.json_guard import guarded, wants_json
             from tui.launch import run_demo
 
-            return run_demo(args[1:])
+            return guarded(lambda: run_demo(args[1:])) if wants_json(args) else run_demo(args[1:])
         from core.cli import main as cli_main
 
         return cli_main(args)

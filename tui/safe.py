@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.text import Text
 
 from core.text import one_line, printable
+from core.text import plural as plural  # the panes count with it too
 
 
 def literal(value: object, style: str = "") -> Text:
@@ -27,8 +28,3 @@ def shorten_path(path: str, roots: list[str]) -> str:
             if path.startswith(base + "/"):
                 return path[len(base) + 1:]
     return path
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 warning``, ``2 warnings``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"

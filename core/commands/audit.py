@@ -88,7 +88,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     if args.json:
         emit_json({"query": _query_doc(query), "total": result.total, "matched": result.matched,
                    "undated": result.undated, "events": result.events, "diagnostics": diagnostic_counts(fed)})
-    else:
+    elif fed.workspaces:  # nothing loaded: nothing on stdout (stderr says why)
         _print(result.events, result.matched, result.total, result.undated, query.since or query.until)
     return finish(fed, args.verbose)
 

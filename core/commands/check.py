@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     if args.json:
         emit_json({"ok": not failures, "today": day, "counts": totals, "failures": failures, "notes": notes,
                    "diagnostics": diagnostic_counts(fed)})
-    else:
+    elif fed.workspaces:  # nothing loaded: nothing on stdout (stderr says why)
         _print(failures, notes, totals)
     report_diagnostics(fed.diagnostics, verbose=args.verbose)
     if nothing_loaded(fed):

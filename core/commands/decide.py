@@ -18,14 +18,17 @@ import msgspec
 
 from core.actor import acting_actor, how_to_set
 from core.commands.common import add_common
+from core.commands.json_guard import noted
 from core.commands.output import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE, emit_json, nothing_loaded, report_diagnostics
+from core.diagnostics import Diagnostic, Severity
 from core.federation import Federation
+from core.model import Workspace
 from core.settings import config_path, load_settings
 from core.sync import SyncError
 from core.sync.create import Created
 from core.sync.decisions import DecisionError, DecisionResult, check_actor, decide
 from core.sync.gitcommit import CommitOutcome
-from core.text import one_line
+from core.text import one_line, plural
 from core.timeutil import now
 
 _HELP = {"approve": "approve an incoming cross-repo request (creating the item it asks for)",
@@ -94,18 +97,70 @@ def act(verb: str, args: argparse.Namespace, fed: Federation, action: Callable[[
     try:
         result = action(actor)
     except SyncError as exc:
-        report_diagnostics(fed.diagnostics, verbose=args.verbose)
+        report_about(fed, None, verbose=args.verbose)
         sys.stderr.write(f"crossdeck {verb}: {one_line(str(exc))}\n")
         return EXIT_ERRORS
+    document = msgspec.to_builtins(result)
     if args.json:
-        emit_json(msgspec.to_builtins(result))
+        emit_json(document)
     else:
         sys.stdout.write("\n".join(render(result)) + "\n")
-    report_diagnostics(fed.diagnostics, verbose=args.verbose)
+    report_about(fed, touched(fed, document), verbose=args.verbose)
     failed = [c for c in _commits(result) if c.failed]
     for commit in failed:
         sys.stderr.write(f"crossdeck {verb}: {one_line(commit.note)}\n")
     return EXIT_ERRORS if failed else EXIT_OK
+
+
+def touched(fed: Federation, document: Any) -> list[Workspace]:
+    """The loaded workspaces an action's result names: by name, by a key or reference inside one
+    (``NAME#id``, ``NAME/rig/id``, ``NAME:req``), or by a file below one's folder."""
+    words: set[str] = set()
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            words.add(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return [ws for ws in fed.workspaces if any(_names(ws, word) for word in words)]
+
+
+def _names(ws: Workspace, word: str) -> bool:
+    if word == ws.name or word == ws.root:
+        return True
+    for base, marks in ((ws.name, "#/:"), (ws.root, "/")):
+        if word.startswith(base) and len(word) > len(base) and word[len(base)] in marks:
+            return True
+    return False
+
+
+def report_about(fed: Federation, about: list[Workspace] | None, verbose: bool) -> None:
+    """A verb that changed something reports the diagnostics of what it touched (``about``); the
+    others are counted in one line (``--verbose`` shows them all). A refusal touched nothing:
+    the errors are shown (one may be why), the warnings counted."""
+    if verbose:
+        report_diagnostics(fed.diagnostics, verbose=True)
+        return
+    mine = [d for d in fed.diagnostics if _concerns(d, about or [])]
+    if about is None:
+        mine = [d for d in fed.diagnostics if d.severity is Severity.ERROR]
+    report_diagnostics(mine)
+    shown = {id(d) for d in mine}
+    rest = [d for d in fed.diagnostics if id(d) not in shown]
+    if rest:
+        errors = sum(d.severity is Severity.ERROR for d in rest)
+        counted = " and ".join(plural(n, word) for n, word in ((errors, "error"), (len(rest) - errors, "warning")) if n)
+        where = "elsewhere" if about else "in the loaded workspaces"
+        line = f"{counted} {where}; crossdeck summary lists them"
+        sys.stderr.write(line + "\n")
+        noted([], [line])  # a count of diagnostics, not the error (--json's error document)
+
+
+def _concerns(diag: Diagnostic, about: list[Workspace]) -> bool:
+    return any(diag.workspace == ws.name or _names(ws, diag.path) for ws in about)
 
 
 def _commits(result: Any) -> list[CommitOutcome]:

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
                               "events": None if selection.events is None else len(selection.events)},
                    "work_units": selection.work_units, "events": selection.events,
                    "diagnostics": diagnostic_counts(fed)})
-    else:
+    elif fed.workspaces:  # nothing loaded: nothing on stdout (stderr says why)
         _print(selection, project is not None)
     return finish(fed, args.verbose)
 

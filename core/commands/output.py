@@ -11,7 +11,7 @@ import msgspec
 
 from core.columns import cells, clip, fit, output_width, pad, widest
 from core.diagnostics import Diagnostic, Severity
-from core.text import one_line
+from core.text import one_line, plural
 
 if TYPE_CHECKING:
     from core.federation import Federation
@@ -29,22 +29,21 @@ def emit_json(data: Any) -> None:
 
 def report_diagnostics(diagnostics: list[Diagnostic], verbose: bool = False) -> None:
     """Errors in full; warnings up to a limit, then a count by file (``--verbose`` for all)."""
-    err = sys.stderr
+    from core.commands.json_guard import noted
+
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
-    for diag in errors:
-        err.write(one_line(str(diag)) + "\n")
     shown = warnings if verbose else warnings[:WARNINGS_SHOWN]
-    for diag in shown:
-        err.write(one_line(str(diag)) + "\n")
+    lines = [one_line(str(diag)) for diag in [*errors, *shown]]
     hidden = warnings[len(shown):]
     if hidden:
         by_file = Counter(d.path for d in hidden)
-        err.write(f"... and {len(hidden)} more warnings (--verbose shows them):\n")
-        for path, count in by_file.most_common(10):
-            err.write(f"    {count:6d}  {one_line(path)}\n")
+        lines.append(f"... and {plural(len(hidden), 'more warning')} (--verbose shows them):")
+        lines += [f"    {count:6d}  {one_line(path)}" for path, count in by_file.most_common(10)]
     if errors or warnings:
-        err.write(f"{len(errors)} errors, {len(warnings)} warnings\n")
+        lines.append(f"{plural(len(errors), 'error')}, {plural(len(warnings), 'warning')}")
+    sys.stderr.write("".join(line + "\n" for line in lines))
+    noted(diagnostics, lines)
 
 
 def exit_code(fed: Federation) -> int:
@@ -94,6 +93,6 @@ def respond(args: Any, fed: Federation, data: Any, render: Callable[[Any], list[
     diagnostics, and return the read verbs' exit code."""
     if args.json:
         emit_json(data)
-    else:
+    elif fed.workspaces:  # nothing loaded: nothing on stdout (stderr says why)
         sys.stdout.write("\n".join(render(data)) + "\n")
     return finish(fed, args.verbose)

@@ -167,7 +167,7 @@ def run_list(args: argparse.Namespace, fed: Federation) -> int:
     if args.json:
         emit_json({"now": moment.isoformat().replace("+00:00", "Z"), "ttl_seconds": summary.ttl_seconds,
                    "counts": summary.counts, "remotes": summary.remotes, "diagnostics": diagnostic_counts(fed)})
-    else:
+    elif fed.workspaces:  # nothing loaded: nothing on stdout (stderr says why)
         _print(summary, moment)
     return finish(fed, args.verbose)
 

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     if args.json:
         emit_json({"today": day, "all": bool(args.all), "counts": counts(reports), "imports": shown,
                    "diagnostics": diagnostic_counts(fed)})
-    else:
+    elif fed.workspaces:  # nothing loaded: nothing on stdout (stderr says why)
         _print_table(shown, counts(reports), bool(args.all))
     report_diagnostics(fed.diagnostics, verbose=args.verbose)
     if nothing_loaded(fed):

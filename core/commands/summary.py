@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from core.commands.output import emit_json, exit_code, report_diagnostics, table
-from core.text import one_line
+from core.text import one_line, plural
 
 if TYPE_CHECKING:
     from core.federation import Federation
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     data = summarize(fed)
     if args.json:
         emit_json(data)
-    else:
+    elif fed.workspaces:  # nothing loaded: no empty table (stdout holds data only; stderr says why)
         _print_table(data)
     report_diagnostics(fed.diagnostics, verbose=args.verbose)
     if not fed.workspaces:
@@ -87,7 +87,7 @@ def _print_table(data: dict[str, Any]) -> None:
             where = row["name"] + (f"/{source['rig']}" if source["rig"] else "")
             out.write(f"  {one_line(where)}: {one_line(describe_source(source, row['root']))}\n")
     diags = data["diagnostics"]
-    out.write(f"\ndiagnostics: {diags['error']} errors, {diags['warning']} warnings\n")
+    out.write(f"\ndiagnostics: {plural(diags['error'], 'error')}, {plural(diags['warning'], 'warning')}\n")
 
 
 def describe_source(source: dict[str, Any], root: str) -> str:
