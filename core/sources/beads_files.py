@@ -66,11 +66,13 @@ def export_time(path: Path) -> dt.datetime | None:
     return max(stamps) if stamps else None  # type: ignore[type-var]
 
 
-def backup_candidate(beads_dir: Path, limits: ReadLimits) -> Candidate | None:
+def backup_candidate(beads_dir: Path, limits: ReadLimits, diags: Diagnostics) -> Candidate | None:
+    """The backup, if there is one; a ``backup_state.json`` that cannot be read is an error in
+    ``diags`` (the backup is then incomplete)."""
     backup = beads_dir / "backup"
     if not (backup / "issues.jsonl").is_file():
         return None
-    state = load_json(backup / "backup_state.json", Diagnostics(), limits) \
+    state = load_json(backup / "backup_state.json", diags, limits) \
         if (backup / "backup_state.json").is_file() else None
     if state is None:
         return Candidate("backup", backup, False, None, "it has no readable backup_state.json")

@@ -93,7 +93,7 @@ def _read_server(load: BeadsLoad, target: Any, source: BeadsSource) -> str | Non
 
 def _read_files(load: BeadsLoad, beads_dir: Path, source: BeadsSource, timed: bool) -> Candidate | None:
     """Read the newest complete export or backup into ``load`` and note it on ``source``."""
-    backup = backup_candidate(beads_dir, load.limits)
+    backup = backup_candidate(beads_dir, load.limits, load.diags)
     export = export_candidate(beads_dir, timed=timed or backup is not None)
     chosen, passed_over = choose([c for c in (export, backup) if c is not None])
     if chosen is None:

@@ -434,6 +434,8 @@ def yaml_line_of(path: Path, keys: list[str | int]) -> int | None:
         node = yaml.compose(as_utf8(path.read_bytes()).decode("utf-8"), Loader=_SafeLoader)
     except (OSError, ValueError, yaml.YAMLError):
         return None
+    if node is None:  # an empty document (or only comments): what it lacks, it lacks from line 1
+        return 1
     for key in keys:
         if isinstance(node, yaml.MappingNode) and isinstance(key, str):
             node = next((v for k, v in node.value if getattr(k, "value", None) == key), None)

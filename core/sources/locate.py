@@ -7,6 +7,7 @@ decode (or was refused), never for good input. Each scan is a single pass over t
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from core.sources.limits import MAX_NESTING
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}:,]|[^\s\[\]{}:,"]+', re.S)
 _ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
 _BYTE_OFFSET = re.compile(r"\s*\(byte (\d+)\)")
+_NUMBER = re.compile(rb"-?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?")
 _decode_key = msgspec.json.Decoder(str).decode
 
 
@@ -101,19 +103,19 @@ def lone_surrogate(data: bytes) -> tuple[int, str] | None:
 
 
 def huge_number_offset(data: bytes) -> int | None:
-    """The first number too large for a 64-bit integer or a double."""
+    """The first number too large to read: past a double's range, or an integer of more digits
+    than Python reads (``sys.get_int_max_str_digits``, as msgspec). Only the number that starts a
+    bare word counts (``1e310true`` is read as far as ``1e310``, as the decoder reads it)."""
+    digits = sys.get_int_max_str_digits()
     for token in _TOKEN.finditer(data):
-        word = token.group()
-        if word[:1] not in b"-0123456789":
+        number = _NUMBER.match(token.group())
+        if number is None:
             continue
-        try:
-            if any(c in word for c in b".eE"):
-                if abs(float(word)) == float("inf"):
-                    return token.start()
-            elif len(word.lstrip(b"-")) > 19 and (len(word.lstrip(b"-")) > 20 or abs(int(word)) >= 2**64):
+        if number.group(1) or number.group(2):  # a fraction or an exponent: a double
+            if abs(float(number.group())) == float("inf"):
                 return token.start()
-        except ValueError:
-            continue
+        elif digits and len(number.group().lstrip(b"-")) > digits:
+            return token.start()
     return None
 
 
@@ -193,7 +195,8 @@ def yaml_construct_problem(text: str, loader: Any, exc: BaseException) -> tuple[
 
 def yaml_shape_line(text: str, loader: Any, max_nodes: int) -> int | None:
     """The line where a YAML document nests deeper than ``MAX_NESTING`` or its aliases expand past
-    ``max_nodes`` nodes (the event that tips it over), from the parser's events alone."""
+    ``max_nodes`` nodes (the event that tips it over; for a collection that holds itself, the
+    alias to it), from the parser's events alone."""
     sizes: dict[str, int] = {}  # anchor -> how many nodes it expands to
     open_: list[list[Any]] = []  # [anchor, nodes so far] of each open collection
     total = 0
@@ -213,6 +216,8 @@ def yaml_shape_line(text: str, loader: Any, max_nodes: int) -> int | None:
                     open_[-1][1] += count
                 continue
             if isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for anchor, _ in open_):  # a collection holding itself
+                    return event.start_mark.line + 1
                 count = sizes.get(event.anchor, 1)
             elif isinstance(event, yaml.ScalarEvent):
                 count = 1

@@ -328,14 +328,21 @@ class _RealmReader:
         return domain
 
     def _binding(self, path: Path, domain: str) -> None:
-        raw = load_mapping(path, "binding", self.diags, self.limits)
-        parsed = BINDING.read(raw) if raw is not None else None
-        if isinstance(parsed, str):
-            self._error(path, parsed, [], raw)
-        if not isinstance(parsed, tuple):
+        """One repo's binding. A ``repo`` or ``role`` that is wrong is that field's error, and the
+        imports still load: under the file's name when ``repo`` is not a name (as a domain takes
+        its folder's). The role and unknown fields have no record to live in yet."""
+        known = load_mapping(path, "binding", self.diags, self.limits)
+        if known is None:
             return
-        known = parsed[0]  # the binding's role and unknown fields have no record to live in yet
-        repo = known.get("repo") or path.stem
+        header = BINDING.read({field: known[field] for field in ("repo", "role") if field in known})
+        if isinstance(header, str):
+            self._error(path, header + ("; the file name is used" if "'repo'" in header else ""), [], known)
+        written = known.get("repo")
+        repo = written if isinstance(written, str) and written else path.stem
+        if not _NAME.fullmatch(repo) and repo != path.stem:
+            self._error(path, f"binding: repo name {repo!r} cannot be part of a realm:// key; the file name is used",
+                        ["repo"])
+            repo = path.stem
         if not _NAME.fullmatch(repo):
             self._error(path, f"binding: repo name {repo!r} cannot be part of a realm:// key", ["repo"])
             return

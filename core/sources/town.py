@@ -16,7 +16,7 @@ from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Employment, Entity, Rig, Route, Town, Workspace, WorkspaceKind, WorkUnit
 from core.sources.beads import BeadsLoad
 from core.sources.federation_records import DELEGATION, delegation, delegation_problem, read_crossdeck_folder
-from core.sources.files import ReadLimits, folder_problem, iter_jsonl, json_line_of, load_json, shown
+from core.sources.files import ReadLimits, folder_problem, iter_jsonl, json_line_of, load_json, read_text, shown
 from core.sources.keys import MemoKeys
 from core.sources.schema import Schema, describe, iter_records, opt, req
 
@@ -193,7 +193,7 @@ def _rigs(root: Path, town: Town, diags: Diagnostics, limits: ReadLimits) -> lis
         elif entry.name not in rigs and town.layout == "design" and (folder / ".beads").is_dir():
             rigs[entry.name] = Rig(name=entry.name, town=town.name, path=str(folder))
     for rig in rigs.values():
-        rig.beads_dir = _beads_dir(Path(rig.path), town, diags)
+        rig.beads_dir = _beads_dir(Path(rig.path), town, diags, limits)
     return list(rigs.values())
 
 
@@ -227,16 +227,23 @@ def _prefix(beads: Any) -> str | None:
     return prefix if isinstance(prefix, str) and prefix else None
 
 
-def _beads_dir(rig_dir: Path, town: Town, diags: Diagnostics) -> str | None:
-    """The rig's .beads folder, following a ``redirect`` (relative to the rig folder)."""
+def _beads_dir(rig_dir: Path, town: Town, diags: Diagnostics, limits: ReadLimits) -> str | None:
+    """The rig's .beads folder, following a ``redirect`` (relative to the rig folder). An empty
+    redirect names no folder: a warning says so, and the .beads folder holding it is read."""
     beads = rig_dir / ".beads"
     redirect = beads / "redirect"
     if os.path.isfile(redirect):
-        try:
-            target = redirect.read_text("utf-8-sig").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            diags.error(redirect, f"cannot read redirect: {exc}", 1)
+        data = read_text(redirect, diags, limits)  # a BOM, UTF-16 or CRLF as in every file
+        if data is None:
             return None
+        try:
+            target = data.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            diags.error(redirect, "cannot read redirect: not valid UTF-8", data.count(b"\n", 0, exc.start) + 1)
+            return None
+        if not target:
+            diags.warning(redirect, "redirect is empty: it names no folder; this .beads folder is read instead", 1)
+            return str(beads)
         try:
             resolved: Path | str = (rig_dir / target).resolve()
         except (OSError, ValueError, RuntimeError):  # too long, a NUL, a loop of links: as written
