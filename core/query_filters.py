@@ -7,8 +7,9 @@ One home for their meaning, whoever applies them: the federation server answerin
 - ``status``: one status or a list of them; an item with no status (a sudocode spec, status
   ``None``) matches none;
 - ``labels``: each must be among the item's labels;
-- ``priority``: an integer, or a range ``{"lt" | "lte" | "gt" | "gte": n}``; an item with no
-  priority matches none;
+- ``priority``: an integer, a list of them (any of, as the sudocode design writes it:
+  ``[0, 1]``), or a range ``{"lt" | "lte" | "gt" | "gte": n}``; an item with no priority matches
+  none;
 - ``ids``: ids or keys;
 - ``updated_since``: the item's ``updated_at`` (else ``created_at``) is that time or later (the
   caller parses it: a bad time is its usage error).
@@ -38,7 +39,7 @@ class QueryFilters(Struct, forbid_unknown_fields=True, kw_only=True):
 
     status: str | list[str] | None = None
     labels: list[str] | None = None
-    priority: int | PriorityRange | None = None
+    priority: int | list[int] | PriorityRange | None = None
     ids: list[str] | None = None
     updated_since: str | None = None
 
@@ -55,15 +56,7 @@ def matches(record: WorkUnit | Request, filters: QueryFilters, since: dt.datetim
         ids = {record.request_id}
     else:
         status, labels, priority, ids = record.status, record.labels, record.priority, {record.id, record.key}
-    if filters.status is not None:
-        wanted = [filters.status] if isinstance(filters.status, str) else filters.status
-        if status not in wanted:
-            return False
-    if filters.labels is not None:
-        have = labels if isinstance(labels, list) else []
-        if any(label not in have for label in filters.labels):
-            return False
-    if filters.priority is not None and not priority_holds(priority, filters.priority):
+    if not fields_hold(status, labels, priority, filters):
         return False
     if filters.ids is not None and not ids & set(filters.ids):
         return False
@@ -74,11 +67,26 @@ def matches(record: WorkUnit | Request, filters: QueryFilters, since: dt.datetim
     return True
 
 
-def priority_holds(value: Any, wanted: int | PriorityRange) -> bool:
+def fields_hold(status: Any, labels: Any, priority: Any, filters: QueryFilters) -> bool:
+    """Whether an item's (or a request's) status, labels and priority pass ``filters``."""
+    if filters.status is not None:
+        wanted = [filters.status] if isinstance(filters.status, str) else filters.status
+        if status not in wanted:
+            return False
+    if filters.labels is not None:
+        have = labels if isinstance(labels, list) else []
+        if any(label not in have for label in filters.labels):
+            return False
+    return filters.priority is None or priority_holds(priority, filters.priority)
+
+
+def priority_holds(value: Any, wanted: int | list[int] | PriorityRange) -> bool:
     if not isinstance(value, int) or isinstance(value, bool):
         return False
     if isinstance(wanted, int):
         return value == wanted
+    if isinstance(wanted, list):
+        return value in wanted
     checks = ((wanted.lt, value.__lt__), (wanted.lte, value.__le__), (wanted.gt, value.__gt__),
               (wanted.gte, value.__ge__))
     return all(bound is None or test(bound) for bound, test in checks)

@@ -30,7 +30,7 @@ def mutate(**fields: Any) -> dict[str, Any]:
     (mutate(data={"title": "x", "titel": "y"}), "$.data.titel", "unknown field `titel`"),
     (mutate(colour="red"), "$.colour", "unknown field `colour`"),
     (mutate(request_id="has spaces"), "$.request_id", "matching regex"),
-    ({"type": "mutate", "operation": "create_issue", "data": {"title": "x"}}, "$", "missing required field"),
+    ({"type": "mutate", "request_id": "req-no-data", "operation": "create_issue"}, "$", "missing required field"),
     (mutate(operation="update_issue", data={"issue_id": "i-1", "changes": {}}), "$.data.changes", "no change"),
 ])
 def test_422_names_the_path_of_the_problem(served: Served, body: dict[str, Any], path: str, words: str) -> None:

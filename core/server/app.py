@@ -28,11 +28,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from core import __version__
 from core.analysis.reach import allowed
-from core.server import bounds
+from core.server import bounds, discover
 from core.server import mutate as mutating
 from core.server import query as querying
+from core.server import remotes as managing
 from core.server.auth import Caller, check_from
 from core.server.calls import Call, Turned, endpoint, log_line
 from core.server.db import ServerDB
@@ -42,26 +42,27 @@ from core.server.events import EventHub, Watcher
 from core.server.idempotency import Idempotency, fingerprint
 from core.server.memory import tend
 from core.server.messages import (
-    OPERATIONS,
     DecisionBody,
     DelegateMessage,
+    DiscoverMessage,
     MutateMessage,
     QueryMessage,
     SubscribeMessage,
     convert,
     parse_json,
+    read,
 )
 from core.server.ratelimit import RateLimiter
-from core.server.served import Served, entities_of
+from core.server.served import Served
 from core.server.stream import EventStream, Streams
 from core.server.tasks import supervised
+from core.server.visibility import may_subscribe
 from core.server.wire import request_json
 from core.store import iso
 from core.text import one_line
 from core.timeutil import now
 
 BASE = "/api/v1/federation"
-SCHEMA_VERSION = 1
 MAX_SUBSCRIPTIONS = 10  # per remote, when its permissions.subscribe names no max_subscriptions
 WRITERS = 4  # calls writing the workspace at once; the others wait for a slot on the event loop
 log = logging.getLogger("crossdeck.server")
@@ -93,6 +94,8 @@ class ServerState:
                                                              bounds.MAX_STREAMS_PER_SUBSCRIPTION))
     turned: Turned = field(default_factory=Turned)
     writers: asyncio.Semaphore | None = None  # made on the server's loop
+    public: dict[str, tuple[Any, frozenset[str]]] = field(default_factory=dict)  # verified remotes' public items
+    routes: list[dict[str, str]] = field(default_factory=list)  # every endpoint: method, path, token (discover)
 
     def today(self) -> dt.date:
         return now().date()
@@ -152,18 +155,25 @@ def create_app(served: Served, options: Options | None = None, host: str = "127.
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    routes = [
-        Route(f"{BASE}/info", endpoint(info, token="optional"), methods=["GET"]),
-        Route(f"{BASE}/query", endpoint(query), methods=["POST"]),
-        Route(f"{BASE}/mutate", endpoint(mutate), methods=["POST"]),
-        Route(f"{BASE}/delegate", endpoint(delegate), methods=["POST"]),
-        Route(f"{BASE}/requests/{{request_id}}", endpoint(get_request), methods=["GET"]),
-        Route(f"{BASE}/requests/{{request_id}}/approve", endpoint(decide), methods=["POST"]),
-        Route(f"{BASE}/requests/{{request_id}}/reject", endpoint(decide), methods=["POST"]),
-        Route(f"{BASE}/subscribe", endpoint(subscribe), methods=["POST"]),
-        Route(f"{BASE}/subscribe/{{subscription_id}}", endpoint(unsubscribe), methods=["DELETE"]),
-        Route(f"{BASE}/events", endpoint(stream), methods=["GET"]),
+    table = [  # path, methods, handler, the token it needs (none, remote or maintainer, maintainer)
+        ("/info", ["GET"], info, "none"),
+        ("/discover", ["GET", "POST"], discovery, "none"),
+        ("/query", ["POST"], query, "remote or maintainer"),
+        ("/mutate", ["POST"], mutate, "remote"),
+        ("/delegate", ["POST"], delegate, "remote"),
+        ("/requests/{request_id}", ["GET"], get_request, "remote or maintainer"),
+        ("/requests/{request_id}/approve", ["POST"], decide, "maintainer"),
+        ("/requests/{request_id}/reject", ["POST"], decide, "maintainer"),
+        ("/subscribe", ["POST"], subscribe, "remote or maintainer"),
+        ("/subscribe/{subscription_id}", ["DELETE"], unsubscribe, "remote or maintainer"),
+        ("/events", ["GET"], stream, "remote or maintainer"),
+        ("/remotes", ["GET", "POST"], remotes, "maintainer"),
+        ("/remotes/{name:path}", ["PUT", "DELETE"], remote, "maintainer"),
     ]
+    routes = [Route(BASE + path, endpoint(handler, token="optional" if needs == "none" else "required"),
+                    methods=methods) for path, methods, handler, needs in table]
+    state.routes = [{"method": method, "path": BASE + path.replace(":path", ""), "token": needs}
+                    for path, methods, _, needs in table for method in methods]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.server = state
 
@@ -205,19 +215,47 @@ async def _once(call: Call, message: dict[str, Any], request_id: str | None,
 
 
 async def info(call: Call) -> Response:
-    served = call.state.served
-    ws = served.workspace
-    return _json(200, {
-        "schema_version": SCHEMA_VERSION, "server": {"name": "crossdeck", "version": __version__},
-        "workspace": served.name, "kind": ws.kind.value, "identity": served.identity(),
-        "capabilities": {"query": entities_of(ws), "mutate": list(OPERATIONS), "delegate": True, "subscribe": True,
-                         "events": "sse"},
-        "caller": call.caller.describe() if call.caller is not None else None})
+    return _json(200, discover.answer(call, BASE, call.state.routes))
+
+
+async def discovery(call: Call) -> Response:
+    """The design's ``discover`` message (POST), or a GET: answered as ``info``."""
+    if call.request.method == "POST":
+        convert(parse_json(call.body), DiscoverMessage)
+    return _json(200, discover.answer(call, BASE, call.state.routes))
+
+
+async def remotes(call: Call) -> Response:
+    if call.request.method == "GET":
+        return _json(200, await managing.listing(call))
+    return await _manage(call, "add")
+
+
+async def remote(call: Call) -> Response:
+    return await _manage(call, "update" if call.request.method == "PUT" else "remove")
+
+
+async def _manage(call: Call, action: str) -> Response:
+    """Change the workspace's remotes as ``crossdeck remote add / remove`` does (a commit)."""
+    managing.maintainer(call)
+    state = call.state
+
+    def work() -> tuple[int, Any]:
+        try:
+            status, change = managing.change(call, action)
+            call.audited = change.commit is not None
+            return status, change
+        finally:
+            state.rescan()
+
+    async with _writer_slot(state):
+        status, change = await run_in_threadpool(work)
+    return _json(status, {"change": change})
 
 
 async def query(call: Call) -> Response:
     raw = parse_json(call.body)
-    message = convert(raw, QueryMessage)
+    message = read(raw, QueryMessage)
     served = call.state.served
     check_from(_caller(call), message.from_, served, call.today)
     return await _once(call, raw, message.request_id,
@@ -235,7 +273,7 @@ async def delegate(call: Call) -> Response:
 async def _receive(call: Call, kind: Any, handle: Any) -> Response:
     """A message that becomes an incoming request (mutate, delegate), under its idempotency."""
     raw = parse_json(call.body)
-    message = convert(raw, kind)
+    message = read(raw, kind)
     if isinstance(message, DelegateMessage):
         message.parent()  # a 422 before any work
     state = call.state
@@ -306,12 +344,16 @@ async def decide(call: Call) -> Response:
 
 async def subscribe(call: Call) -> Response:
     raw = parse_json(call.body)
-    message = convert(raw, SubscribeMessage)
+    message = read(raw, SubscribeMessage)
     caller = _caller(call)
     state = call.state
     check_from(caller, message.from_, state.served, call.today)
     most: int | None = None
     if caller.remote is not None:
+        may_subscribe(caller.remote)
+        watched = message.filters
+        querying.filters_allowed(caller.remote, state.served.workspace,
+                                 [f for f in ("status", "labels", "priority") if getattr(watched, f) is not None])
         permission = caller.remote.permissions.get("subscribe")
         if not allowed(permission):
             raise ApiError(403, f"{caller.remote.name} may not subscribe: its permissions.subscribe.allowed is not "
@@ -321,11 +363,17 @@ async def subscribe(call: Call) -> Response:
 
     def work() -> tuple[int, dict[str, Any]]:
         filters = msgspec.to_builtins(message.filters)
+        callback = message.callback.kept() if message.callback is not None else None
         sub = state.db.add_subscription(caller.key, list(message.event_types),
-                                        {k: v for k, v in filters.items() if v is not None}, most)
+                                        {k: v for k, v in filters.items() if v is not None}, most, callback)
         if sub is None:
             raise ApiError(403, f"{caller.label} has {most} live subscriptions already (max_subscriptions)")
-        return 201, {"subscription_id": sub.id, "events_url": f"{BASE}/events?subscription={sub.id}"}
+        events_url = f"{BASE}/events?subscription={sub.id}"
+        body: dict[str, Any] = {"subscription_id": sub.id, "events_url": events_url}
+        if callback is not None:
+            body["callback"] = {**callback, "called": False,
+                                "note": f"kept with the subscription; events go only to its stream, {events_url}"}
+        return 201, body
 
     return await _once(call, raw, message.request_id, work)
 

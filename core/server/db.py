@@ -2,8 +2,8 @@
 
 Three tables: ``calls`` (the audit of read-only and refused calls, with their duration; calls
 that change the workspace are audited in its own ``audit.jsonl``), ``answers`` (the first answer
-to each caller's ``request_id``, for idempotent replays) and ``subscriptions``. Every write is
-one transaction through ``core.sqlite_file.writing`` (busy timeout, migrations); like the rest of the
+to each caller's ``request_id``, for idempotent replays) and ``subscriptions`` (with the callback
+a body gave, its secret left out: kept, never called). Every write is one transaction through ``core.sqlite_file.writing`` (busy timeout, migrations); like the rest of the
 state dir it holds nothing the workspace needs: losing it loses replays and subscriptions only.
 
 The call log is bounded: at most ``rows`` rows (``CALL_LOG_ROWS`` unless the server says
@@ -62,6 +62,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         )""",
         "CREATE INDEX subscriptions_by_caller ON subscriptions (workspace, caller, ended_at)",
     ),
+    2: ("ALTER TABLE subscriptions ADD COLUMN callback TEXT",),  # the design's callback: kept, never called
 }
 
 
@@ -78,6 +79,7 @@ class Subscription(msgspec.Struct, kw_only=True, frozen=True):
     filters: dict[str, Any]
     created_at: str
     ended_at: str | None = None
+    callback: dict[str, Any] | None = None  # {"url", "auth_type"}: the body's callback, never called
 
 
 def db_path() -> Path:
@@ -143,30 +145,32 @@ class ServerDB:
                          " VALUES (?, ?, ?, ?, ?, ?, ?)", (self.workspace, caller, request_id, answer.body_sha256,
                                                            answer.status, answer.answer, iso(now())))
 
-    def add_subscription(self, caller: str, event_types: list[str], filters: dict[str, Any], most: int | None
-                         ) -> Subscription | None:
+    def add_subscription(self, caller: str, event_types: list[str], filters: dict[str, Any], most: int | None,
+                         callback: dict[str, Any] | None = None) -> Subscription | None:
         """A new live subscription of ``caller``; None when it has ``most`` live ones already."""
         sub = Subscription(id=f"sub-{secrets.token_hex(8)}", caller=caller, event_types=event_types,
-                           filters=filters, created_at=iso(now()))
+                           filters=filters, created_at=iso(now()), callback=callback)
         with self._conn() as conn:
             live = conn.execute("SELECT COUNT(*) FROM subscriptions WHERE workspace = ? AND caller = ? "
                                 "AND ended_at IS NULL", (self.workspace, caller)).fetchone()[0]
             if most is not None and live >= most:
                 return None
-            conn.execute("INSERT INTO subscriptions (id, workspace, caller, event_types, filters, created_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?)",
+            conn.execute("INSERT INTO subscriptions (id, workspace, caller, event_types, filters, created_at, "
+                         "callback) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (sub.id, self.workspace, caller, msgspec.json.encode(event_types).decode(),
-                          msgspec.json.encode(filters).decode(), sub.created_at))
+                          msgspec.json.encode(filters).decode(), sub.created_at,
+                          msgspec.json.encode(callback).decode() if callback is not None else None))
         return sub
 
     def subscription(self, ident: str) -> Subscription | None:
         with self._reading() as conn:
-            row = conn.execute("SELECT id, caller, event_types, filters, created_at, ended_at FROM subscriptions "
+            row = conn.execute("SELECT id, caller, event_types, filters, created_at, ended_at, callback FROM subscriptions "
                                "WHERE workspace = ? AND id = ?", (self.workspace, ident)).fetchone()
         if row is None:
             return None
         return Subscription(id=row[0], caller=row[1], event_types=msgspec.json.decode(row[2]),
-                            filters=msgspec.json.decode(row[3]), created_at=row[4], ended_at=row[5])
+                            filters=msgspec.json.decode(row[3]), created_at=row[4], ended_at=row[5],
+                            callback=msgspec.json.decode(row[6]) if row[6] else None)
 
     def end_subscription(self, ident: str) -> None:
         with self._conn() as conn:

@@ -39,7 +39,9 @@ log = logging.getLogger("crossdeck.server")
 KEPT_BYTES = 16 * 1024 * 1024  # of frames held for replay: events of huge items are kept fewer
 # What the hub keeps of an event beside its frame: what deciding who may see it needs
 # (core/server/stream.py, ``visible``). The items and requests themselves travel in the frame.
-HEAD = ("event_id", "type", "workspace", "entity", "id", "key", "request_id", "from_repo", "to_repo", "task")
+HEAD = ("event_id", "type", "workspace", "entity", "id", "key", "request_id", "from_repo", "to_repo", "task", "status")
+# ... and these of its item (of its request's payload), for a subscription's watch filters
+WATCHED = ("labels", "priority", "uuid")
 Event = dict[str, Any]
 
 
@@ -172,7 +174,7 @@ class EventHub:
             for event, data in bodies:
                 event = {"event_id": self._next, **event}
                 self._next += 1
-                items.append(({k: event[k] for k in HEAD if k in event}, _head(event) + data))
+                items.append((_kept(event), _head(event) + data))
                 numbered.append(event)
             self._events.extend(items)
             self._bytes += sum(len(item[1]) for item in items)
@@ -236,6 +238,15 @@ def _offer_all(listeners: list[Listener], items: Sequence[tuple[Event, bytes] | 
                 listener.offer(item)
             except Exception:
                 log.exception("an event stream could not take event %s", item[0].get("event_id") if item else None)
+
+
+def _kept(event: Event) -> Event:
+    """What the hub keeps of ``event`` beside its frame (``HEAD``, and the ``WATCHED`` fields)."""
+    kept = {k: event[k] for k in HEAD if k in event}
+    record = event.get("item") or (event.get("request") or {}).get("payload")
+    if isinstance(record, dict):
+        kept.update((k, record[k]) for k in WATCHED if k in record)
+    return kept
 
 
 def frame(event: Event) -> bytes:

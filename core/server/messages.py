@@ -6,12 +6,21 @@ over 512 characters, a description over 64 KiB, too many labels or relationships
 the field and the bound, before any work.
 ``decode`` turns a body into one of them, or raises the API's 400 (not a JSON object) or 422 (a
 schema violation, with the JSON path of the offending value in ``details``).
+
+Each message takes crossdeck's own shape and the shape the sudocode federation design writes
+(its "A2A Message Types" and "REST API Endpoints"): a query's ``query: {entity, filters,
+include}``, ``metadata: {request_id, requester, auto_approve}``, a subscription's ``watch`` and
+``callback`` (or ``callback_url`` / ``callback_auth``). ``read`` converts a body and ``settle``s
+it into the one shape the handlers use: the design's fields moved where crossdeck's own are (a
+field given both ways is a 422), and a ``request_id`` made up when the body has none (the design's
+REST bodies carry none: such a call is not idempotent).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, TypeVar
+import secrets
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import msgspec
 from msgspec import Meta, Struct
@@ -39,6 +48,8 @@ Priority = Annotated[int, Meta(ge=0, le=4)]
 OPERATIONS = ("create_issue", "create_spec", "update_issue")
 EVENT_TYPES = ("item.created", "item.updated", "item.removed", "request.created", "request.updated")
 Entity = Literal["issue", "spec", "bead", "work_unit", "request"]
+Watched = Literal["issue", "spec", "bead", "request"]
+Include = Literal["relationships", "spec_refs"]
 Operation = Literal["create_issue", "create_spec", "update_issue"]
 EventType = Literal["item.created", "item.updated", "item.removed", "request.created", "request.updated"]
 
@@ -67,25 +78,94 @@ class BoundedFilters(QueryFilters, forbid_unknown_fields=True, kw_only=True):
 
     status: Name | Annotated[list[Name], Meta(max_length=MAX_IDS)] | None = None
     labels: Labels | None = None
+    priority: int | Annotated[list[int], Meta(max_length=5)] | PriorityRange | None = None
     ids: Ids | None = None
     updated_since: Annotated[str, Meta(max_length=64)] | None = None
 
 
-class QueryMessage(Envelope, kw_only=True):
-    type: Literal["query"] = "query"
+class Metadata(_Strict, kw_only=True):
+    """The design's ``metadata`` of a message: its ``request_id``, who asks, and whether they ask
+    for auto-approval (``false``: the request waits for a human whatever the policy says)."""
+
     request_id: RequestId | None = None
+    requester: Name | None = None
+    auto_approve: bool | None = None
+
+
+class Settled(Envelope, kw_only=True):
+    """A message that may carry the design's ``metadata``; ``settle`` moves it into place."""
+
+    metadata: Metadata | None = None
+
+    def settle(self, raw: dict[str, Any]) -> None:
+        given = self.metadata.request_id if self.metadata is not None else None
+        request_id = getattr(self, "request_id", None)
+        if given is not None and request_id is not None and given != request_id:
+            raise invalid("$.metadata.request_id", "differs from request_id: give it once")
+        if request_id is None and given is not None:
+            self.request_id = given
+        elif request_id is None and self.MADE_UP is not None:
+            self.request_id = f"{self.MADE_UP}-{secrets.token_hex(8)}"
+
+    MADE_UP: ClassVar[str | None] = None  # the prefix of a request_id made up for a body without one
+
+
+class QueryBody(_Strict, kw_only=True):
+    """The design's ``query`` object: what to ask, as crossdeck's top-level fields say it."""
+
     entity: Entity
     filters: BoundedFilters = msgspec.field(default_factory=BoundedFilters)
-    include: Annotated[list[Literal["relationships"]], Meta(max_length=1)] = []
+    include: Annotated[list[Include], Meta(max_length=2)] = []
     limit: Annotated[int, Meta(ge=1, le=500)] = 50
     cursor: Ref | None = None
 
 
-class MutateMessage(Envelope, kw_only=True):
+class QueryMessage(Settled, kw_only=True):
+    type: Literal["query"] = "query"
+    request_id: RequestId | None = None
+    query: QueryBody | None = None
+    entity: Entity = "work_unit"
+    filters: BoundedFilters = msgspec.field(default_factory=BoundedFilters)
+    include: Annotated[list[Include], Meta(max_length=2)] = []
+    limit: Annotated[int, Meta(ge=1, le=500)] = 50
+    cursor: Ref | None = None
+
+    def settle(self, raw: dict[str, Any]) -> None:
+        super().settle(raw)
+        if self.query is None:
+            if "entity" not in raw:
+                raise invalid("$.entity", "Object missing required field `entity` (or give the design's "
+                                          "`query: {entity, filters, include}`)")
+            return
+        twice = [name for name in QueryBody.__struct_fields__ if name in raw]
+        if twice:
+            raise invalid(f"$.{twice[0]}", "given both here and in `query`: give it once")
+        for name in QueryBody.__struct_fields__:
+            setattr(self, name, getattr(self.query, name))
+
+
+class MutateMessage(Settled, kw_only=True):
     type: Literal["mutate"] = "mutate"
-    request_id: RequestId
+    request_id: RequestId | None = None
     operation: Operation
     data: dict[str, Any]
+    auto_approve: bool | None = None  # the design's REST body; false: a human decides
+    MADE_UP = "req"
+
+    def settle(self, raw: dict[str, Any]) -> None:
+        super().settle(raw)
+        meta = self.metadata
+        if meta is not None and meta.auto_approve is not None:
+            if self.auto_approve is not None and self.auto_approve != meta.auto_approve:
+                raise invalid("$.metadata.auto_approve", "differs from auto_approve: give it once")
+            self.auto_approve = meta.auto_approve
+        if meta is not None and meta.requester is not None and "requester" not in self.data:
+            self.data = {**self.data, "requester": meta.requester}
+
+    @property
+    def rid(self) -> str:
+        assert self.request_id is not None  # settled
+        return self.request_id
 
 
 class RelationshipRef(_Strict, kw_only=True):
@@ -155,10 +235,16 @@ class DelegateTask(_Strict, kw_only=True):
     requester: Name | None = None
 
 
-class DelegateMessage(Envelope, kw_only=True):
+class DelegateMessage(Settled, kw_only=True):
     type: Literal["delegate"] = "delegate"
-    request_id: RequestId
+    request_id: RequestId | None = None
     task: DelegateTask
+    MADE_UP = "req"
+
+    @property
+    def rid(self) -> str:
+        assert self.request_id is not None  # settled
+        return self.request_id
 
     def parent(self) -> str:
         task = self.task
@@ -187,15 +273,83 @@ class DelegateMessage(Envelope, kw_only=True):
 
 class SubscribeFilters(_Strict, kw_only=True):
     ids: Ids | None = None
-    entity: list[Literal["issue", "spec", "bead", "request"]] | None = None
+    entity: list[Watched] | None = None
+    status: Name | Annotated[list[Name], Meta(max_length=MAX_IDS)] | None = None
+    labels: Labels | None = None
+    priority: int | Annotated[list[int], Meta(max_length=5)] | PriorityRange | None = None
 
 
-class SubscribeMessage(Envelope, kw_only=True):
+class WatchFilters(_Strict, kw_only=True):
+    """The design's ``watch.filters``: a query's filters, for the events of the items they keep."""
+
+    ids: Ids | None = None
+    status: Name | Annotated[list[Name], Meta(max_length=MAX_IDS)] | None = None
+    labels: Labels | None = None
+    priority: int | Annotated[list[int], Meta(max_length=5)] | PriorityRange | None = None
+
+
+class Watch(_Strict, kw_only=True):
+    """The design's ``watch``: ``{entity_type, filters}`` (its WebSocket example: ``{entity, uuid}``)."""
+
+    entity_type: Watched | None = None
+    entity: Watched | None = None
+    uuid: Ref | None = None
+    filters: WatchFilters = msgspec.field(default_factory=WatchFilters)
+
+
+class Callback(_Strict, kw_only=True):
+    """The design's ``callback``: accepted and kept with the subscription, never called (events go
+    only on the subscription's own stream). Its ``auth`` secret is not kept."""
+
+    url: Annotated[str, Meta(max_length=2048)]
+    auth: dict[str, Any] | None = None
+
+    def kept(self) -> dict[str, Any]:
+        kind = (self.auth or {}).get("type")
+        return {"url": self.url, "auth_type": kind if isinstance(kind, str) else None}
+
+
+class SubscribeMessage(Settled, kw_only=True):
     type: Literal["subscribe"] = "subscribe"
-    request_id: RequestId
+    request_id: RequestId | None = None
     event_types: Annotated[list[EventType], Meta(max_length=len(EVENT_TYPES))] = msgspec.field(
         default_factory=lambda: list(EVENT_TYPES))
     filters: SubscribeFilters = msgspec.field(default_factory=SubscribeFilters)
+    watch: Watch | None = None
+    callback: Callback | None = None
+    callback_url: Annotated[str, Meta(max_length=2048)] | None = None
+    callback_auth: dict[str, Any] | None = None
+    MADE_UP = "sub"
+
+    def settle(self, raw: dict[str, Any]) -> None:
+        super().settle(raw)
+        if self.callback_url is not None:
+            if self.callback is not None:
+                raise invalid("$.callback_url", "given with `callback`: give it once")
+            self.callback = Callback(url=self.callback_url, auth=self.callback_auth)
+        watch = self.watch
+        if watch is None:
+            return
+        if "filters" in raw:
+            raise invalid("$.filters", "given with `watch`: give it once")
+        if watch.entity_type is not None and watch.entity is not None and watch.entity_type != watch.entity:
+            raise invalid("$.watch.entity", "differs from watch.entity_type: give it once")
+        kind = watch.entity_type or watch.entity
+        ids = [*(watch.filters.ids or []), *([watch.uuid] if watch.uuid is not None else [])]
+        self.filters = SubscribeFilters(ids=ids or None, entity=[kind] if kind is not None else None,
+                                        status=watch.filters.status, labels=watch.filters.labels,
+                                        priority=watch.filters.priority)
+
+    @property
+    def rid(self) -> str:
+        assert self.request_id is not None  # settled
+        return self.request_id
+
+
+class DiscoverMessage(Envelope, kw_only=True):
+    """The design's ``discover``: who asks whom; answered as ``GET info`` is."""
+
+    type: Literal["discover"] = "discover"
 
 
 class DecisionBody(_Strict, kw_only=True):
@@ -240,6 +394,15 @@ def convert(value: Any, kind: type[M], at: str = "$") -> M:
         if unknown:  # name the field itself: $.data.titel, not $.data
             path += "." + unknown.group(1)
         raise invalid(at + path[1:], message) from None
+
+
+def read(value: Any, kind: type[M]) -> M:
+    """``value`` as a ``kind`` message, settled (the design's shape moved into crossdeck's)."""
+    message = convert(value, kind)
+    settle = getattr(message, "settle", None)
+    if settle is not None:
+        settle(value)
+    return message
 
 
 def operation_data(message: MutateMessage) -> CreateData | UpdateData:

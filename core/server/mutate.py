@@ -15,9 +15,10 @@ nothing written). Judged again as written:
 - **denied** (the workspace changed in between, e.g. another request took the day's last
   create): rejected at once by ``core.sync.decisions.decide`` as ``crossdeck-server`` with the
   rule as reason, answered 403;
-- **auto-approvable** from a caller that is not ``untrusted``: approved by ``decide`` as
-  ``crossdeck-server`` (creating the item, or for an ``update_issue`` changing it), answered 200
-  ``completed``;
+- **auto-approvable** from a caller that is not ``untrusted``, and not sent with the design's
+  ``auto_approve: false`` (nor a ``delegate`` while ``a2a_policies.delegate.auto_accept`` is
+  false): approved by ``decide`` as ``crossdeck-server`` (creating the item, or for an
+  ``update_issue`` changing it), answered 200 ``completed``;
 - otherwise answered 202 ``pending_approval``.
 
 Once the request is written its caller gets its answer, never a 503: the decision waits up to
@@ -36,6 +37,7 @@ import msgspec
 from msgspec import to_builtins
 
 from core.analysis.approvals import Judgement, Verdict
+from core.analysis.approvals import dig as _dig
 from core.federation import Federation
 from core.model import Request, RequestStatus, TrustLevel
 from core.server.auth import Caller
@@ -73,8 +75,8 @@ def mutate(served: Served, caller: Caller, message: MutateMessage, now: dt.datet
     if caller.remote is None:
         raise ApiError(403, "a maintainer token cannot send requests: mutate is for remotes")
     data = operation_data(message)
-    return receive(served, caller, message.request_id, message.operation, _payload(message.data, data), now,
-                   started, on_written, lock_timeout)
+    return receive(served, caller, message.rid, message.operation, _payload(message.data, data), now,
+                   started, on_written, lock_timeout, auto=message.auto_approve is not False)
 
 
 def delegate(served: Served, caller: Caller, message: DelegateMessage, now: dt.datetime, started: float,
@@ -83,17 +85,18 @@ def delegate(served: Served, caller: Caller, message: DelegateMessage, now: dt.d
     mutate is (approving it creates the child with its delegation, core.sync.incoming)."""
     if caller.remote is None:
         raise ApiError(403, "a maintainer token cannot send requests: delegate is for remotes")
-    outcome = receive(served, caller, message.request_id, "delegate", message.payload(), now, started, on_written,
-                      lock_timeout)
+    outcome = receive(served, caller, message.rid, "delegate", message.payload(), now, started, on_written,
+                      lock_timeout, auto=_dig(getattr(served.workspace.info, "federation", None), "a2a_policies",
+                                              "delegate", "auto_accept") is not False)
     outcome["type"] = "delegate_response"
     return outcome
 
 
 def receive(served: Served, caller: Caller, request_id: str, operation: str, payload: dict[str, Any],
             now: dt.datetime, started: float, on_written: Callable[[], None],
-            lock_timeout: float | None = None) -> Outcome:
+            lock_timeout: float | None = None, auto: bool = True) -> Outcome:
     """An incoming request from ``caller``: judged from its body (a denial writes nothing),
-    delivered, judged again, decided at once when the policy allows, answered."""
+    delivered, judged again, decided at once when the policy allows (and ``auto``), answered."""
     assert caller.remote is not None
     ws = served.workspace
     record = incoming_record(request_id, caller.remote.url, served.address, operation, payload, timestamp(now))
@@ -116,11 +119,11 @@ def receive(served: Served, caller: Caller, request_id: str, operation: str, pay
         return _answered(there.request_id, there.status, there.result, there.rejection_reason)
     if delivered.written:
         on_written()
-    return _settle(served, caller, delivered.request, delivered.workspace, delivered.judgement, now)
+    return _settle(served, caller, delivered.request, delivered.workspace, delivered.judgement, now, auto)
 
 
 def _settle(served: Served, caller: Caller, request: Request, written: Any, judgement: Judgement | None,
-            now: dt.datetime) -> Outcome:
+            now: dt.datetime, auto: bool = True) -> Outcome:
     """Decide a request that is written, and answer: never a 503 (the caller gets its answer)."""
     assert caller.remote is not None
     fed = Federation(roots=[str(served.root)], workspaces=[written])
@@ -130,7 +133,7 @@ def _settle(served: Served, caller: Caller, request: Request, written: Any, judg
                    lock_timeout=WRITTEN_TIMEOUT)
             raise ApiError(403, _reason(judgement), [{"path": judgement.rule or "", "message": judgement.reason}],
                            recorded=True)
-        if (judgement is not None and judgement.verdict is Verdict.AUTO_APPROVABLE
+        if (auto and judgement is not None and judgement.verdict is Verdict.AUTO_APPROVABLE
                 and caller.remote.trust_level is not TrustLevel.UNTRUSTED):
             try:
                 result = decide(fed, f"{served.name}:{request.request_id}", "approve", SERVER_ACTOR,
@@ -147,8 +150,12 @@ def _settle(served: Served, caller: Caller, request: Request, written: Any, judg
         return _answered(there.request_id, there.status, there.result,
                          judgement.reason if judgement is not None and there.status is RequestStatus.PENDING
                          else there.rejection_reason)
-    return _answered(request.request_id, request.status, request.result,
-                     judgement.reason if judgement is not None else request.rejection_reason)
+    reason = judgement.reason if judgement is not None else request.rejection_reason
+    if not auto and judgement is not None and judgement.verdict is Verdict.AUTO_APPROVABLE:
+        reason = (f"{reason}; it waits for a human all the same: "
+                  + ("a2a_policies.delegate.auto_accept is false" if request.request_type == "delegate"
+                     else "the request asked not to be auto-approved (auto_approve: false)"))
+    return _answered(request.request_id, request.status, request.result, reason)
 
 
 def _as_written(served: Served, request_id: str, from_repo: str) -> Request | None:

@@ -4,7 +4,11 @@ Permissions, checked before anything is read: a maintainer may query everything;
 ``permissions.query.allowed`` (and the workspace's ``policies.incoming_requests.query`` not closed),
 may query only the ``entities`` and use only the ``filters`` it lists (when it lists them), and an
 ``untrusted`` remote only the public entities whatever its permissions say. ``request`` is open
-to every caller, for the requests between it and this workspace only.
+to every caller, for the requests between it and this workspace only. The workspace's
+``a2a_policies.query`` (the sudocode design's agent behaviour) applies to every remote too:
+``auto_respond: false`` closes queries over the API, ``allowed_filters`` lists the filters any remote
+may use. A filter on a field the remote's ``exclude_fields`` hides is refused (its answer would tell
+the field), and those fields are left out of every item answered (``core.server.visibility``).
 
 Pages are in key order (a request's key is its id); the cursor is the last key of the previous
 page, so a page never repeats or skips an item that stays while others change.
@@ -17,13 +21,14 @@ from typing import Any
 
 from core.analysis.approvals import dig as _dig
 from core.analysis.reach import allowed as permitted
-from core.model import Request, SudocodeRepo, TrustLevel, Workspace
+from core.model import Remote, Request, SudocodeRepo, TrustLevel, Workspace
 from core.query_filters import QueryFilters, matches
 from core.server.auth import Caller
 from core.server.errors import ApiError, invalid
 from core.server.messages import QueryMessage
 from core.server.served import Served
-from core.server.wire import item_json, relationship_index, request_json
+from core.server.visibility import excluded, redact
+from core.server.wire import item_json, relationship_index, request_json, spec_refs
 from core.store import iso
 from core.timeutil import now, parse_ts
 
@@ -39,6 +44,9 @@ def allowed(caller: Caller, ws: Workspace, message: QueryMessage) -> None:
                   "query")
     if policy is False or _dig(policy, "allowed") is False:
         raise ApiError(403, f"the policy of {ws.name} closes queries (policies.incoming_requests.query.allowed)")
+    if _dig(_a2a_query(ws), "auto_respond") is False:
+        raise ApiError(403, f"{ws.name} does not answer queries automatically (a2a_policies.query.auto_respond "
+                            "is false)")
     query = _dig(remote.permissions, "query")
     if not permitted(query):
         raise ApiError(403, f"{remote.name} may not query: its permissions.query.allowed is not true")
@@ -48,12 +56,28 @@ def allowed(caller: Caller, ws: Workspace, message: QueryMessage) -> None:
     if isinstance(entities, list) and message.entity not in entities:
         raise ApiError(403, f"{remote.name} may not query {message.entity}: its permissions.query.entities are "
                             + (", ".join(map(str, entities)) or "none"))
-    filters = _dig(query, "filters")
-    if isinstance(filters, list):
-        refused = [name for name in message.filters.used() if name not in filters]
+    filters_allowed(remote, ws, message.filters.used())
+
+
+def filters_allowed(remote: Remote, ws: Workspace, used: list[str]) -> None:
+    """Raise a 403 naming the rule when ``remote`` may not filter by each of ``used`` (a query's
+    filters, a subscription's): the workspace's ``a2a_policies.query.allowed_filters``, the
+    remote's ``permissions.query.filters``, and never a field its ``exclude_fields`` hide."""
+    rules = ((_dig(_a2a_query(ws), "allowed_filters"), "the workspace's a2a_policies.query.allowed_filters"),
+             (_dig(remote.permissions, "query", "filters"), "its permissions.query.filters"))
+    for listed, rule in rules:
+        refused = [f for f in used if f not in listed] if isinstance(listed, list) else []
         if refused:
-            raise ApiError(403, f"{remote.name} may not filter by {', '.join(refused)}: its permissions.query."
-                                "filters are " + (", ".join(map(str, filters)) or "none"))
+            raise ApiError(403, f"{remote.name} may not filter by {', '.join(refused)}: {rule} are "
+                                + (", ".join(map(str, listed)) or "none"))
+    hidden = sorted(set(used) & excluded(remote))
+    if hidden:
+        raise ApiError(403, f"{remote.name} may not filter by {', '.join(hidden)}: its permissions.query."
+                            "exclude_fields hide it")
+
+
+def _a2a_query(ws: Workspace) -> Any:
+    return _dig(ws.info.federation if isinstance(ws.info, SudocodeRepo) else {}, "a2a_policies", "query")
 
 
 def run(caller: Caller, served: Served, message: QueryMessage, today: dt.date) -> dict[str, Any]:
@@ -69,11 +93,20 @@ def run(caller: Caller, served: Served, message: QueryMessage, today: dt.date) -
     matching = [(key, record) for key, record in rows if matches(record, message.filters, since)]
     after = [(key, record) for key, record in matching if message.cursor is None or key > message.cursor]
     page = after[:message.limit]
-    index = relationship_index(ws.relationships) if "relationships" in message.include else None
-    items = [request_json(record) if isinstance(record, Request) else item_json(record, index) for _, record in page]
+    index = relationship_index(ws.relationships) if {"relationships", "spec_refs"} & set(message.include) else None
+    hidden = excluded(caller.remote)
+    items = [request_json(record) if isinstance(record, Request) else
+             redact(_item(ws, record, index, message.include), hidden) for _, record in page]
     more = len(after) > len(page)
     return {"entity": message.entity, "items": items, "next_cursor": page[-1][0] if more and page else None,
             "total": len(matching), "as_of": iso(now())}
+
+
+def _item(ws: Workspace, unit: Any, index: Any, include: list[str]) -> dict[str, Any]:
+    item = item_json(unit, index if "relationships" in include else None)
+    if "spec_refs" in include:
+        item["spec_refs"] = spec_refs(ws, unit, index)
+    return item
 
 
 def _own_requests(caller: Caller, served: Served, today: dt.date) -> list[Request]:

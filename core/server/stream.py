@@ -4,7 +4,11 @@ The stream first replays the events still held after ``Last-Event-ID`` (header, 
 ``last_event_id`` query parameter), then follows the hub; a comment line goes out at once (the
 stream is open) and ``: keepalive`` every ``keepalive`` seconds of quiet. A caller sees only what
 it may query: items of the entities its permissions allow, requests between it and this
-workspace; then the subscription's ``event_types`` and ``filters`` (``ids``, ``entity``) apply.
+workspace; a ``verified`` remote only its public events (its requests', and the items they
+created or reference: ``core.server.visibility``), an ``untrusted`` one none; then the
+subscription's ``event_types`` and ``filters`` (``ids``, ``entity``, and the design's ``watch``
+filters: ``status``, ``labels``, ``priority``) apply. The fields the remote's ``exclude_fields``
+hide are left out of each item event it is sent.
 ``server.error`` events (the server could not re-read its workspace) go to every stream.
 The stream ends when the subscription is deleted or the server shuts down.
 
@@ -24,8 +28,11 @@ import contextlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from starlette.responses import Response
 
+from core.model import TrustLevel
+from core.query_filters import QueryFilters, fields_hold
 from core.server.auth import Caller
 from core.server.bounds import STREAM_CHUNK
 from core.server.db import Subscription
@@ -35,6 +42,7 @@ from core.server.events import Event, Listener, frame  # noqa: F401 (frame: re-e
 from core.server.memory import after_streams
 from core.server.messages import QueryMessage
 from core.server.query import allowed
+from core.server.visibility import excluded, public_keys, redact_event
 
 if TYPE_CHECKING:
     from core.server.app import ServerState
@@ -53,19 +61,55 @@ def visible(event: Event, caller: Caller, state: ServerState, sub: Subscription)
     if wanted and entity not in wanted:
         return False
     ids = sub.filters.get("ids")
-    if ids and not {event.get("id"), event.get("key"), event.get("request_id")} & set(ids):
+    if ids and not {event.get("id"), event.get("key"), event.get("request_id"), event.get("uuid")} & set(ids):
+        return False
+    watch = _watch(sub)
+    if watch is not None and not fields_hold(event.get("status"), event.get("labels"), event.get("priority"), watch):
         return False
     ws = state.served.workspace
+    remote = caller.remote
+    if remote is not None and remote.trust_level is TrustLevel.UNTRUSTED:
+        return False  # the trust table: an untrusted remote gets no events (it cannot subscribe either)
     if event["type"].startswith("request."):
-        if caller.remote is None:
+        if remote is None:
             return True
         return state.served.is_between(str(event.get("from_repo") or ""), str(event.get("to_repo") or ""),
-                                       caller.remote.name, state.today())
+                                       remote.name, state.today())
     try:
         allowed(caller, ws, QueryMessage(entity=entity if entity in ("issue", "spec", "bead") else "work_unit"))
     except ApiError:
         return False
+    if remote is not None and remote.trust_level is TrustLevel.VERIFIED:
+        public = _public(state, remote.name)
+        return bool({event.get("key"), event.get("id")} & public)
     return True
+
+
+def _watch(sub: Subscription) -> QueryFilters | None:
+    """The subscription's ``status`` / ``labels`` / ``priority`` filters (the design's ``watch``)."""
+    given = {k: sub.filters[k] for k in ("status", "labels", "priority") if sub.filters.get(k) is not None}
+    return msgspec.convert(given, QueryFilters) if given else None
+
+
+def _public(state: ServerState, remote: str) -> frozenset[str]:
+    """A verified remote's public items: what its requests created or reference (once per re-read)."""
+    ws = state.served.workspace
+    cached = state.public.get(remote)
+    if cached is None or cached[0] is not ws:
+        today = state.today()
+        own = [r for r in ws.requests if state.served.is_between(r.from_repo, r.to_repo, remote, today)]
+        cached = (ws, public_keys(ws, own))
+        state.public[remote] = cached
+    return cached[1]
+
+
+def sent(data: bytes, event: Event, hidden: frozenset[str]) -> bytes:
+    """The frame as a caller that must not see ``hidden`` fields receives it."""
+    if not hidden or not str(event.get("type", "")).startswith("item."):
+        return data
+    head, _, body = data.partition(b"data: ")
+    full = msgspec.json.decode(body.rstrip(b"\n"))
+    return head + b"data: " + msgspec.json.encode(redact_event(full, hidden)) + b"\n\n"
 
 
 class Streams:
@@ -150,11 +194,12 @@ class EventStream(Response):
     async def _pump(self, send: Send, listener: Listener) -> None:
         """Write the stream until it should end (returns) or is cancelled."""
         state, sub, last_id = self.state, self.sub, self.last_id
+        hidden = excluded(self.caller.remote)
         await _write(send, [b": subscribed\n\n"])
         for event, data in state.hub.since(last_id):
             last_id = event["event_id"]
             if visible(event, self.caller, state, sub):
-                await _write(send, [data])
+                await _write(send, [sent(data, event, hidden)])
         keepalive = state.options.keepalive_seconds
         while sub.id not in state.ended:
             item = await listener.get(keepalive)
@@ -167,7 +212,7 @@ class EventStream(Response):
             if event.get("event_id", 0) <= last_id:
                 continue
             last_id = event["event_id"]
-            await _write(send, [data])
+            await _write(send, [sent(data, event, hidden)])
 
 
 async def _write(send: Send, frames: Iterable[bytes]) -> None:

@@ -47,3 +47,16 @@ def items_json(ws: Workspace) -> dict[str, dict[str, Any]]:
     """Every work unit of ``ws`` with its relationships, by key."""
     index = relationship_index(ws.relationships)
     return {unit.key: item_json(unit, index) for unit in ws.work_units}
+
+
+def spec_refs(ws: Workspace, unit: WorkUnit, relationships: RelationshipIndex | None) -> list[str]:
+    """The ids of the specs of ``ws`` that ``unit`` is related to (the design's ``spec_refs``: an
+    issue implementing a spec names it), in the order its relationships give them."""
+    specs = {u.key: u.id for u in ws.work_units if u.kind == "spec" and u.key != unit.key}
+    found: list[str] = []
+    for rel in (relationships or {}).get(unit.key, ()):
+        for end in (rel.get("from_key"), rel.get("to_key")):
+            ident = specs.get(end) if isinstance(end, str) else None
+            if ident is not None and ident not in found:
+                found.append(ident)
+    return found

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Delegation, Remote, Request, RequestStatus, Subscription, TrustLevel, Workspace
+from core.sources.a2a_policies import check_exclude_fields
 from core.sources.files import ReadLimits, json_line_of, load_json
 from core.sources.keys import ItemKeys, reference_too_long
 from core.sources.limits import MAX_REFERENCE
@@ -116,6 +117,7 @@ def read_remotes(entries: Any, ws: Workspace, path: Path, diags: Diagnostics, wh
             diags.error(path, f"{what}[{index}]: transport '{transport[:40]}' is not git or http",
                         json_line_of(path, [what, index, "transport"]))
             continue
+        check_exclude_fields(raw, transport, path, [what, index], diags)
         ws.remotes.append(
             Remote(
                 name=known.pop("name", None) or remote_name(url),

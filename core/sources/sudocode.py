@@ -14,6 +14,7 @@ from msgspec import UNSET
 from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Relationship, SudocodeRepo, Workspace, WorkspaceKind, WorkUnit
+from core.sources.a2a_policies import check_a2a_policies
 from core.sources.federation_records import read_delegations, read_record_logs, read_remotes, remote_name
 from core.sources.files import ReadLimits, iter_typed, line_too_deep, linked_out, load_json
 from core.sources.keys import MemoKeys, reference_too_long
@@ -110,6 +111,7 @@ def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspa
             ItemsLoad(ws, keys, diags, kind).load(path, schema, line_type, kept, limits)
     if federation:
         read_remotes(federation.get("remote_repos"), ws, folder / "federation.config.json", diags, "remote_repos")
+        check_a2a_policies(federation.get("a2a_policies"), folder / "federation.config.json", diags)
     read_record_logs(folder / "federation", ws, diags, limits)
     delegations = folder / "federation" / "delegations.jsonl"
     if delegations.is_file():

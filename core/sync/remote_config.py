@@ -40,6 +40,14 @@ class RemoteUsageError(RemoteConfigError):
     name, URL, trust level or transport): the CLI's usage error."""
 
 
+class RemoteExists(RemoteConfigError):
+    """The workspace already has a remote of that name."""
+
+
+class NoSuchRemote(RemoteUsageError):
+    """The workspace has no remote of that name."""
+
+
 class ConfigChange(msgspec.Struct, kw_only=True):
     """What ``add_remote`` / ``remove_remote`` did."""
 
@@ -106,7 +114,7 @@ def add_remote(ws: Workspace, record: dict[str, Any], lock_timeout: float = DEFA
         recover(Path(ws.root))
         doc, remotes = _read(path, key)
         if any(_name_of(entry) == record["name"] for entry in remotes):
-            raise RemoteConfigError(f"{ws.name} already has a remote named {record['name']!r} ({path}); "
+            raise RemoteExists(f"{ws.name} already has a remote named {record['name']!r} ({path}); "
                                     "remove it first, or choose another name")
         remotes.append(record)
         commit = _write(ws, path, doc, actor, now, f"remote add {record['name']} ({record.get('url')})")
@@ -124,7 +132,7 @@ def remove_remote(ws: Workspace, name: str, lock_timeout: float = DEFAULT_TIMEOU
         index = next((i for i, entry in enumerate(remotes) if _name_of(entry) == name), None)
         if index is None:
             names = ", ".join(n for n in (_name_of(e) for e in remotes) if n) or "none"
-            raise RemoteUsageError(f"{ws.name} has no remote named {name!r} (its remotes: {names})")
+            raise NoSuchRemote(f"{ws.name} has no remote named {name!r} (its remotes: {names})")
         removed = remotes.pop(index)
         commit = _write(ws, path, doc, actor, now, f"remote remove {name} ({removed.get('url')})")
     return ConfigChange(action="remove", workspace=ws.name, name=name, file=str(path), record=removed,
@@ -132,18 +140,28 @@ def remove_remote(ws: Workspace, name: str, lock_timeout: float = DEFAULT_TIMEOU
 
 
 def update_remote(ws: Workspace, name: str, changes: Mapping[str, Any],
-                  lock_timeout: float = DEFAULT_TIMEOUT) -> ConfigChange:
-    """Set fields of the remote named ``name`` in ``ws``'s remotes, keeping the others."""
+                  lock_timeout: float = DEFAULT_TIMEOUT, *, actor: str | None = None,
+                  now: dt.datetime | None = None) -> ConfigChange:
+    """Set fields of the remote named ``name`` in ``ws``'s remotes, keeping the others (committed
+    with ``actor``, as ``add_remote``)."""
     path, key = config_file(ws)
     with workspace_lock(Path(ws.root), lock_timeout):
+        if actor is not None:
+            recover(Path(ws.root))
         doc, remotes = _read(path, key)
         entry = next((e for e in remotes if _name_of(e) == name), None)
         if entry is None:
-            raise RemoteUsageError(f"{ws.name} has no remote named {name!r}")
+            raise NoSuchRemote(f"{ws.name} has no remote named {name!r}")
         entry.update(changes)
-        _write(ws, path, doc)
+        commit = _write(ws, path, doc, actor, now, f"remote update {name} ({', '.join(sorted(changes))})")
     return ConfigChange(action="update", workspace=ws.name, name=name, file=str(path), record=entry,
-                        remotes=len(remotes))
+                        remotes=len(remotes), actor=actor, commit=commit)
+
+
+def read_records(ws: Workspace) -> list[Any]:
+    """The remotes of ``ws`` as its config file holds them (an empty list when it has none)."""
+    path, key = config_file(ws)
+    return _read(path, key)[1]
 
 
 def holder_of(fed: Federation, name: str, wanted: str | None) -> Workspace:
