@@ -245,10 +245,16 @@ class BeadsLoad:
         self.ws.work_units.extend(by_id.values())
         if tables.dependencies is not None:
             for number, raw in tables.dependencies.rows:
-                if raw.get("issue_id") not in self.wisps:
+                if not self._of_a_wisp(raw):
                     self._dependency(tables.dependencies.source, number, raw, None, BACKUP_DEPENDENCY)
         if tables.events is not None:
             self.load_events(tables.events)
+
+    def _of_a_wisp(self, row: dict[str, Any]) -> bool:
+        """Whether a table row belongs to a wisp (left out); a row whose ``issue_id`` is not even a
+        string is not, and its schema says what is wrong with it."""
+        issue = row.get("issue_id")
+        return isinstance(issue, str) and issue in self.wisps
 
     def _join(self, table: Table | None, by_id: dict[str, WorkUnit], schema: Schema, what: str,
               attach: Callable[[WorkUnit, dict[str, Any]], None]) -> None:
