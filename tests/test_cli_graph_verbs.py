@@ -132,9 +132,9 @@ def test_blockers_text(fed: Path) -> None:
         "  acme/api#i-9 [remote, unresolved] (in acme/api)",
         "paths:",  # one tree: each item under the one it is reached from
         f"  {GP}/gp-1",
-        f"  ├── blocks {GP}/gp-2",
-        "  │   └── depends-on acme/api#i-9 (in acme/api)",
-        f"  └── blocks {GP}/gp-6",
+        f"  ├── blocked by {GP}/gp-2",  # each step read from the item above it
+        "  │   └── depends on acme/api#i-9 (in acme/api)",
+        f"  └── blocked by {GP}/gp-6",
     ]
 
 
@@ -177,7 +177,7 @@ def test_chains_text_marks_complete_and_overdue(fed: Path) -> None:
     result = crossdeck("chains", str(fed))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == ("2 chains, 3 delegations: 1 complete, 1 overdue, 0 cycles "
+    assert lines[0] == ("1 of 2 chains complete; 1 of 3 delegations complete, 1 overdue; 0 cycles "
                         "(today 2026-11-20; ✓ complete, ! overdue)")
     assert lines[1:] == [
         "",
@@ -194,7 +194,8 @@ def test_chains_json(fed: Path) -> None:
     data = _json("chains", str(fed))
     assert_matches_schema("chains", data)
     assert data["today"] == "2026-11-20"
-    assert data["totals"] == {"chains": 2, "delegations": 3, "complete": 1, "overdue": 1, "cycles": 0}
+    assert data["totals"] == {"chains": 2, "delegations": 3, "complete": 1, "delegations_complete": 1,
+                              "overdue": 1, "cycles": 0}
     overdue = data["chains"][1][1]  # each chain flat: its root, then depth first
     assert (overdue["key"], overdue["overdue"], overdue["terms"]["deadline"]) == (f"{GP}/gp-4", True, "2026-11-01")
     assert [(n["key"], n["parent"], n["depth"]) for n in data["chains"][1]] == [
@@ -235,11 +236,35 @@ def test_demo_chains_show_the_overdue_part(anchored: None) -> None:
     result = crossdeck("chains", SAMPLES)
     assert result.returncode == 0, result.stderr  # the demo's one warning is allowed
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("1 chain, 4 delegations: 0 complete, 1 overdue, 0 cycles (today 2026-11-20;")
     overdue = [line for line in lines if line.lstrip("│├└─ ").startswith("! ")]
     assert len(overdue) == 1 and f"{KESTREL}/paysdk/ps-3vk: JS SDK" in overdue[0]
     assert "deadline: 2026-11-13" in overdue[0] and "by gateway/crew/carol" in overdue[0]
     assert sum(line.lstrip("│├└─ ").startswith("✓ ") for line in lines) == 2  # the two closed children
+
+
+def test_the_chains_summary_says_what_it_counts(anchored: None) -> None:
+    """First hour, 16: "4 delegations: 0 complete" stood beside two completed children, the 0
+    counting chains: the line says what each number counts."""
+    lines = crossdeck("chains", SAMPLES).stdout.splitlines()
+    assert lines[0] == ("0 of 1 chain complete; 2 of 4 delegations complete, 1 overdue; 0 cycles "
+                        "(today 2026-11-20; ✓ complete, ! overdue)")
+    data = json.loads(crossdeck("chains", SAMPLES, "--json").stdout)
+    assert data["totals"] == {"chains": 1, "delegations": 4, "complete": 0, "delegations_complete": 2,
+                              "overdue": 1, "cycles": 0}
+
+
+def test_blocker_paths_read_in_the_direction_a_reader_reads_them() -> None:
+    """First hour, 17: under gw-6hp the path said "blocks lg-2wx", when lg-2wx blocks gw-6hp:
+    each step says what the item above it is to the step's item, read from the top down."""
+    lines = crossdeck("blockers", "web-7tq", SAMPLES).stdout.splitlines()
+    paths = lines[lines.index("paths:") + 1:]
+    assert paths == [
+        "  hop://acme.dev/storefront/web/web-7tq",
+        "  └── blocked by hop://acme.dev/storefront/checkout/co-5vd",
+        "      └── depends on hop://globex.io/payments/gateway/gw-6hp (in hop://globex.io/payments)",
+        "          └── blocked by hop://globex.io/payments/ledger/lg-2wx",
+        "              └── depends on hop://kim@kestrel.works/kestrel/paysdk/ps-8rj (in hop://kim@kestrel.works/kestrel)",
+    ]
 
 
 def test_demo_show_says_why_the_button_is_blocked(anchored: None) -> None:

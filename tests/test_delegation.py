@@ -57,8 +57,8 @@ def test_three_levels_complete_when_every_leaf_is_done(tmp_path: Path) -> None:
         (0, "gp-r", True, False), (1, "gp-a", True, False), (2, "gp-b", True, False), (2, "gp-c", True, False)]]
     root = result.chains[0]
     assert not root.done and root.status == "open"  # complete by cascade, not closed itself
-    assert result.totals == msgspec.convert({"chains": 1, "delegations": 3, "complete": 1, "overdue": 0,
-                                             "cycles": 0}, type(result.totals))
+    assert result.totals == msgspec.convert({"chains": 1, "delegations": 3, "complete": 1, "delegations_complete": 3,
+                                             "overdue": 0, "cycles": 0}, type(result.totals))
 
 
 def test_one_open_leaf_keeps_the_chain_incomplete_and_a_past_deadline_overdue(tmp_path: Path) -> None:
@@ -144,8 +144,8 @@ def test_demo_chain_with_its_overdue_grandchild() -> None:
     anchor = dt.date.fromisoformat(json.loads((SAMPLES / "demo.json").read_text("utf-8"))["anchor"])
     result = delegation_chains(build_graph(load_federation([SAMPLES])), anchor)
     assert result.cycles == []
-    assert result.totals == msgspec.convert({"chains": 1, "delegations": 4, "complete": 0, "overdue": 1,
-                                             "cycles": 0}, type(result.totals))
+    assert result.totals == msgspec.convert({"chains": 1, "delegations": 4, "complete": 0, "delegations_complete": 2,
+                                             "overdue": 1, "cycles": 0}, type(result.totals))
     (root,) = result.chains
     assert _flat(root) == [(0, "co-8f2", False, False), (1, "gw-4tk", False, False),
                            (2, "lg-5pe", True, False), (2, "mb-4h2", True, False), (2, "ps-3vk", False, True)]

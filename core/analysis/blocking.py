@@ -367,6 +367,19 @@ def _step_text(step: Step) -> str:
     return text + f" [{step_state(step)}]"
 
 
+# How the item above a step relates to the step's item, read from the top down (the edge runs from
+# the dependent item to what it depends on): ``X / blocked by Y`` where Y blocks X, never
+# ``X / blocks Y``, which reads as if X blocked Y.
+_READ_AS = {EdgeKind.BLOCKS.value: "blocked by", EdgeKind.CONDITIONAL_BLOCKS.value: "conditionally blocked by",
+            EdgeKind.WAITS_FOR.value: "waits for", EdgeKind.DEPENDS_ON.value: "depends on", PARENT: "child of"}
+
+
+def step_reading(step: Step) -> str:
+    """``blocked by``, ``depends on``, ``waits for``, ``child of``: the words between the item
+    above a step and the step's item, in the direction a reader reads the path."""
+    return _READ_AS.get(step.edge, step.edge)
+
+
 def step_state(step: Step) -> str:
     """What is known of a step's item: its status (``-, not a blocker`` when it has none), or for
     a stub its kind and cached status."""

@@ -91,8 +91,20 @@ class ChainTotals(msgspec.Struct, kw_only=True):
     chains: int
     delegations: int
     complete: int  # chains whose root is complete
+    delegations_complete: int  # delegations whose child is complete
     overdue: int  # delegations past their deadline with the child not complete
     cycles: int
+
+    def summary(self) -> list[str]:
+        """What is counted, in words: ``0 of 1 chain complete``, ``2 of 4 delegations complete``,
+        ``1 overdue``, ``0 cycles`` (the text and the dashboard join them their own way)."""
+        return [f"{self.complete} of {_count(self.chains, 'chain')} complete",
+                f"{self.delegations_complete} of {_count(self.delegations, 'delegation')} complete",
+                f"{self.overdue} overdue", _count(self.cycles, "cycle")]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 class DelegationChains(msgspec.Struct, kw_only=True):
@@ -225,6 +237,7 @@ def delegation_chains(graph: nx.MultiDiGraph, today: dt.date) -> DelegationChain
     # Each parent is expanded once, so each delegation is one node below a root in the trees.
     below = [node for chain in chains for node in _descendants(chain)]
     totals = ChainTotals(chains=len(chains), delegations=len(below), complete=sum(c.complete for c in chains),
+                         delegations_complete=sum(node.complete for node in below),
                          overdue=sum(node.overdue for node in below), cycles=len(found_cycles))
     return DelegationChains(today=today.isoformat(), chains=chains, cycles=found_cycles, totals=totals)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.analysis.blocking import BlockerReport, Step, StepTree, blockers, step_state
+from core.analysis.blocking import BlockerReport, Step, StepTree, blockers, step_reading, step_state
 from core.analysis.neighbourhood import Glyphs, glyphs_for
 from core.commands.common import add_common
 from core.commands.output import EXIT_UNUSABLE, respond
@@ -78,8 +78,8 @@ def _item_text(step: Step) -> str:
 
 
 def _hop_text(step: Step) -> str:
-    """``depends-on KEY (in WS)``: one step of a path, the edge that leads to it first."""
-    hop = f"{step.edge} {step.key}"
+    """``depends on KEY (in WS)``: one step of a path, read from the item above it."""
+    hop = f"{step_reading(step)} {step.key}"
     if step.cross and step.workspace:
         hop += f" (in {step.workspace})"
     return one_line(hop)

@@ -38,10 +38,9 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
 
 
 def chains_text(result: DelegationChains, glyphs: Glyphs) -> list[str]:
-    t = result.totals
-    lines = [f"{t.chains} chain{'s' if t.chains != 1 else ''}, {t.delegations} delegations: "
-             f"{t.complete} complete, {t.overdue} overdue, {t.cycles} cycle{'s' if t.cycles != 1 else ''} "
-             f"(today {result.today}; {glyphs.complete} complete, {glyphs.overdue} overdue)"]
+    chains, delegations, overdue, cycles = result.totals.summary()
+    lines = [f"{chains}; {delegations}, {overdue}; {cycles} (today {result.today}; "
+             + f"{glyphs.complete} complete, {glyphs.overdue} overdue)"]
     for chain in result.chains:
         lines.append("")
         lines += tree_lines(chain, lambda node: node.children, lambda node: _line(node, glyphs), glyphs)

@@ -60,8 +60,8 @@ async def test_tree_shows_each_chain_expanded_with_marks_and_terms() -> None:
         pane = await loaded(app, pilot)
         assert tree(app).labels() == LABELS
         assert str(app.query_one("#chains-headline").render()) == (
-            "1 chain · 4 delegations: 0 complete · 1 overdue · 0 cycles "
-            "(today 2026-11-20; ✓ complete, ✗ open, ! overdue)")
+            "0 of 1 chain complete · 2 of 4 delegations complete · 1 overdue "
+            "(today 2026-11-20; ✓ complete, ✗ open, ! overdue)")  # says what it counts (First hour, 16)
         assert not app.query_one("#chains-cycles").display
         assert app.focused is tree(app)
         assert cursor_key(app) == ROOT
@@ -149,7 +149,7 @@ async def test_titles_are_shown_literally(tmp_path: Path) -> None:
 
 def test_labels_mark_stubs_cycles_and_repeats() -> None:
     from core.analysis.delegation import ChainNode, ChainTotals, DelegationChains
-    from tui.panes.chains.labels import cycles_text, label_text
+    from tui.panes.chains.labels import cycles_text, headline, label_text
 
     def node(key: str, **fields: object) -> ChainNode:
         base: dict[str, object] = {"key": key, "label": key, "kind": "work_unit", "workspace": "hop://a.com/town",
@@ -165,8 +165,11 @@ def test_labels_mark_stubs_cycles_and_repeats() -> None:
     assert label_text(node("sudo/repo#i-1", workspace="sudo/repo", repeated=True))[0] == (
         "✗ sudo/repo#i-1  [open]  repo  (shown above)")
     result = DelegationChains(today="2026-11-20", chains=[], cycles=[["a", "b"]],
-                              totals=ChainTotals(chains=0, delegations=0, complete=0, overdue=0, cycles=1))
+                              totals=ChainTotals(chains=0, delegations=0, complete=0, delegations_complete=0,
+                                                 overdue=0, cycles=1))
     assert cycles_text(result) == "a -> b -> a"
+    assert headline(result) == ("0 of 0 chains complete · 0 of 0 delegations complete · 0 overdue · 1 cycle "
+                                "(today 2026-11-20; ✓ complete, ✗ open, ! overdue)")
 
 
 async def test_a_complete_parent_held_open_by_a_blocker_says_so(tmp_path: Path) -> None:

@@ -87,12 +87,12 @@ async def test_reveal_web_7tq_shows_it_blocked_across_three_towns_with_the_path(
         assert lines[1].split(", ") == ["  hop://acme.dev/storefront", "hop://globex.io/payments",
                                         "hop://kim@kestrel.works/kestrel"]
         assert lines[2] == f"paths from {WEB_7TQ}"  # one tree: each step under the one it is reached from
-        assert lines[3:7] == [
-            "  └── blocks hop://acme.dev/storefront/checkout/co-5vd [blocked]",
-            "      └── depends-on hop://globex.io/payments/gateway/gw-6hp [in_progress]  (in hop://globex.io/payments)",
-            "          └── blocks hop://globex.io/payments/ledger/lg-2wx [open]",
-            "              └── depends-on hop://kim@kestrel.works/kestrel/paysdk/ps-8rj [open]  "
-            "(in hop://kim@kestrel.works/kestrel)",
+        assert lines[3:7] == [  # each step read from the item above it: lg-2wx blocks gw-6hp (First hour, 17)
+            "  └── blocked by hop://acme.dev/storefront/checkout/co-5vd [blocked]",
+            "      └── depends on hop://globex.io/payments/gateway/gw-6hp [in_progress]  (in hop://globex.io/payments)",
+            "          └── blocked by hop://globex.io/payments/ledger/lg-2wx [open]",
+            ("              └── depends on hop://kim@kestrel.works/kestrel/paysdk/ps-8rj [open]  "
+             "(in hop://kim@kestrel.works/kestrel)"),
         ]
         assert "co-1mz" not in blocked  # closed along the way: not a blocker
         assert "→ blocks" in shown["out"] and "co-5vd" in shown["out"]

@@ -52,7 +52,7 @@ async def test_a_spec_on_a_blocking_edge_is_listed_as_not_a_blocker(tmp_path: Pa
         assert tree(app).cursor_key == _key("i-1")
         lines = detail(app).text_by_section["blocked"].splitlines()
         assert lines == ["not blocked by any open item", f"paths from {_key('i-1')}",
-                         f"  └── depends-on {_key('s-1')} [-, not a blocker]",
+                         f"  └── depends on {_key('s-1')} [-, not a blocker]",
                          "1 with no status (never a blocker, not counted)"]
         assert "None" not in detail(app).plain
 

@@ -101,10 +101,12 @@ def entry(node: ChainNode, parent: str | None, level: int, matched: bool = True,
 
 
 def headline(result: DelegationChains) -> str:
-    t = result.totals
-    plural = "s" if t.chains != 1 else ""
-    return (f"{t.chains} chain{plural} · {t.delegations} delegations: {t.complete} complete · {t.overdue} overdue · "
-            f"{t.cycles} cycle{'s' if t.cycles != 1 else ''} (today {result.today}; ✓ complete, ✗ open, ! overdue)")
+    """What the chains count, in the words of ``crossdeck chains`` (``ChainTotals.summary``); "0
+    cycles" left out, so the line fits 120 columns (the line below it lists any cycles)."""
+    counts = result.totals.summary()
+    if not result.cycles:
+        counts = counts[:-1]
+    return " · ".join(counts) + f" (today {result.today}; ✓ complete, ✗ open, ! overdue)"
 
 
 def cycles_text(result: DelegationChains) -> str:

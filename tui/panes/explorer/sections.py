@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
-from core.analysis.blocking import BlockerReport, Step, StepTree, step_state
+from core.analysis.blocking import BlockerReport, Step, StepTree, step_reading, step_state
 from core.analysis.delegation import ChainItem, DelegationPosition, blocked_text
 from core.analysis.item import Relation, blocked_across, item_fields, source_of
 from core.analysis.neighbourhood import UNICODE, NodeInfo, node_text
@@ -133,7 +133,7 @@ SHOWN_CYCLES = 20
 
 def _step_line(step: Step, prefix: str) -> Text:
     line = Text("  " + prefix)
-    line.append_text(literal(f"{step.edge} ", "dim"))
+    line.append_text(literal(f"{step_reading(step)} ", "dim"))
     line.append_text(literal(step.key, "italic" if step.unresolved or step.no_status else "bold"))
     line.append_text(literal(f" [{step_state(step)}]"))
     if step.cross and step.workspace:
