@@ -77,10 +77,10 @@ def test_the_verbatim_bodies_are_the_design_s_own() -> None:
         pytest.skip(f"{DESIGN} is absent (CI has it)")
     text = DESIGN.read_text()
     blocks = []
-    for block in re.findall(r"```json\n(.*?)```", text, re.S):
+    for block in re.findall(r"```json\n(.*?)```", text, re.DOTALL):
         doc = json.loads(block)
         blocks += [doc, *(doc.get("remote_repos") or [])]
-    for body in re.findall(r"^Body: (\{.*?^\})$", text, re.S | re.M):  # the REST section's bodies
+    for body in re.findall(r"^Body: (\{.*?^\})$", text, re.DOTALL | re.MULTILINE):  # the REST section's bodies
         try:
             blocks.append(json.loads(body))
         except ValueError:

@@ -25,7 +25,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 import msgspec
 from msgspec import Meta, Struct
 
-from core.query_filters import PriorityRange, QueryFilters  # noqa: F401 (the query's filters; re-exported)
+from core.query_filters import PriorityRange, QueryFilters  # the query's filters (re-exported)
 from core.server.bounds import (
     MAX_DEPTH,
     MAX_EXTRA,
@@ -96,10 +96,11 @@ class Settled(Envelope, kw_only=True):
     """A message that may carry the design's ``metadata``; ``settle`` moves it into place."""
 
     metadata: Metadata | None = None
+    request_id: RequestId | None = None
 
     def settle(self, raw: dict[str, Any]) -> None:
         given = self.metadata.request_id if self.metadata is not None else None
-        request_id = getattr(self, "request_id", None)
+        request_id = self.request_id
         if given is not None and request_id is not None and given != request_id:
             raise invalid("$.metadata.request_id", "differs from request_id: give it once")
         if request_id is None and given is not None:

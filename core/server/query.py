@@ -17,6 +17,7 @@ page, so a page never repeats or skips an item that stays while others change.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from core.analysis.approvals import dig as _dig
@@ -102,7 +103,7 @@ def run(caller: Caller, served: Served, message: QueryMessage, today: dt.date) -
             "total": len(matching), "as_of": iso(now())}
 
 
-def _item(ws: Workspace, unit: Any, index: Any, include: list[str]) -> dict[str, Any]:
+def _item(ws: Workspace, unit: Any, index: Any, include: Sequence[str]) -> dict[str, Any]:
     item = item_json(unit, index if "relationships" in include else None)
     if "spec_refs" in include:
         item["spec_refs"] = spec_refs(ws, unit, index)
