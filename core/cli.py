@@ -12,21 +12,25 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import __version__
 from core.commands import (
     approvals, audit, blockers, chains, check, demo,
     graph, list_work, remote, show, stale, summary,
 )
-from core.commands import decide, delegate, doctor, query, realm, request, serve, sync, token, watch
+from core.commands import decide, delegate, doctor, mcp, query, realm, request, serve, sync, token, watch
 from core.commands.json_guard import guarded, wants_json
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
 from core.roots import NoRoots, choose_roots
 from core.settings import config_path, load_settings, use_demo_home
 
+if TYPE_CHECKING:
+    from core.federation import Federation
+
 VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide, sync,
-         query, realm, delegate, request, watch, serve, token, doctor)
+         query, realm, delegate, request, watch, serve, mcp, token, doctor)
 
 
 _INVALID_VERB = re.compile(r"argument VERB: invalid choice: '([^']*)'")
@@ -91,13 +95,20 @@ def _run(argv: list[str]) -> int:
         use_demo_home([Path(r).expanduser() for r in getattr(args, "roots", None) or []] or [Path.cwd()])
     if not getattr(args, "needs_federation", False):
         return int(args.run(args))
-    settings_diags = Diagnostics()
-    settings = load_settings(settings_diags)
     try:
-        roots = choose_roots(list(args.roots), settings, config_path())
+        fed = load_roots(list(args.roots))
     except NoRoots as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_UNUSABLE
+    return int(args.run(args, fed))
+
+
+def load_roots(given: list[str]) -> Federation:
+    """The federation a verb reads: below ``given`` (else the configured roots, else the current
+    folder; raises NoRoots), with what ``sync`` fetched joined as remote workspaces."""
+    settings_diags = Diagnostics()
+    settings = load_settings(settings_diags)
+    roots = choose_roots(given, settings, config_path())
     from core.federation import load_federation
 
     fed = load_federation(roots, settings.limits, settings.discovery_max_depth)
@@ -109,7 +120,7 @@ def _run(argv: list[str]) -> int:
     # about remotes (remote list/check, sync) report its problems themselves, once.
     include_remote_workspaces(fed, remote_states(diags=Diagnostics()), ttl_seconds=settings.remote_ttl_seconds)
     fed.diagnostics[:0] = settings_diags.items
-    return int(args.run(args, fed))
+    return fed
 
 
 if __name__ == "__main__":  # pragma: no cover
