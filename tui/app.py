@@ -23,6 +23,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from core import timeutil
 from core.settings import Settings, save_setting
+from tui.dolt_watch import WatchesDolt
 from tui.live import FollowsRemotes, LiveLink
 from tui.messages import DataLoaded, FilesChanged, LoadFailed, LoadProgress, RemotesSynced
 from tui.panes.base import Pane
@@ -46,7 +47,7 @@ def _item_search() -> type[Provider]:
     return ItemSearch
 
 
-class CrossdeckApp(FollowsRemotes, App[None]):
+class CrossdeckApp(FollowsRemotes, WatchesDolt, App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses (tests, benchmarks) live elsewhere
     TITLE = "crossdeck"
     ENABLE_COMMAND_PALETTE = True
@@ -131,7 +132,10 @@ class CrossdeckApp(FollowsRemotes, App[None]):
                 load_dashboard,  # networkx and friends load here, after the first paint
             )
 
-            data = load_dashboard(self.roots, self.settings, self.clock(), progress)
+            from core.dolt.reuse import reusing
+
+            with reusing(self.dolt_reads):  # a Dolt database whose token has not changed is not read again
+                data = load_dashboard(self.roots, self.settings, self.clock(), progress)
         except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return
@@ -160,6 +164,7 @@ class CrossdeckApp(FollowsRemotes, App[None]):
             self.current_pane.focus_main()
         if first:
             self.start_live()
+            self.start_dolt_watch()  # tui/dolt_watch.py: each town's Dolt server, every few seconds
         self.after_live_reload(message.live_seq)
 
     @work(thread=True, exclusive=True, group="watch", name="check files")
