@@ -84,7 +84,7 @@ async def filter_latency(folder: Path, keys: int) -> list[float]:
 
         def compose(self) -> ComposeResult:
             yield Input(id="filter")
-            yield FastTable([Column("ID", 14), Column("STATUS", 12), Column("WORKSPACE", 36), Column("TITLE", 0)])
+            yield FastTable([Column("ID", whole=True), Column("STATUS"), Column("WORKSPACE"), Column("TITLE")])
 
         def on_mount(self) -> None:
             self.query_one(FastTable).set_rows(rows, [u.key for u in units])

@@ -226,14 +226,6 @@ class Delegation(Record):
     workspace: str = ""
 
 
-class Maintainers(Record):
-    """Who may decide a workspace's incoming requests: actor names, emails or fnmatch patterns
-    (``maintainers`` in ``federation.config.json`` or ``.crossdeck/remotes.json``; core/maintainers.py)."""
-
-    names: list[str]
-    key: str = "maintainers"  # where in ``source`` the list is
-
-
 class Remote(Record):
     """A remote workspace this workspace federates with, and the trust it grants it."""
 
@@ -297,7 +289,7 @@ class AuditEvent(Record):
     workspace: str
     payload: Raw = {}
     subject: str | None = None  # the work unit key the event is about, where there is one
-    origin: str = ""  # town-events | town-feed | beads-events | federation-audit | git-commit
+    origin: str = ""  # town-events | town-feed | beads-events | federation-audit
 
 
 class BeadsSource(Record):
@@ -310,7 +302,6 @@ class BeadsSource(Record):
     as_of: str | None = None  # the time of that data: an export's newest updated_at, a backup's timestamp
     server: str | None = None  # HOST:PORT of a Dolt-backed folder's server
     database: str | None = None  # its database on that server
-    user: str | None = None  # the user crossdeck connects to that server as
     dolt: bool | None = None  # the server is Dolt (None: not contacted)
     token: str | None = None  # what identifies the current state of what was read (a reload keys on it)
     problem: str | None = None  # why the server, or the other file, was not used
@@ -340,7 +331,6 @@ class Workspace(msgspec.Struct, kw_only=True, gc=False):
     audit: list[AuditEvent] = []
     sources: list[BeadsSource] = []  # towns and beads folders: where each .beads folder's work units came from
     remote_cache: bool = False  # read from a fetched cache of a remote, not a local folder
-    maintainers: Maintainers | None = None  # None: no list configured, anyone may decide
 
     def counts(self) -> dict[str, int]:
         """Record counts by kind, for the summary (only kinds that apply to this workspace)."""

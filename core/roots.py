@@ -3,18 +3,24 @@ when it is or holds a workspace ("Entry points" in DESIGN.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from core.diagnostics import Diagnostics
 from core.settings import Settings
 from core.sources.discover import discover
 
-NO_ROOTS = (
-    "crossdeck found no workspace here and no roots are configured.\n"
-    "  Try the demo federation:   crossdeck demo\n"
-    "  Or point it at workspaces: crossdeck summary PATH [PATH...]\n"
-    "  Or set roots = [\"~/work\"] in {config}"
-)
+def how_to_start(config: Path | str, verb: str = "summary") -> str:
+    """The ways to give crossdeck workspaces, one a line: the demo, roots on the command line,
+    roots in config.toml (said when none is found, by the verbs and the dashboard alike)."""
+    return ("  Try the demo federation:   crossdeck demo\n"
+            f"  Or point it at workspaces: crossdeck {verb} PATH [PATH...]\n"
+            f"  Or set roots = [\"~/work\"] in {config}")
+
+
+def nothing_found(roots: Sequence[str], config: Path | str, verb: str = "summary") -> str:
+    """What to say when no workspace is found below ``roots``, and how to start."""
+    return f"crossdeck found no workspace below {', '.join(roots)}.\n" + how_to_start(config, verb)
 
 
 class NoRoots(Exception):
@@ -29,4 +35,4 @@ def choose_roots(given: list[str], settings: Settings, config_path: Path) -> lis
     cwd = Path.cwd()
     if discover([cwd], Diagnostics(), max_depth=min(settings.discovery_max_depth, 3)):
         return [cwd]
-    raise NoRoots(NO_ROOTS.format(config=config_path))
+    raise NoRoots("crossdeck found no workspace here and no roots are configured.\n" + how_to_start(config_path))

@@ -18,11 +18,10 @@ import pytest
 
 pytest.importorskip("mcp", reason="the mcp extra is not installed (pip install '.[test]' brings it)")
 
-from mcp import Client, StdioServerParameters
+from mcp import Client, StdioServerParameters  # noqa: E402
 
-from tests.conftest import PROJECT
-from tests.schema_check import assert_matches_schema
-from tests.web_helpers import demo_copy
+from tests.conftest import PROJECT  # noqa: E402
+from tests.schema_check import assert_matches_schema  # noqa: E402
 
 READ_TOOLS = {"crossdeck_summary": "summary", "crossdeck_stale": "stale", "crossdeck_chains": "chains",
               "crossdeck_blockers": "blockers", "crossdeck_show": "show", "crossdeck_list": "list",
@@ -32,9 +31,17 @@ READ_TOOLS = {"crossdeck_summary": "summary", "crossdeck_stale": "stale", "cross
 ACTING_TOOLS = {"cross_repo_create_issue", "crossdeck_approve", "crossdeck_reject"}
 
 
+def _demo(folder: Path) -> Path:
+    env = {k: v for k, v in os.environ.items() if k not in ("CROSSDECK_HOME", "BD_ACTOR")}
+    done = subprocess.run([sys.executable, "-m", "tui", "demo", "--dir", str(folder), "--no-open"], env=env | {
+        "PYTHONPATH": str(PROJECT)}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    yield demo_copy(tmp_path_factory.mktemp("mcp") / "demo")
+    yield _demo(tmp_path_factory.mktemp("mcp") / "demo")
 
 
 def _env(demo: Path, actor: str | None) -> dict[str, str]:
@@ -53,7 +60,7 @@ async def connected(demo: Path, actor: str | None = None) -> AsyncIterator[Clien
 
 def _cli(demo: Path, *words: str, actor: str | None = None) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-m", "tui", *words, str(demo / "workspaces"), "--json"],
-                          env=_env(demo, actor), capture_output=True, text=True, timeout=120, check=False)
+                          env=_env(demo, actor), capture_output=True, text=True, timeout=120)
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
@@ -139,7 +146,7 @@ def test_an_error_is_marked_and_says_why(demo: Path) -> None:
 
 
 def test_with_an_actor_a_request_is_created_and_approved(tmp_path: Path) -> None:
-    demo = demo_copy(tmp_path / "demo")
+    demo = _demo(tmp_path / "demo")
     title = "Serve resized avatars (asked by an agent)"
 
     async def session() -> tuple[set[str], str, Any, Any]:
@@ -174,6 +181,6 @@ def test_without_the_extra_the_verb_names_the_install_command(tmp_path: Path) ->
     (blocker / "mcp" / "__init__.py").write_text("raise ImportError('not installed')\n")
     env = {**os.environ, "PYTHONPATH": f"{blocker}{os.pathsep}{PROJECT}"}
     done = subprocess.run([sys.executable, "-m", "tui", "mcp", str(tmp_path)], env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+                          text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["crossdeck mcp needs the mcp extra: pip install 'crossdeck[mcp]'"]

@@ -1,11 +1,14 @@
 """Running one sync action from a pane: who acts, the confirm modal, one core call in a thread.
 
 A pane key that changes federation state goes: ``actor_or_refuse`` (a notification and nothing
-else when no actor is set or the name is refused), then ``confirm_then_run`` (the confirm modal;
-on yes the core call runs in a thread worker, its result or error is notified, and the app
-re-reads the data from disk so the panes show what was written, not a guess). One action at a
-time: while one is being written, another is refused before it asks. Every action key (R, B, D,
-Q, and approve / reject / approve-every-auto-approvable in the Approvals pane) takes this one path.
+else when no actor is set or the name is refused), then ``confirm_then_run`` (the confirm modal,
+a question; on yes the core call runs in a thread worker, and its result is notified under a
+title that says what was done, or its error under one that says it was not; then the app
+re-reads the data from disk so the panes show what was written, not a guess). The app is told
+when the action starts and ends writing (``tui.reloads``), so its writes are not announced as
+files changed on disk. One action at a time: while one is being written, another is refused
+before it asks. Every action key (R, B, D, Q, and approve / reject / approve-every-auto-approvable
+in the Approvals pane) takes this one path.
 """
 
 from __future__ import annotations
@@ -62,11 +65,12 @@ def busy(node: Widget) -> bool:
     return False
 
 
-def confirm_then_run(node: Widget, title: str, rows: Sequence[Row], label: str,
+def confirm_then_run(node: Widget, question: str, rows: Sequence[Row], label: str,
                      call: Callable[[], Any], describe: Callable[[Any], Sequence[str]],
-                     not_done: str | None = None) -> None:
-    """Ask with the confirm modal; on yes run ``call`` (one core call) in a thread worker.
-    ``not_done`` titles the notification of a refusal or failure (default ``Resolve import: refused``)."""
+                     done: str, not_done: str) -> None:
+    """Ask ``question`` with the confirm modal; on yes run ``call`` (one core call) in a thread
+    worker. The outcome is notified under ``done`` (what was done: ``Request approved``), or
+    under ``not_done`` when it was refused, failed or changed nothing (``req-7c2e41 not decided``)."""
     from tui.screens.confirm import ConfirmScreen
 
     if busy(node):
@@ -74,13 +78,21 @@ def confirm_then_run(node: Widget, title: str, rows: Sequence[Row], label: str,
 
     def answered(yes: bool | None) -> None:
         if yes and not busy(node):
-            node.run_worker(lambda: _run(node, title, not_done, call, describe), thread=True, group=GROUP,
-                            name=title, exit_on_error=False)
+            _writes(node, "own_writes_begin")
+            node.run_worker(lambda: _run(node, done, not_done, call, describe), thread=True, group=GROUP,
+                            name=question, exit_on_error=False)
 
-    node.app.push_screen(ConfirmScreen(title, rows, confirm_label=label), answered)
+    node.app.push_screen(ConfirmScreen(question, rows, confirm_label=label), answered)
 
 
-def _run(node: Widget, title: str, not_done: str | None, call: Callable[[], Any],
+def _writes(node: Widget, which: str) -> None:
+    """Tell the app an action starts or ends writing (``tui.reloads``)."""
+    tell = getattr(node.app, which, None)
+    if tell is not None:
+        tell()
+
+
+def _run(node: Widget, done: str, not_done: str, call: Callable[[], Any],
          describe: Callable[[Any], Sequence[str]]) -> None:
     """In the worker thread: the core call, then (on the UI thread) the notification and reload."""
     from core.sync import SyncError
@@ -88,15 +100,16 @@ def _run(node: Widget, title: str, not_done: str | None, call: Callable[[], Any]
     try:
         result = call()
     except SyncError as exc:
-        node.app.call_from_thread(_done, node, str(exc), "error", not_done or f"{title.rstrip('?')}: refused")
+        outcome: tuple[str, Severity, str] = (str(exc), "error", f"{not_done}: refused")
     except Exception as exc:  # noqa: BLE001 - say what failed; never take the dashboard down
-        node.app.call_from_thread(_done, node, f"{type(exc).__name__}: {exc}", "error",
-                                  not_done or f"{title.rstrip('?')}: failed")
+        outcome = (f"{type(exc).__name__}: {exc}", "error", f"{not_done}: failed")
     else:
         lines = list(describe(result))
         changed = getattr(result, "changed", True) and not getattr(result, "failed", 0)  # a batch: some failed
-        node.app.call_from_thread(_done, node, lines[0] if lines else "done", "information" if changed else "warning",
-                                  title)
+        outcome = (lines[0] if lines else "done", "information" if changed else "warning", done if changed else not_done)
+    finally:
+        _writes(node, "own_writes_end")
+    node.app.call_from_thread(_done, node, *outcome)
 
 
 def _done(node: Widget, text: str, severity: Severity, title: str) -> None:

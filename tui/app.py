@@ -23,19 +23,18 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from core import timeutil
 from core.settings import Settings, save_setting
-from tui.dolt_watch import WatchesDolt
 from tui.live import FollowsRemotes, LiveLink
-from tui.messages import DataLoaded, FilesChanged, LoadFailed, LoadProgress, RemotesSynced
+from tui.messages import DataLoaded, LoadFailed, LoadProgress
 from tui.panes.base import Pane
 from tui.panes.registry import PANES, make_pane, spec_of
-from tui.safe import literal, plural, shorten_path
+from tui.reloads import Reloads, reload_note
+from tui.safe import literal, plural
 from tui.themes import DEFAULT_THEME, load_themes
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
     from core.dashboard import DashboardData
-    from core.watch import Snapshot
 
 WATCH_SECONDS = 2.0
 AUTO_SYNC_SECONDS = 60.0  # how often remotes with sync.auto_sync are checked for being due
@@ -47,7 +46,7 @@ def _item_search() -> type[Provider]:
     return ItemSearch
 
 
-class CrossdeckApp(FollowsRemotes, WatchesDolt, App[None]):
+class CrossdeckApp(FollowsRemotes, Reloads, App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses (tests, benchmarks) live elsewhere
     TITLE = "crossdeck"
     ENABLE_COMMAND_PALETTE = True
@@ -75,7 +74,7 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, App[None]):
         self._live_reload_pending = False
         self._live_local = False
         self.data: DashboardData | None = None
-        self._files: Snapshot | None = None  # the last live-reload snapshot
+        self.init_reloads()  # tui/reloads.py: Ctrl+R, files changed on disk, syncs
         self.panes: dict[str, Pane] = {}  # the panes mounted so far, by id (each on first show)
         for spec in PANES:
             self.bind(spec.key, f"show_pane('{spec.pane_id}')", description=spec.title, show=False)
@@ -122,24 +121,25 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, App[None]):
 
     # -- loading -----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load", name="load federation")
-    def load_data(self) -> None:
+    def load_data(self, reason: str | None = None) -> None:
+        """Read every workspace again; with a ``reason`` (``tui.reloads``), say it and what
+        changed once the new data is shown."""
         def progress(what: str, fraction: float) -> None:
             self.post_message(LoadProgress(what, fraction))
 
         seq = self._live_seq  # the live events this load will see (they were applied before it starts)
+        before = self.data
         try:
             from core.dashboard import (
                 load_dashboard,  # networkx and friends load here, after the first paint
             )
 
-            from core.dolt.reuse import reusing
-
-            with reusing(self.dolt_reads):  # a Dolt database whose token has not changed is not read again
-                data = load_dashboard(self.roots, self.settings, self.clock(), progress)
+            data = load_dashboard(self.roots, self.settings, self.clock(), progress)
+            note = None if reason is None else reload_note(reason, before, data)
         except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(DataLoaded(data, seq))
+        self.post_message(DataLoaded(data, seq, note))
 
     def on_load_progress(self, message: LoadProgress) -> None:
         self.query_one("#status-line", Static).update(f"{message.what}… {message.fraction:.0%}")
@@ -153,10 +153,14 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, App[None]):
         self.data = message.data
         fed = message.data.federation
         errors, warnings = len(fed.errors), len(fed.warnings)
-        self.query_one("#status-line", Static).update(
-            f"{plural(len(fed.workspaces), 'workspace')} · {plural(errors, 'error')} · {plural(warnings, 'warning')}")
+        status = f"{plural(len(fed.workspaces), 'workspace')} · {plural(errors, 'error')} · {plural(warnings, 'warning')}"
+        if not fed.workspaces:
+            status = f"no workspace found below {', '.join(fed.roots)}: the Overview (1) says how to start"
+        self.query_one("#status-line", Static).update(literal(status))
         for pane in self.panes.values():
             pane.show(message.data)
+        if message.note:
+            self.notify(message.note, title="reload", markup=False, timeout=6)
         if first and errors:
             self.notify(f"{errors} files or records could not be read: see Overview", severity="error",
                         title="diagnostics", timeout=8)
@@ -164,56 +168,7 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, App[None]):
             self.current_pane.focus_main()
         if first:
             self.start_live()
-            self.start_dolt_watch()  # tui/dolt_watch.py: each town's Dolt server, every few seconds
         self.after_live_reload(message.live_seq)
-
-    @work(thread=True, exclusive=True, group="watch", name="check files")
-    def check_files(self) -> None:
-        """Live reload: when a file of a loaded workspace changed, reload (panes keep their selection)."""
-        from core.watch import Snapshot, changed_workspaces
-
-        if self.data is None:
-            return
-        roots = [ws.root for ws in self.data.federation.workspaces if not ws.remote_cache]
-        before, self._files = self._files, Snapshot.take(roots)
-        if before is not None and before.roots == self._files.roots:
-            changed = changed_workspaces(before, self._files, roots)
-            if changed:
-                self.post_message(FilesChanged(sorted(changed)))
-
-    @work(thread=True, group="sync", name="sync remotes")
-    def sync_remotes(self, name: str | None = None, due_only: bool = False) -> None:
-        """Sync git remotes through core (bounded, retried, circuit-broken), then reload so every
-        pane shows what the store and the caches now say. ``due_only``: the auto-sync timer."""
-        from core.store import remote_states
-        from core.sync.fetch_pool import auto_sync_due, contact_all, targets_of
-
-        if self.data is None:
-            return
-        workspaces = self.data.federation.workspaces
-        targets = (auto_sync_due(workspaces, remote_states(), self.clock()) if due_only
-                   else targets_of(workspaces, name))
-        if not targets:
-            return
-        outcomes = contact_all("sync", targets, now=self.clock)
-        failed = [o for o in outcomes if o.result == "failed"]
-        self.post_message(RemotesSynced(len(outcomes), len(failed)))
-
-    def on_remotes_synced(self, message: RemotesSynced) -> None:
-        if message.failed:
-            self.notify(f"{message.failed} of {message.count} remotes could not be synced: see Remotes",
-                        severity="warning", markup=False)
-        else:
-            self.notify(f"synced {message.count} remote{'s' if message.count != 1 else ''}", markup=False)
-        self.load_data()
-
-    def on_files_changed(self, message: FilesChanged) -> None:
-        names = ", ".join(shorten_path(root, [str(r) for r in self.roots]) for root in message.roots)
-        self.notify(f"reloading: {names} changed on disk", timeout=3, markup=False)
-        self.load_data()
-
-    def action_reload(self) -> None:
-        self.load_data()
 
     # -- panes -------------------------------------------------------------------------------
     @property
@@ -243,7 +198,7 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, App[None]):
         switcher = self.query_one("#panes", ContentSwitcher)
         if switcher.current != _slot(pane_id):
             pane = await self.ensure_pane(pane_id)
-            self._reset_filter()  # the pane being left drops its filter before the switch
+            self._close_filter()  # the pane being left drops its filter before the switch
             switcher.current = _slot(pane_id)
             pane.focus_main()
 
@@ -276,11 +231,12 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, App[None]):
             self.current_pane.focus_main()
 
     def action_clear_filter(self) -> None:
-        self._reset_filter()
+        self._close_filter()
         if self.current_pane is not None:
             self.current_pane.focus_main()
 
-    def _reset_filter(self) -> None:
+    def _close_filter(self) -> None:
+        """Clear the filter and hide its bar: its rows go back to the pane."""
         if not self.query("#filter-bar"):
             return
         field = self.query_one("#filter", Input)
@@ -288,6 +244,7 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, App[None]):
             field.value = ""
             if self.current_pane is not None:
                 self.current_pane.apply_filter("")
+        self.query_one("#filter-bar").display = False
 
     # -- help, themes --------------------------------------------------------------------------
     def action_help(self) -> None:

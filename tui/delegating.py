@@ -49,7 +49,8 @@ def delegate_selected(node: Widget, data: DashboardData | None, key: str | None)
         now = node.app.clock()  # type: ignore[attr-defined]
         rows = [("item", key), ("title", title), ("to", to), ("child title", child_title), actor_row(actor)]
         confirm_then_run(node, "Delegate?", rows, "Delegate",
-                         lambda: delegate(fed, key, to, child_title, actor.name, now), describe_delegation)
+                         lambda: delegate(fed, key, to, child_title, actor.name, now), describe_delegation,
+                         done="Delegated", not_done="Not delegated")
 
     node.app.push_screen(FieldsScreen(f"Delegate {key}", "Creates the child work unit in the target town.",
                                       [Field("to: workspace or workspace/rig", "hop://OWNER/TOWN/RIG"),

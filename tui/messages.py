@@ -21,6 +21,7 @@ class LoadProgress(Message):
 class DataLoaded(Message):
     data: DashboardData
     live_seq: int = 0  # the live events already applied when this load began (tui/live.py)
+    note: str | None = None  # what to say once it is shown: why it reloaded and what changed (tui/reloads.py)
 
 
 @dataclass
@@ -36,8 +37,19 @@ class FilesChanged(Message):
 
 
 @dataclass
+class SyncFailure:
+    key: str  # the Remotes pane's row key, ``WORKSPACE\tREMOTE``
+    remote: str
+    workspace: str
+    error: str
+
+
+@dataclass
 class RemotesSynced(Message):
-    """A sync of ``count`` remotes finished; ``failed`` of them could not be reached."""
+    """A sync of ``count`` remotes finished: these ``failures``, these remotes ``synced``
+    (row keys); ``background``: the auto-sync timer asked for it, not a key."""
 
     count: int
-    failed: int
+    failures: list[SyncFailure]
+    synced: list[str]
+    background: bool = False

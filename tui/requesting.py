@@ -61,7 +61,8 @@ def request_from_selected(node: Widget, data: DashboardData | None, key: str | N
         rows = [("from", ws.name), ("to", to), ("type", REQUEST_TYPE), ("title", asked),
                 ("discovered from", f"{key}: {title}"), actor_row(actor)]
         confirm_then_run(node, "Send request?", rows, "Send",
-                         lambda: send(fed, graph, key, to, asked, actor.name, now), describe)
+                         lambda: send(fed, graph, key, to, asked, actor.name, now), describe,
+                         done="Request sent", not_done="Request not sent")
 
     node.app.push_screen(FieldsScreen(f"Request from {key}", f"Remotes of {ws.name}: {remotes}",
                                       [Field("to: remote name", remotes.split(", ")[0] if ws.remotes else "remote"),

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from tui.panes.base import Pane
 from tui.panes.registry import PANES
+from tui.widgets.navigation import HELP_ROWS
 
 _KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "Esc", "enter": "Enter", "ctrl+r": "Ctrl+R",
               "ctrl+p": "Ctrl+P", "up": "↑", "down": "↓", "pageup": "PgUp", "pagedown": "PgDn"}
@@ -42,8 +43,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         self.sections = sections = [(f"{self.pane.TITLE} pane", binding_rows(list(type(self.pane).BINDINGS))),
-                    ("Tables and trees", [("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("Home End", "first, last (g G in tables)"),
-                                          ("Enter / click", "open"), ("mouse", "select rows, switch panes")]),
+                    ("Tables and trees", HELP_ROWS),
                     ("Everywhere", [(key_label(b.key), b.description) for b in self._app_bindings()])]
         with VerticalScroll(id="help-body"):
             yield Static(Text("crossdeck keys", style="bold"), classes="help-title")

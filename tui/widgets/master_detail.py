@@ -44,8 +44,9 @@ class DetailText:
         return self.line((heading, "bold $secondary"))
 
     def field(self, label: str, value: str, style: str = "") -> DetailText:
-        """``label  value``, the label in a column of its own."""
-        return self.line((f"{label:<14}", "$foreground-muted"), (value, style) if style else value, indent=2)
+        """``label  value``, the label in a column of its own (a longer label, such as a time with
+        its age, still has a space after it)."""
+        return self.line((f"{label:<13} ", "$foreground-muted"), (value, style) if style else value, indent=2)
 
     def item(self, text: str, style: str = "", mark: str = "•") -> DetailText:
         return self.line((f"{mark} ", "$foreground-muted"), (text, style) if style else text, indent=2)

@@ -3,6 +3,10 @@ over an index of row numbers that filtering rebuilds in place.
 
 Cells are plain strings made safe on the way in (``core.text.one_line``) and drawn as text:
 markup or escape sequences in workspace data are shown literally, never interpreted.
+
+Column widths follow the window (``core.columns.fit``, as the verbs' text tables do): each
+column as wide as its widest cell when they all fit; in a narrower window the widest are cut
+first, with an ellipsis, never below a column's minimum nor a ``whole`` column at all. The keys are the dashboard's one set (``tui.widgets.navigation``).
 """
 
 from __future__ import annotations
@@ -21,25 +25,28 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from core.columns import cells, fit, pad, widest
 from core.text import one_line
+from tui.widgets.navigation import FIRST_LAST, NAVIGATION
 
 
 @dataclass(frozen=True)
 class Column:
     title: str
-    width: int  # cells; the last column takes what is left when it is 0
+    min: int = 0  # the fewest cells it is cut to in a narrow window (0: its title's width)
+    whole: bool = False  # never cut (an identifier, a verdict): its widest cell's width always
+    right: bool = False  # right-aligned (numbers)
+
+    def minimum(self, natural: int) -> int:
+        return natural if self.whole else max(self.min, cells(self.title))
 
 
 class FastTable(ScrollView, can_focus=True):
     """Rows of cells with a header, a cursor and a filter, drawn line by line."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "edge(0)", "First", show=False),
-        Binding("end,G", "edge(1)", "Last", show=False),
+        *NAVIGATION,
+        *FIRST_LAST,
         Binding("enter", "select", "Open", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -82,19 +89,26 @@ class FastTable(ScrollView, can_focus=True):
         self._haystack: list[str] = []
         self._view: list[int] = []  # row numbers shown, in order
         self._allowed: Sequence[int] | None = None  # a restriction chosen outside the table
+        self._natural: list[int] = [cells(c.title) for c in self.columns]  # each column's widest cell
+        self._widths: tuple[int, list[int]] | None = None  # (window width, column widths) last laid out
         self.filter_text = ""
+        self.follow_top = False  # a refill keeps a cursor on the first row there (newest-first tables)
 
     # -- data ------------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Sequence[object]], keys: Sequence[str],
                  allowed: Sequence[int] | None = None) -> None:
         """Replace every row (cells of any type, shown as safe text) and the restriction (row
         numbers of the new rows, or None for all); keep the cursor on the same key when it is
-        still there."""
-        current = self.current_key
+        still there; with ``follow_top``, a cursor on the first row stays on the first row, so
+        rows arriving at the top show."""
+        current = None if self.follow_top and self.cursor == 0 else self.current_key
         self._allowed = allowed
         self._rows = [tuple(one_line(str(cell)) for cell in row) for row in rows]
         self._keys = list(keys)
         self._haystack = ["\t".join(row).casefold() for row in self._rows]
+        self._natural = [widest([c.title, *(row[i] for row in self._rows if i < len(row))])
+                         for i, c in enumerate(self.columns)]
+        self._widths = None
         self._refilter(current)
 
     def filter(self, text: str) -> None:
@@ -148,26 +162,30 @@ class FastTable(ScrollView, can_focus=True):
 
     # -- drawing -----------------------------------------------------------------------------
     def _total_width(self) -> int:
-        return sum(c.width + 1 for c in self.columns)
+        return sum(self.column_widths()) + len(self.columns) - 1
 
-    def _widths(self) -> list[int]:
-        widths = [c.width for c in self.columns]
-        fixed = sum(w + 1 for w in widths if w)
-        if widths and widths[-1] == 0:
-            widths[-1] = max(self.size.width - fixed, 10)
+    def column_widths(self) -> list[int]:
+        """Each column's cells in the window as it is now (``core.columns.fit``); a line is
+        padded to the window's edge after its last column."""
+        room = self.size.width
+        if self._widths is not None and self._widths[0] == room:
+            return self._widths[1]
+        minimum = [c.minimum(n) for c, n in zip(self.columns, self._natural)]
+        widths = fit(self._natural, minimum, room - (len(self.columns) - 1))
+        self._widths = (room, widths)
         return widths
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self._total_width(), len(self._view) + 1)
+
     def _line(self, cells: Sequence[str], widths: Sequence[int], style: Style) -> Strip:
-        parts = []
-        for cell, width in zip(cells, widths):
-            text = cell if len(cell) <= width else cell[: max(width - 1, 0)] + "…"
-            parts.append(text.ljust(width))
-        line = " ".join(parts)
-        return Strip([Segment(line, style)]).adjust_cell_length(max(self.size.width, len(line)), style)
+        right = [c.right for c in self.columns]
+        line = " ".join(pad(cell, width, r) for cell, width, r in zip(cells, widths, right))
+        return Strip([Segment(line, style)]).adjust_cell_length(max(self.size.width, self._total_width()), style)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        widths = self._widths()
+        widths = self.column_widths()
         base = self.rich_style
         if y == 0:
             header = self.get_component_rich_style("fast-table--header")
@@ -178,7 +196,7 @@ class FastTable(ScrollView, can_focus=True):
             if y == 1:
                 empty = self.get_component_rich_style("fast-table--empty")
                 text = self.empty_text if not self.filter_text else f"no row matches {self.filter_text!r}"
-                return self._line([one_line(text)], [self.size.width], base + empty)
+                return Strip([Segment(pad(one_line(text), self.size.width), base + empty)])
             return Strip.blank(self.size.width, base)
         if position >= len(self._view):
             return Strip.blank(self.size.width, base)
@@ -204,16 +222,27 @@ class FastTable(ScrollView, can_focus=True):
         elif self.cursor >= top + rows:
             self.scroll_to(y=self.cursor - rows + 1, animate=False)
 
-    def action_cursor(self, delta: int) -> None:
+    def move(self, delta: int) -> None:
         if self._view:
             self.cursor = max(0, min(len(self._view) - 1, self.cursor + delta))
 
-    def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(self.size.height - 2, 1))
+    def action_cursor_up(self) -> None:
+        self.move(-1)
 
-    def action_edge(self, end: int) -> None:
-        if self._view:
-            self.cursor = len(self._view) - 1 if end else 0
+    def action_cursor_down(self) -> None:
+        self.move(1)
+
+    def action_page_up(self) -> None:
+        self.move(-max(self.size.height - 2, 1))
+
+    def action_page_down(self) -> None:
+        self.move(max(self.size.height - 2, 1))
+
+    def action_scroll_home(self) -> None:
+        self.move(-len(self._view))
+
+    def action_scroll_end(self) -> None:
+        self.move(len(self._view))
 
     def action_select(self) -> None:
         key = self.current_key

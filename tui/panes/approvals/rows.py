@@ -26,12 +26,14 @@ VERDICT_TEXT = {Verdict.AUTO_APPROVABLE: "auto-approvable", Verdict.NEEDS_HUMAN:
                 Verdict.DENIED: "denied"}
 _VERDICT_PLURAL = {Verdict.NEEDS_HUMAN: "need a human"}
 
-PENDING_COLUMNS = [Column("AGE", 4), Column("WORKSPACE", 20), Column("REQUEST", 10), Column("REQUESTER", 24),
-                   Column("TRUST", 9), Column("TYPE", 12), Column("VERDICT", 15), Column("TITLE", 0)]
-OUTGOING_COLUMNS = [Column("AGE", 4), Column("WORKSPACE", 20), Column("REQUEST", 10), Column("TO REMOTE", 22),
-                    Column("STATUS", 28), Column("TITLE", 0)]
-DECIDED_COLUMNS = [Column("AGE", 4), Column("WORKSPACE", 20), Column("REQUEST", 10), Column("REQUESTER", 22),
-                   Column("STATUS", 9), Column("BY / REASON", 28), Column("TITLE", 0)]
+# Widths follow the window (tui.widgets.table); an age, a request id, a trust level, a verdict
+# or a status is never cut.
+PENDING_COLUMNS = [Column("AGE", whole=True), Column("WORKSPACE"), Column("REQUEST", whole=True), Column("REQUESTER"),
+                   Column("TRUST", whole=True), Column("TYPE"), Column("VERDICT", whole=True), Column("TITLE")]
+OUTGOING_COLUMNS = [Column("AGE", whole=True), Column("WORKSPACE"), Column("REQUEST", whole=True), Column("TO REMOTE"),
+                    Column("STATUS", 9), Column("TITLE")]
+DECIDED_COLUMNS = [Column("AGE", whole=True), Column("WORKSPACE"), Column("REQUEST", whole=True), Column("REQUESTER"),
+                   Column("STATUS", whole=True), Column("BY / REASON"), Column("TITLE")]
 
 Rows = tuple[list[list[str]], list[str]]  # (rows, keys)
 

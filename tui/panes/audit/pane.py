@@ -2,7 +2,9 @@
 
 ``/`` narrows by text over every column; ``f`` opens the field filters (actor, org, workspace,
 type, since), each applied through the core query as you type. The rows are built once per
-load; Enter on an event that names an item opens it in the Explorer.
+load; after a reload, a cursor that was on the newest event is on the newest one again, so
+events that came in show at the top. Enter on an event that names an item opens it in the
+Explorer.
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ from tui.widgets.table import Column, FastTable
 if TYPE_CHECKING:
     from core.dashboard import DashboardData
 
-COLUMNS = [Column("TIME (UTC)", 19), Column("WORKSPACE", 26), Column("ACTOR", 20), Column("TYPE", 15),
-           Column("DETAIL", 0)]
+COLUMNS = [Column("TIME (UTC)", whole=True), Column("WORKSPACE"), Column("ACTOR"), Column("TYPE"), Column("DETAIL")]
 EMPTY = "no audit events in the loaded workspaces"
 NO_MATCH = "no event matches the field filters (f to change them, Esc in them to clear)"
 
@@ -61,7 +62,9 @@ class AuditPane(Pane):
         filters = AuditFilters(id="audit-filters")
         filters.display = False
         yield filters
-        yield FastTable(COLUMNS, empty=EMPTY, id="audit-table")
+        table = FastTable(COLUMNS, empty=EMPTY, id="audit-table")
+        table.follow_top = True  # newest first: a cursor on the newest event stays on the newest one
+        yield table
 
     @property
     def table(self) -> FastTable:

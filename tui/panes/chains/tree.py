@@ -30,6 +30,8 @@ from textual.widgets.tree import TreeNode
 
 from core.analysis.delegation import ChainNode
 from tui.panes.chains.labels import ChainEntry, Placeholder, entry, label_text
+from tui.widgets.navigation import FIRST_LAST
+from tui.widgets.tree import DeckTree
 
 Data = Union[ChainEntry, Placeholder]
 Ident = tuple[str | None, str]
@@ -38,15 +40,14 @@ CHILDREN_SHOWN = 200  # children of one node (or chains) built at a time; the re
 EXPAND_ALL_LIMIT = 3000  # nodes expand all opens at most; a larger forest also starts with its roots only
 
 
-class ChainTree(Tree[Data]):
+class ChainTree(DeckTree[Data]):
+    """The navigation keys (and g G) come from ``DeckTree`` (``tui.widgets.navigation``)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
+        *FIRST_LAST,
         Binding("enter", "open", "Open in Explorer", show=False),
         Binding("space", "toggle_node", "Expand or collapse", show=False),
         Binding("backspace", "view_up", "Back up the chain", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("g", "scroll_home", "First", show=False),
-        Binding("G", "scroll_end", "Last", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "chain-tree--complete", "chain-tree--open", "chain-tree--overdue", "chain-tree--context",

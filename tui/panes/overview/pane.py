@@ -1,4 +1,5 @@
-"""Overview: workspaces by kind with their counts, remote health at a glance, diagnostics."""
+"""Overview: workspaces by kind with their counts, remote health at a glance, diagnostics; with
+no workspace found, what the command line says then: nothing here, and how to start."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.widgets import Static
 
 from core.commands.summary import KIND_NAMES
 from tui.panes.base import Pane
-from tui.safe import literal, shorten_path
+from tui.safe import literal, literal_block, shorten_path
 from tui.widgets.table import Column, FastTable
 
 if TYPE_CHECKING:
@@ -29,21 +30,26 @@ class OverviewPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="overview-headline", classes="pane-headline")
-        yield FastTable([Column("KIND", 9), Column("WORKSPACE", 40)] + [Column(label, 8) for _, label in _COUNTS],
+        yield FastTable([Column("KIND", whole=True), Column("WORKSPACE")]
+                        + [Column(label, whole=True, right=True) for _, label in _COUNTS],
                         empty="no workspace loaded yet", id="overview-workspaces")
         yield Static("", id="overview-remotes", classes="pane-subhead")
         yield Static("Diagnostics", classes="pane-subhead")
-        yield FastTable([Column("SEVERITY", 9), Column("WHERE", 44), Column("MESSAGE", 0)],
+        yield FastTable([Column("SEVERITY", whole=True), Column("WHERE"), Column("MESSAGE")],
                         empty="no diagnostics: every file read cleanly", id="overview-diagnostics")
 
     def show(self, data: DashboardData) -> None:
         summary = data.summary
         kinds = ", ".join(f"{n} {KIND_NAMES[k][n != 1]}" for k, n in summary["by_kind"].items()) or "none"
         totals = summary["totals"]
-        self.query_one("#overview-headline", Static).update(literal(
-            f"{len(summary['workspaces'])} workspaces ({kinds}) · {totals.get('work_units', 0)} work units · "
-            f"{len(data.approvals.pending)} pending requests · "
-            f"{sum(1 for r in data.stale if r.status != 'current')} imports need attention"))
+        headline = (f"{len(summary['workspaces'])} workspaces ({kinds}) · {totals.get('work_units', 0)} work units · "
+                    f"{len(data.approvals.pending)} pending requests · "
+                    f"{sum(1 for r in data.stale if r.status != 'current')} imports need attention")
+        found = bool(data.federation.workspaces)
+        self.query_one("#overview-headline", Static).update(
+            literal(headline) if found else literal_block(self._nothing_found(data)))
+        self.query_one("#overview-diagnostics", FastTable).empty_text = (
+            "no diagnostics: every file read cleanly" if found else "no diagnostics: no workspace was found to read")
         rows = [[w["kind"], w["name"]] + [w["counts"].get(key, 0) for key, _ in _COUNTS] for w in summary["workspaces"]]
         self.query_one("#overview-workspaces", FastTable).set_rows(rows, [w["name"] for w in summary["workspaces"]])
         counts = data.remotes.counts
@@ -52,6 +58,13 @@ class OverviewPane(Pane):
         diags = data.federation.diagnostics
         rows = [[d.severity.value, shorten_path(d.location(), data.federation.roots), d.message] for d in diags]
         self.query_one("#overview-diagnostics", FastTable).set_rows(rows, [str(i) for i in range(len(rows))])
+
+    def _nothing_found(self, data: DashboardData) -> str:
+        from core.roots import nothing_found
+        from core.settings import config_path
+
+        config = getattr(getattr(self.app, "settings", None), "path", None) or config_path()
+        return nothing_found(data.federation.roots, config, verb="tui")
 
     def apply_filter(self, text: str) -> None:
         self.query_one("#overview-workspaces", FastTable).filter(text)

@@ -13,8 +13,8 @@ from tui.safe import shorten_path
 from tui.widgets.master_detail import DetailText
 from tui.widgets.table import Column
 
-COLUMNS = [Column("STATUS", 15), Column("DAYS", 6), Column("IMPORT", 46), Column("RESOLVED→CURR", 13),
-           Column("RANGE", 7), Column("BINDING", 0)]
+COLUMNS = [Column("STATUS", whole=True), Column("DAYS", whole=True), Column("IMPORT"),
+           Column("RESOLVED→CURR", whole=True), Column("RANGE"), Column("BINDING")]
 
 # Where the day count starts, in words (``ImportReport.since_source``).
 SINCE = {"changelog": "the date of the first newer changelog entry",

@@ -110,7 +110,8 @@ class StalePane(Pane):
 
         fed, now = self._data.federation, self.app.clock()  # type: ignore[union-attr, attr-defined]
         confirm_then_run(self, "Resolve import?", actions.resolve_rows(report, actor, self._roots), "Resolve",
-                         lambda: resolve(fed, report.key, None, None, actor.name, now), described)
+                         lambda: resolve(fed, report.key, None, None, actor.name, now), described,
+                         done="Import resolved", not_done="Import not resolved")
 
     def action_bump(self) -> None:
         """``B``: bump the export the highlighted import uses: a new version and one change line."""
@@ -133,7 +134,7 @@ class StalePane(Pane):
             now = self.app.clock()  # type: ignore[attr-defined]
             confirm_then_run(self, "Bump export?", actions.bump_rows(report, version, change, actor), "Bump",
                              lambda: bump(fed, report.contract_key, version, [change], False, actor.name, now),
-                             described)
+                             described, done="Export bumped", not_done="Export not bumped")
 
         current = report.current_version or "-"
         self.app.push_screen(FieldsScreen(f"Bump {report.contract_key}", f"The current version is {current}.",
