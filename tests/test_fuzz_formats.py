@@ -44,7 +44,7 @@ from core.cli import build_parser
 from core.diagnostics import Severity
 from core.federation import Federation, load_federation
 from core.model import Record, WorkUnit
-from core.sources.files import MAX_NESTING, MAX_YAML_EXPANDED_NODES
+from core.sources.files import MAX_NESTING, MAX_YAML_EXPANDED_NODES, as_utf8  # as every reader decodes
 from tests.fuzz_mutations import _WHOLE, BOM, Mutation, mutations
 from tests.fuzz_seeds import FORMATS, Seed
 
@@ -199,16 +199,6 @@ def check(fed: Federation, root: Path, seed: Seed, original: bytes, mutation: Mu
     assert not missing, f"unreadable, but no error names it: {seed.target} lines {missing}"
 
 
-def _decoded(data: bytes) -> bytes:
-    """The text as a reader sees it: UTF-8 without a byte order mark (a UTF-16 file re-encoded)."""
-    if data.startswith(BOM):
-        return data[3:]
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        with contextlib.suppress(UnicodeError):
-            return data.decode("utf-16").encode("utf-8")
-    return data
-
-
 def _refuse_constant(word: str) -> Any:
     raise ValueError(f"{word} is not JSON")
 
@@ -243,7 +233,7 @@ def _within_bounds(doc: Any) -> Any:
 def _unreadable_lines(data: bytes) -> set[int]:
     """The lines of a JSON Lines file that are not a JSON object (by Python's own json module)."""
     out = set()
-    for number, line in enumerate(_decoded(data).split(b"\n"), start=1):
+    for number, line in enumerate(as_utf8(data).split(b"\n"), start=1):
         line = line.strip()
         while line.startswith(BOM):
             line = line[3:].strip()
@@ -264,7 +254,7 @@ _NOT_READ = object()
 def _parsed(data: bytes, seed: Seed) -> Any:
     """A whole document as Python's json (PyYAML for YAML) reads it; ``_NOT_READ`` when it does
     not parse. A file of neither (a redirect) is its text."""
-    text = _decoded(data)
+    text = as_utf8(data)
     try:
         if seed.target.endswith(".json"):
             return _json(text)
