@@ -18,10 +18,11 @@ import pytest
 
 pytest.importorskip("mcp", reason="the mcp extra is not installed (pip install '.[test]' brings it)")
 
-from mcp import Client, StdioServerParameters  # noqa: E402
+from mcp import Client, StdioServerParameters
 
-from tests.conftest import PROJECT  # noqa: E402
-from tests.schema_check import assert_matches_schema  # noqa: E402
+from tests.conftest import PROJECT
+from tests.schema_check import assert_matches_schema
+from tests.web_helpers import demo_copy
 
 READ_TOOLS = {"crossdeck_summary": "summary", "crossdeck_stale": "stale", "crossdeck_chains": "chains",
               "crossdeck_blockers": "blockers", "crossdeck_show": "show", "crossdeck_list": "list",
@@ -31,17 +32,9 @@ READ_TOOLS = {"crossdeck_summary": "summary", "crossdeck_stale": "stale", "cross
 ACTING_TOOLS = {"cross_repo_create_issue", "crossdeck_approve", "crossdeck_reject"}
 
 
-def _demo(folder: Path) -> Path:
-    env = {k: v for k, v in os.environ.items() if k not in ("CROSSDECK_HOME", "BD_ACTOR")}
-    done = subprocess.run([sys.executable, "-m", "tui", "demo", "--dir", str(folder), "--no-open"], env=env | {
-        "PYTHONPATH": str(PROJECT)}, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return folder
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    yield _demo(tmp_path_factory.mktemp("mcp") / "demo")
+    yield demo_copy(tmp_path_factory.mktemp("mcp") / "demo")
 
 
 def _env(demo: Path, actor: str | None) -> dict[str, str]:
@@ -60,7 +53,7 @@ async def connected(demo: Path, actor: str | None = None) -> AsyncIterator[Clien
 
 def _cli(demo: Path, *words: str, actor: str | None = None) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-m", "tui", *words, str(demo / "workspaces"), "--json"],
-                          env=_env(demo, actor), capture_output=True, text=True, timeout=120)
+                          env=_env(demo, actor), capture_output=True, text=True, timeout=120, check=False)
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
@@ -146,7 +139,7 @@ def test_an_error_is_marked_and_says_why(demo: Path) -> None:
 
 
 def test_with_an_actor_a_request_is_created_and_approved(tmp_path: Path) -> None:
-    demo = _demo(tmp_path / "demo")
+    demo = demo_copy(tmp_path / "demo")
     title = "Serve resized avatars (asked by an agent)"
 
     async def session() -> tuple[set[str], str, Any, Any]:
@@ -181,6 +174,58 @@ def test_without_the_extra_the_verb_names_the_install_command(tmp_path: Path) ->
     (blocker / "mcp" / "__init__.py").write_text("raise ImportError('not installed')\n")
     env = {**os.environ, "PYTHONPATH": f"{blocker}{os.pathsep}{PROJECT}"}
     done = subprocess.run([sys.executable, "-m", "tui", "mcp", str(tmp_path)], env=env, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["crossdeck mcp needs the mcp extra: pip install 'crossdeck[mcp]'"]
+
+
+def test_watch_returns_an_http_remotes_events_after_the_cursor(tmp_path: Path) -> None:
+    """frontend follows api-service over HTTP (a real ``crossdeck serve``, a token, as the README
+    does): the watch's first answer gives a cursor; once api-service approves frontend's request,
+    the next answer from that cursor holds the events it caused, and a newer cursor."""
+    from tests.web_helpers import web_process
+
+    demo = demo_copy(tmp_path / "demo")
+    sudocode = demo / "workspaces" / "sudocode"
+    env = _env(demo, None)
+    serve = [sys.executable, "-m", "tui", "serve", str(sudocode / "api-service"), "--port", "0"]
+    with web_process(serve, env) as (_, line):
+        url = line.split(" on ", 1)[1]
+        for words, stdin in ((["remote", "add", "api", url, "--trust", "verified"], None),
+                             (["token", "issue", "acme-dev/frontend", "../api-service"], None)):
+            done = subprocess.run([sys.executable, "-m", "tui", *words], cwd=sudocode / "frontend", input=stdin,
+                                  env=env | {"BD_ACTOR": "frontend/crew/ana"}, capture_output=True, text=True,
+                                  timeout=120, check=False)
+            assert done.returncode == 0, done.stderr
+        added = subprocess.run([sys.executable, "-m", "tui", "token", "add", "api"], cwd=sudocode / "frontend",
+                               input=done.stdout, env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert added.returncode == 0, added.stderr
+
+        async def session() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            async with connected(demo) as client:
+                async def watch(cursor: str | None, wait: float) -> dict[str, Any]:
+                    arguments = {"repo_url": "api", "wait_seconds": wait} | ({"cursor": cursor} if cursor else {})
+                    result = await client.call_tool("cross_repo_watch", arguments)
+                    assert not result.is_error, result.content[-1].text
+                    assert_matches_schema("mcp-watch", _data(result))
+                    return result.structured_content  # type: ignore[no-any-return]
+
+                first = await watch(None, 0.5)
+                approved = await anyio.to_thread.run_sync(lambda: subprocess.run(
+                    [sys.executable, "-m", "tui", "approve", "req-7c2e41", str(sudocode / "api-service")],
+                    env=env | {"BD_ACTOR": "api-service/crew/maya"}, capture_output=True, text=True, timeout=120,
+                    check=False))
+                assert approved.returncode == 0, approved.stderr
+                answers = []
+                with anyio.fail_after(120):
+                    while not any(answer["events"] for answer in answers):
+                        answers.append(await watch(first["cursor"], 3))
+                return first, answers
+
+        first, answers = anyio.run(session)
+    assert first["transport"] == "http" and first["remote"] == "api" and first["workspace"] == "acme-dev/frontend"
+    later = answers[-1]
+    assert later["since"] == first["cursor"] and later["changed"] is True
+    assert int(later["cursor"]) > int(first["cursor"])
+    assert all(int(event["id"]) > int(first["cursor"]) for event in later["events"])
+    assert "req-7c2e41" in json.dumps(later["events"])
