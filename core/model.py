@@ -226,6 +226,14 @@ class Delegation(Record):
     workspace: str = ""
 
 
+class Maintainers(Record):
+    """Who may decide a workspace's incoming requests: actor names, emails or fnmatch patterns
+    (``maintainers`` in ``federation.config.json`` or ``.crossdeck/remotes.json``; core/maintainers.py)."""
+
+    names: list[str]
+    key: str = "maintainers"  # where in ``source`` the list is
+
+
 class Remote(Record):
     """A remote workspace this workspace federates with, and the trust it grants it."""
 
@@ -289,7 +297,7 @@ class AuditEvent(Record):
     workspace: str
     payload: Raw = {}
     subject: str | None = None  # the work unit key the event is about, where there is one
-    origin: str = ""  # town-events | town-feed | beads-events | federation-audit
+    origin: str = ""  # town-events | town-feed | beads-events | federation-audit | git-commit
 
 
 class BeadsSource(Record):
@@ -331,6 +339,7 @@ class Workspace(msgspec.Struct, kw_only=True, gc=False):
     audit: list[AuditEvent] = []
     sources: list[BeadsSource] = []  # towns and beads folders: where each .beads folder's work units came from
     remote_cache: bool = False  # read from a fetched cache of a remote, not a local folder
+    maintainers: Maintainers | None = None  # None: no list configured, anyone may decide
 
     def counts(self) -> dict[str, int]:
         """Record counts by kind, for the summary (only kinds that apply to this workspace)."""

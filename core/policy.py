@@ -295,6 +295,25 @@ def parse(text: str, rule: str = "condition") -> Expr:
     return result
 
 
+def rule_conditions(entries: Any, path: str, keys: list[str | int]) -> list[tuple[str, list[str | int], Any]]:
+    """The conditions of a policy list as configured, ``[{"condition": ...}, ...]`` or
+    ``["...", ...]``: for each, its rule path (``...auto_approve[0]``), the keys of its value in the
+    config file (for the line) and the condition (whatever stood there: a malformed one fails)."""
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        return [(path, keys, entries)]
+    return [(f"{path}[{i}]", [*keys, i, "condition"], e.get("condition")) if isinstance(e, dict)
+            else (f"{path}[{i}]", [*keys, i], e) for i, e in enumerate(entries)]
+
+
+def rule_notify(entries: Any, index: int) -> list[str]:
+    """The ``notify`` targets of entry ``index`` of a policy list (``["@team-leads"]``), as strings."""
+    entry = entries[index] if isinstance(entries, list) and 0 <= index < len(entries) else None
+    targets = entry.get("notify") if isinstance(entry, dict) else None
+    return [str(t) for t in targets] if isinstance(targets, list) else []
+
+
 def holds(text: str, context: Mapping[str, Any], rule: str = "condition") -> bool:
     """Whether the condition ``text`` is true (truthy) in ``context``; errors name ``rule``."""
     expr = parse(text, rule)

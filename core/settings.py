@@ -99,6 +99,8 @@ def use_demo_home(paths: list[Path]) -> Path | None:
 class Settings(msgspec.Struct, kw_only=True):
     roots: list[str] = []
     actor: str | None = None
+    email: str | None = None  # the configured actor's email (a maintainers list or a realm's approvers may name it)
+    emails: dict[str, str] = {}  # [emails]: actor name -> email, for any actor (core/maintainers.py)
     theme: str = "crossdeck-dark"
     remote_ttl_seconds: int = 300
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -118,6 +120,8 @@ class Settings(msgspec.Struct, kw_only=True):
 _KEYS: dict[str, tuple[type, ...]] = {
     "roots": (list,),
     "actor": (str,),
+    "email": (str,),
+    "emails": (dict,),
     "theme": (str,),
     "remote_ttl_seconds": (int,),
     "max_file_bytes": (int,),
@@ -156,6 +160,8 @@ def load_settings(diags: Diagnostics | None = None) -> Settings:
             diags.error(path, f"setting '{key}' has the wrong type ({type(value).__name__}); default used")
         elif key == "roots" and not all(isinstance(r, str) for r in value):
             diags.error(path, "setting 'roots' must be a list of paths")
+        elif key == "emails" and not all(isinstance(v, str) for v in value.values()):
+            diags.error(path, "setting 'emails' must map actor names to emails (\"web/crew/bob\" = \"bob@acme.dev\")")
         else:
             values[key] = value
     if "crossdeck" in raw and "dolt" in raw and "dolt" not in values:  # [dolt] beside a [crossdeck] table

@@ -49,7 +49,8 @@ def sudocode_repo(root: Path, remotes: list[dict[str, Any]], requests: list[dict
 
 def report_of(root: Path, today: dt.date = TODAY) -> ApprovalsReport:
     fed = load_federation([root])
-    assert not fed.errors, fed.errors
+    # a broken policy condition is an error at load too (tests/test_maintainers.py); nothing else is
+    assert not [d for d in fed.errors if not d.message.startswith("policy condition ")], fed.errors
     return approvals_of(fed.workspaces, today)
 
 

@@ -41,7 +41,7 @@ def test_approve_prints_what_changed(demo: Path) -> None:
     assert last_line_for(requests, "req-7c2e41")["approved_by"] == "web/crew/bob"
     assert lines(audit)[-1]["timestamp"] == "2026-11-20T10:00:00Z"
 
-    again = crossdeck("approve", "req-7c2e41", str(demo), "--actor", "alice@acme.dev")
+    again = crossdeck("approve", "req-7c2e41", str(demo), "--actor", "bob@acme.dev")
     assert again.returncode == 0, again.stderr
     assert again.stdout == f"{API}:req-7c2e41 is already completed (approved by web/crew/bob); nothing changed\n"
 
@@ -84,15 +84,15 @@ def test_json_matches_the_schemas(demo: Path) -> None:
 def test_the_actor_comes_from_the_flag_then_bd_actor_then_config(demo: Path, crossdeck_home: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     requests, _ = api_logs(demo)
-    (crossdeck_home / "config.toml").write_text('actor = "config/crew/cat"\n')
+    (crossdeck_home / "config.toml").write_text('actor = "config/crew/bob"\n')
     assert crossdeck("approve", "req-7c2e41", str(demo)).returncode == 0
-    assert last_line_for(requests, "req-7c2e41")["approved_by"] == "config/crew/cat"
-    monkeypatch.setenv("BD_ACTOR", "env/crew/eve")
+    assert last_line_for(requests, "req-7c2e41")["approved_by"] == "config/crew/bob"
+    monkeypatch.setenv("BD_ACTOR", "env/crew/alice")
     assert crossdeck("approve", "req-3a6d55", str(demo)).returncode == 0
     frontend = demo / "sudocode" / "frontend" / ".sudocode" / "federation" / "requests.jsonl"
-    assert last_line_for(frontend, "req-3a6d55")["approved_by"] == "env/crew/eve"
-    assert crossdeck("reject", "req-9d4b17", str(demo), "--actor", "flag/crew/fay", "--reason", "no").returncode == 0
-    assert last_line_for(requests, "req-9d4b17")["rejected_by"] == "flag/crew/fay"
+    assert last_line_for(frontend, "req-3a6d55")["approved_by"] == "env/crew/alice"
+    assert crossdeck("reject", "req-9d4b17", str(demo), "--actor", "flag/crew/bob", "--reason", "no").returncode == 0
+    assert last_line_for(requests, "req-9d4b17")["rejected_by"] == "flag/crew/bob"
 
 
 def test_no_actor_is_a_usage_error(demo: Path) -> None:

@@ -158,13 +158,13 @@ def test_a_town_keeps_its_decisions_under_crossdeck(tmp_path: Path) -> None:
 # -- what changes nothing, what is refused -------------------------------------------------------
 
 def test_approving_an_approved_request_changes_nothing(demo: Path) -> None:
-    decide_in(demo, "req-7c2e41", actor="alice@acme.dev")
+    decide_in(demo, "req-7c2e41", actor="api-service/crew/maya")
     before = snapshot_files(demo)
     again = decide_in(demo, "req-7c2e41")
     assert snapshot_files(demo) == before
     assert (again.changed, again.before, again.after, again.files) == (
         False, RequestStatus.COMPLETED, RequestStatus.COMPLETED, [])
-    assert (again.actor, again.decided_by, again.decided_at, again.verdict) == (BOB, "alice@acme.dev", STAMP, None)
+    assert (again.actor, again.decided_by, again.decided_at, again.verdict) == (BOB, "api-service/crew/maya", STAMP, None)
 
 
 def test_approving_a_completed_request_changes_nothing(demo: Path) -> None:
@@ -242,10 +242,10 @@ def test_workspace_colon_id_picks_one_of_two_workspaces_holding_the_id(demo: Pat
 
 def test_the_state_on_disk_decides_not_the_loaded_federation(demo: Path) -> None:
     stale = load_federation([demo])  # loaded while req-9d4b17 is pending
-    decide_in(demo, "req-9d4b17", "reject", actor="alice@acme.dev", reason="breaking")
+    decide_in(demo, "req-9d4b17", "reject", actor="api-service/crew/maya", reason="breaking")
     count = len(lines(api_logs(demo)[0]))
     assert refused(demo, "req-9d4b17", fed=stale) == (
-        f"{API}:req-9d4b17 is already rejected (by alice@acme.dev: breaking): it cannot be approved")
+        f"{API}:req-9d4b17 is already rejected (by api-service/crew/maya: breaking): it cannot be approved")
     assert len(lines(api_logs(demo)[0])) == count
 
 
@@ -352,14 +352,14 @@ def _race(root: Path, *moves: tuple[str, str | None, str]) -> list[tuple[str, st
 def test_two_processes_approving_and_rejecting_at_once_write_one_decision(demo: Path) -> None:
     requests, audit = api_logs(demo)
     count, audit_count = len(lines(requests)), len(lines(audit))
-    outcomes = _race(demo, ("approve", None, "alice@acme.dev"), ("reject", "breaking", "bob@acme.dev"))
+    outcomes = _race(demo, ("approve", None, "api-service/crew/maya"), ("reject", "breaking", "bob@acme.dev"))
     assert sorted(kind for _, kind, _ in outcomes) == ["changed", "refused"]
     winner = next(actor for actor, kind, _ in outcomes if kind == "changed")
     loser_message = next(message for _, kind, message in outcomes if kind == "refused")
     assert "is already" in loser_message and winner in loser_message
     # an approval of this create request writes two lines (approved, then completed with the
     # item it created); a rejection one
-    written = 2 if winner == "alice@acme.dev" else 1
+    written = 2 if winner == "api-service/crew/maya" else 1
     assert len(lines(requests)) == count + written and len(lines(audit)) == audit_count + 1
     assert lines(audit)[-1]["actor"] == winner
 
@@ -367,7 +367,7 @@ def test_two_processes_approving_and_rejecting_at_once_write_one_decision(demo: 
 def test_two_processes_approving_at_once_approve_once(demo: Path) -> None:
     requests, audit = api_logs(demo)
     count, audit_count = len(lines(requests)), len(lines(audit))
-    outcomes = _race(demo, ("approve", None, "alice@acme.dev"), ("approve", None, "bob@acme.dev"))
+    outcomes = _race(demo, ("approve", None, "api-service/crew/maya"), ("approve", None, "bob@acme.dev"))
     assert sorted(kind for _, kind, _ in outcomes) == ["changed", "unchanged"]
     # one approval (the approved line, then the completed one naming the one issue created)
     assert len(lines(requests)) == count + 2 and len(lines(audit)) == audit_count + 1

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.http_fixtures import FRONTEND, SCRAPER, Served
 
-MAINTAINER = "api/crew/ann"
+MAINTAINER = "api-service/crew/ann"  # among the demo api-service's maintainers (api-service/crew/*)
 
 
 def pending(served: Served, request_id: str) -> None:

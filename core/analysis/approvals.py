@@ -37,7 +37,7 @@ import msgspec
 
 from core.analysis.outgoing import OutgoingRequest, Synced, outgoing_row, receiver_copies
 from core.model import Request, RequestStatus, SudocodeRepo, TrustLevel, Workspace, WorkspaceKind
-from core.policy import PolicyError, holds
+from core.policy import PolicyError, holds, rule_conditions, rule_notify
 from core.sources.federation_records import remote_name
 from core.timeutil import parse_date, parse_ts
 
@@ -56,6 +56,7 @@ class Judgement(msgspec.Struct, kw_only=True, frozen=True):
     verdict: Verdict
     reason: str
     rule: str | None = None  # the config path of the rule that decided, e.g. policies...auto_approve[1]
+    notify: list[str] = []  # that rule's ``notify`` targets (``["@team-leads"]``), who is to hear of it
 
 
 class IncomingRequest(msgspec.Struct, kw_only=True, frozen=True):
@@ -77,6 +78,7 @@ class IncomingRequest(msgspec.Struct, kw_only=True, frozen=True):
     verdict: Verdict | None  # None once decided
     rule: str | None
     reason: str
+    notify: list[str] = []  # the deciding rule's notify targets (pending only)
     approved_by: str | None = None
     approved_at: str | None = None
     rejection_reason: str | None = None
@@ -150,6 +152,7 @@ def request_context(request: Request, trust: TrustLevel) -> dict[str, Any]:
 class _Rule(msgspec.Struct, frozen=True):
     path: str  # where it is configured, e.g. policies.incoming_requests.mutate.auto_approve[0]
     condition: Any  # the text, or whatever malformed value stood there
+    notify: list[str] = []  # its notify targets
 
     def holds(self, context: Mapping[str, Any]) -> bool:
         return holds(self.condition, context, self.path)
@@ -157,11 +160,8 @@ class _Rule(msgspec.Struct, frozen=True):
 
 def _rules(entries: Any, path: str) -> list[_Rule]:
     """``[{"condition": ...}, ...]`` or ``["...", ...]``; a malformed entry becomes a rule that fails."""
-    if entries is None:
-        return []
-    if not isinstance(entries, list):
-        return [_Rule(path, entries)]
-    return [_Rule(f"{path}[{i}]", e.get("condition") if isinstance(e, dict) else e) for i, e in enumerate(entries)]
+    return [_Rule(rule, condition, rule_notify(entries, i))
+            for i, (rule, _, condition) in enumerate(rule_conditions(entries, path, []))]
 
 
 def dig(value: Any, *keys: str) -> Any:
@@ -220,7 +220,7 @@ class WorkspacePolicy:
         try:
             for rule in self.require:
                 if rule.holds(context):
-                    return _human(f"approval required when {rule.condition}", rule.path)
+                    return _human(f"approval required when {rule.condition}", rule.path, rule.notify)
             if remote.trust_level is TrustLevel.UNTRUSTED:
                 return _human(f"{remote.name} is untrusted", f"{at}.trust_level")
             own_held = [rule.holds(context) for rule in own]  # every rule evaluated: errors surface
@@ -232,7 +232,7 @@ class WorkspacePolicy:
                              reason=f"every auto-approve condition of {remote.name} holds: "
                                     + "; ".join(str(rule.condition) for rule in own))
         if held:
-            return Judgement(verdict=Verdict.AUTO_APPROVABLE, rule=held[0].path,
+            return Judgement(verdict=Verdict.AUTO_APPROVABLE, rule=held[0].path, notify=held[0].notify,
                              reason=f"auto-approve rule holds: {held[0].condition}")
         if not own and not self.auto:
             return _human("no auto-approve rule is configured", None)
@@ -287,8 +287,8 @@ def _denied(reason: str, rule: str | None) -> Judgement:
     return Judgement(verdict=Verdict.DENIED, reason=reason, rule=rule)
 
 
-def _human(reason: str, rule: str | None) -> Judgement:
-    return Judgement(verdict=Verdict.NEEDS_HUMAN, reason=reason, rule=rule)
+def _human(reason: str, rule: str | None, notify: list[str] | None = None) -> Judgement:
+    return Judgement(verdict=Verdict.NEEDS_HUMAN, reason=reason, rule=rule, notify=notify or [])
 
 
 def _age(created_at: str | None, today: dt.date) -> int | None:
@@ -307,6 +307,7 @@ def _incoming(req: Request, ws: Workspace, today: dt.date, policy: WorkspacePoli
         age_days=_age(req.created_at, today), trust_level=remote.trust_level if remote else TrustLevel.UNTRUSTED,
         remote=remote.name if remote else None, verdict=judgement.verdict if judgement else None,
         rule=judgement.rule if judgement else None, reason=judgement.reason if judgement else "",
+        notify=judgement.notify if judgement else [],
         approved_by=req.approved_by, approved_at=req.approved_at, rejection_reason=req.rejection_reason,
         source=req.source, line=req.line)
 

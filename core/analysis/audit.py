@@ -2,7 +2,8 @@
 
 Sources (already read into ``Workspace.audit`` by the loaders): town ``.events.jsonl`` /
 ``.feed.jsonl``, beads backup ``events.jsonl``, and the federation audit log
-(``.sudocode/federation/audit.jsonl``, ``.crossdeck/audit.jsonl``).
+(``.sudocode/federation/audit.jsonl``, ``.crossdeck/audit.jsonl``); and, where the caller reads
+them (``core.sources.git_history``), each workspace repository's git commits.
 
 Who acted for whom (``Affiliations``) is the rule the org filters here and in the aggregation
 queries share:
@@ -225,7 +226,7 @@ class AuditEntry(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     entity: str | None  # who the actor acts for (see the module's rule)
     type: str
     workspace: str
-    origin: str  # town-events | town-feed | beads-events | federation-audit
+    origin: str  # town-events | town-feed | beads-events | federation-audit | git-commit
     subject: str | None
     payload: dict[str, Any]
     source: str
@@ -246,12 +247,15 @@ class AuditTimeline:
     triples, so the actor, workspace and org filters are decided once per triple, not per event.
     """
 
-    def __init__(self, workspaces: Sequence[Workspace], affiliations: Affiliations | None = None):
+    def __init__(self, workspaces: Sequence[Workspace], affiliations: Affiliations | None = None,
+                 commits: Iterable[AuditEvent] = ()):
+        """``commits``: the workspaces' git commits as events (``core.sources.git_history``),
+        merged into the timeline."""
         self.affiliations = affiliations or Affiliations(workspaces)
         keyed: list[tuple[str, AuditEvent]] = []
         undated: list[AuditEvent] = []
-        for ws in workspaces:
-            for event in ws.audit:
+        for events in [*(ws.audit for ws in workspaces), commits]:
+            for event in events:
                 key = _sort_key(event.ts)
                 if key is None:
                     undated.append(event)

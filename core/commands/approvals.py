@@ -90,7 +90,12 @@ def _print(report: ApprovalsReport, all_requests: bool, moment: dt.datetime) -> 
 def _pending_row(row: IncomingRequest, moment: dt.datetime) -> list[str]:
     verdict = _VERDICT_TEXT[row.verdict] if row.verdict else ""
     return [age(row.created_at, moment), row.workspace, row.request_id, row.requester, row.trust_level.value,
-            row.request_type, row.title or "", verdict, row.reason]
+            row.request_type, row.title or "", verdict, row.reason + notified(row.notify)]
+
+
+def notified(targets: Sequence[str]) -> str:
+    """``; notify @api-leads, @oncall``: who the policy rule says is to hear of the request."""
+    return f"; notify {', '.join(targets)}" if targets else ""
 
 
 def _decided_row(row: IncomingRequest, moment: dt.datetime) -> list[str]:

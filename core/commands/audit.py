@@ -1,4 +1,6 @@
-"""``crossdeck audit``: one timeline of every workspace's events, newest first, filtered."""
+"""``crossdeck audit``: one timeline of every workspace's events, newest first, filtered; with each
+workspace repository's own git commits (``core.sources.git_history``: the newest ``--commits`` of
+them, none older than ``--since``; crossdeck's own commits are their audit lines)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from core.commands.output import (
     report_diagnostics,
     table,
 )
+from core.sources.git_history import MAX_COMMITS
 from core.text import one_line
 
 if TYPE_CHECKING:
@@ -40,6 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                         help="from this moment on: 2026-11-01, 2026-11-01T10:00:00Z, or back from now: 7d, 24h, 30m")
     parser.add_argument("--until", type=moment, metavar="WHEN", help="before this moment (same forms as --since)")
     parser.add_argument("--limit", type=positive, metavar="N", help="show at most N events (the newest)")
+    parser.add_argument("--commits", type=int, default=MAX_COMMITS, metavar="N",
+                        help=f"read at most the newest N git commits of each workspace's repository "
+                             f"(default {MAX_COMMITS}; 0: none)")
     add_common(parser)
     parser.set_defaults(run=run)
 
@@ -67,8 +73,10 @@ def positive(text: str) -> int:
 
 def run(args: argparse.Namespace, fed: Federation) -> int:
     from core.analysis.audit import AuditQuery, AuditTimeline, workspace_matches
+    from core.sources.git_history import commit_events
 
-    timeline = AuditTimeline(fed.workspaces)
+    commits = commit_events(fed.workspaces, max_commits=args.commits, since=args.since) if args.commits > 0 else []
+    timeline = AuditTimeline(fed.workspaces, commits=commits)
     types = tuple(t.strip() for value in args.type for t in value.split(",") if t.strip())
     query = AuditQuery(actor=args.actor, org=args.org, workspace=args.workspace, types=types,
                        since=args.since, until=args.until, limit=args.limit)
@@ -126,6 +134,10 @@ def event_lines(events: Sequence[AuditEntry]) -> list[str]:
 def detail(event: AuditEntry) -> str:
     """The subject, else the payload as ``key=value`` pairs, cut to DETAIL_WIDTH."""
     parts = [event.subject] if event.subject else []
+    if event.origin == "git-commit":  # a commit: its id and subject, as git log --oneline says it
+        parts += [str(event.payload.get("commit", "")), str(event.payload.get("subject", ""))]
+        text = " ".join(parts)
+        return text if len(text) <= DETAIL_WIDTH else text[: DETAIL_WIDTH - 3] + "..."
     parts += [f"{k}={v}" for k, v in event.payload.items() if isinstance(v, (str, int, float, bool))]
     text = " ".join(parts)
     return text if len(text) <= DETAIL_WIDTH else text[: DETAIL_WIDTH - 3] + "..."

@@ -21,6 +21,11 @@ nothing written). Judged again as written:
   ``update_issue`` changing it), answered 200 ``completed``;
 - otherwise answered 202 ``pending_approval``.
 
+These decisions are the policy's own (``automatic``): the workspace's maintainers list does not
+apply to them. A maintainer token's ``approve`` / ``reject`` is a person's decision: where the
+workspace names maintainers and the token's actor is not among them (by name, or by the email
+the server's config.toml gives it), it is refused 403 naming the list (``core.maintainers``).
+
 Once the request is written its caller gets its answer, never a 503: the decision waits up to
 ``WRITTEN_TIMEOUT`` seconds for the lock, and if it still cannot be made (or fails), the answer
 is the request as it stands in the workspace (202 while it is pending). A request that is
@@ -130,19 +135,19 @@ def _settle(served: Served, caller: Caller, request: Request, written: Any, judg
     try:
         if judgement is not None and judgement.verdict is Verdict.DENIED:
             decide(fed, f"{served.name}:{request.request_id}", "reject", SERVER_ACTOR, _reason(judgement), now,
-                   lock_timeout=WRITTEN_TIMEOUT)
+                   lock_timeout=WRITTEN_TIMEOUT, automatic=True)
             raise ApiError(403, _reason(judgement), [{"path": judgement.rule or "", "message": judgement.reason}],
                            recorded=True)
         if (auto and judgement is not None and judgement.verdict is Verdict.AUTO_APPROVABLE
                 and caller.remote.trust_level is not TrustLevel.UNTRUSTED):
             try:
                 result = decide(fed, f"{served.name}:{request.request_id}", "approve", SERVER_ACTOR,
-                                _reason(judgement), now, lock_timeout=WRITTEN_TIMEOUT)
+                                _reason(judgement), now, lock_timeout=WRITTEN_TIMEOUT, automatic=True)
             except DecisionError as exc:
                 if exc.cause != "denied":  # the policy changed in between: rejected below, with its reason
                     raise
                 decide(fed, f"{served.name}:{request.request_id}", "reject", SERVER_ACTOR, str(exc), now,
-                       lock_timeout=WRITTEN_TIMEOUT)
+                       lock_timeout=WRITTEN_TIMEOUT, automatic=True)
                 raise ApiError(403, str(exc), recorded=True) from None
             return _answered(request.request_id, result.after, _created(result), None)
     except DecisionError:
@@ -191,7 +196,7 @@ def _decide(fed: Federation, served: Served, request: Request, choice: Decision,
         return decide(fed, f"{served.name}:{request.request_id}", choice, actor, reason, now,
                       lock_timeout=LOCK_TIMEOUT)
     except DecisionError as exc:
-        status = {"locked": 503, "denied": 403}.get(exc.cause, 409)
+        status = {"locked": 503, "denied": 403, "forbidden": 403}.get(exc.cause, 409)
         raise ApiError(status, str(exc), headers={"Retry-After": "2"} if status == 503 else None) from None
 
 

@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from core.diagnostics import Diagnostics
-from core.model import AuditEvent, Delegation, Remote, Request, RequestStatus, Subscription, TrustLevel, Workspace
+from core.model import (
+    AuditEvent,
+    Delegation,
+    Maintainers,
+    Remote,
+    Request,
+    RequestStatus,
+    Subscription,
+    TrustLevel,
+    Workspace,
+)
 from core.sources.a2a_policies import check_exclude_fields
 from core.sources.files import ReadLimits, json_line_of, load_json
 from core.sources.keys import ItemKeys, reference_too_long
@@ -118,6 +128,9 @@ def read_remotes(entries: Any, ws: Workspace, path: Path, diags: Diagnostics, wh
                         json_line_of(path, [what, index, "transport"]))
             continue
         check_exclude_fields(raw, transport, path, [what, index], diags)
+        conditions = "permissions.mutate.auto_approve_conditions"
+        check_conditions(path, known.get("permissions"), ["mutate", "auto_approve_conditions"],
+                         f"{what}[{index}].{conditions}", [what, index, "permissions"], diags)
         ws.remotes.append(
             Remote(
                 name=known.pop("name", None) or remote_name(url),
@@ -129,6 +142,37 @@ def read_remotes(entries: Any, ws: Workspace, path: Path, diags: Diagnostics, wh
                 **known,
             )
         )
+
+
+def check_conditions(path: Path, config: Any, at: list[str], rule: str, keys: list[str | int],
+                     diags: Diagnostics) -> None:
+    """An error for each policy condition below ``config[at...]`` that does not parse, naming the
+    file, the line and the rule (``core.policy``): a broken policy is reported at load, not only
+    when a request reaches it (the verdict then needs a human, naming the same error)."""
+    from core.policy import PolicyError, parse, rule_conditions
+
+    entries = config
+    for key in at:
+        entries = entries.get(key) if isinstance(entries, dict) else None
+    for rule_path, where, condition in rule_conditions(entries, rule, [*keys, *at]):
+        try:
+            parse(condition, rule_path)
+        except PolicyError as exc:
+            diags.error(path, f"policy condition {rule_path}: {exc.message}"
+                        + (f" at column {exc.column}" if exc.column is not None else ""), json_line_of(path, where))
+
+
+def read_maintainers(value: Any, ws: Workspace, path: Path, diags: Diagnostics) -> None:
+    """``maintainers``: who may decide this workspace's incoming requests (core/maintainers.py).
+    An empty list is no list (anyone may decide); a malformed one is an error and lets nobody."""
+    if value is None or value == []:
+        return
+    if not isinstance(value, list) or not all(isinstance(m, str) and m.strip() for m in value):
+        diags.error(path, "'maintainers' should be a list of actor names, emails or patterns "
+                          "(e.g. [\"bob@acme.dev\", \"*/crew/bob\"]); until it is, nobody may decide here",
+                    json_line_of(path, ["maintainers"]))
+        value = []  # a broken list refuses every decision: it never lets anyone through
+    ws.maintainers = Maintainers(names=[m.strip() for m in value], source=str(path))
 
 
 def read_requests(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
@@ -215,6 +259,7 @@ def read_crossdeck_folder(root: Path, ws: Workspace, diags: Diagnostics, limits:
         doc = load_json(remotes, diags, limits)
         if doc is not None:
             read_remotes(doc.get("remotes"), ws, remotes, diags, "remotes")
+            read_maintainers(doc.get("maintainers"), ws, remotes, diags)
     read_record_logs(folder, ws, diags, limits)
 
 

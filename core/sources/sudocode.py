@@ -15,7 +15,14 @@ from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Relationship, SudocodeRepo, Workspace, WorkspaceKind, WorkUnit
 from core.sources.a2a_policies import check_a2a_policies
-from core.sources.federation_records import read_delegations, read_record_logs, read_remotes, remote_name
+from core.sources.federation_records import (
+    check_conditions,
+    read_delegations,
+    read_maintainers,
+    read_record_logs,
+    read_remotes,
+    remote_name,
+)
 from core.sources.files import ReadLimits, iter_typed, line_too_deep, linked_out, load_json
 from core.sources.keys import MemoKeys, reference_too_long
 from core.sources.limits import MAX_REFERENCE
@@ -110,8 +117,13 @@ def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspa
         if path.is_file():
             ItemsLoad(ws, keys, diags, kind).load(path, schema, line_type, kept, limits)
     if federation:
-        read_remotes(federation.get("remote_repos"), ws, folder / "federation.config.json", diags, "remote_repos")
-        check_a2a_policies(federation.get("a2a_policies"), folder / "federation.config.json", diags)
+        config_file = folder / "federation.config.json"
+        read_remotes(federation.get("remote_repos"), ws, config_file, diags, "remote_repos")
+        check_a2a_policies(federation.get("a2a_policies"), config_file, diags)
+        read_maintainers(federation.get("maintainers"), ws, config_file, diags)
+        for rules in ("auto_approve", "require_approval"):
+            check_conditions(config_file, federation, ["policies", "incoming_requests", "mutate", rules],
+                             f"policies.incoming_requests.mutate.{rules}", [], diags)
     read_record_logs(folder / "federation", ws, diags, limits)
     delegations = folder / "federation" / "delegations.jsonl"
     if delegations.is_file():

@@ -28,7 +28,7 @@ from core.analysis.approvals import IncomingRequest, Verdict, approvals_of, judg
 from core.federation import Federation, load_workspace
 from core.model import RequestStatus, Workspace
 from core.sync import SyncError
-from core.sync.decisions import DecisionResult, check_actor, decide
+from core.sync.decisions import DecisionError, DecisionResult, check_actor, decide, may_decide
 from core.sync.gitcommit import CommitOutcome
 from core.sync.lock import DEFAULT_TIMEOUT
 from core.sync.records import utc
@@ -90,7 +90,7 @@ def approve_auto_approvable(fed: Federation, actor: str, now: dt.datetime, *, dr
     batch: dict[str, set[str]] = {}  # dry run: the requests the batch approves before, by workspace
     for row in rows:
         if dry_run:
-            item = _foreseen(fed, row, batch.setdefault(row.workspace, set()), now.date())
+            item = _foreseen(fed, row, batch.setdefault(row.workspace, set()), now.date(), actor)
         else:
             item = _approve(fed, row, actor, now, lock_timeout)
             if item.outcome == "approved":  # the next decision there sees what this one wrote
@@ -127,14 +127,19 @@ def _decided(row: IncomingRequest, result: DecisionResult) -> AutoApproval:
                  files=list(result.files), commit=commit)
 
 
-def _foreseen(fed: Federation, row: IncomingRequest, before: set[str], today: dt.date) -> AutoApproval:
-    """The dry run's word on ``row``: its verdict once the batch's earlier ones in its workspace
-    are approved (as ``decide`` will judge it then)."""
+def _foreseen(fed: Federation, row: IncomingRequest, before: set[str], today: dt.date, actor: str) -> AutoApproval:
+    """The dry run's word on ``row``: whether ``actor`` may decide there (its maintainers), and its
+    verdict once the batch's earlier ones in its workspace are approved (as ``decide`` will judge
+    it then)."""
     ws = fed.workspace(row.workspace)
     request = next((r for r in ws.requests if r.request_id == row.request_id and r.direction == "incoming"),
                    None) if ws is not None else None
     if ws is None or request is None:
         return _item(row, "would approve")
+    try:
+        may_decide(ws, actor, f"approve {_ref(row)}")
+    except DecisionError as exc:
+        return _item(row, "would be refused", error=str(exc))
     judgement = judge(_with_approved(ws, before), request, today)
     if judgement.verdict is Verdict.DENIED:
         return _item(row, "would be refused", error=f"the policy would deny it: {judgement.reason}"

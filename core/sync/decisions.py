@@ -15,11 +15,18 @@ wrote (``gitcommit``: the actor is the author), and returns what changed. The ru
 - an actor is required; rejecting needs a reason (an approval may give one too: it goes into the
   audit entry);
 - a request the policy **denies** (``core.analysis.approvals.judge``) cannot be approved; it can
-  be rejected.
+  be rejected;
+- where the workspace names its **maintainers** (``core.maintainers``), only they may decide,
+  matched by name or by the email config.toml gives the actor; anyone else is refused naming the
+  list and where it is (cause ``forbidden``). The serving workspace's own automatic decisions
+  (``automatic``: ``crossdeck-server`` carrying out the policy) are not a person's: the policy
+  decides them, as it says.
 
 The snapshot keeps every field of the latest line as it was (unknown fields included) and sets
 ``status`` with ``approved_by`` / ``approved_at``, or ``rejected_by`` / ``rejection_reason``, and
-``updated_at``. Every refusal is a ``DecisionError`` with a plain message.
+``updated_at``; and ``notify``, the targets of the policy rule that judged it (the design's
+``notify``), where that rule names some, so that they ride along wherever the request goes (the
+server's ``request.updated`` event carries the request). Every refusal is a ``DecisionError`` with a plain message.
 
 Approving a request that asks for a new item (``create_issue``, ``create_spec``, ``delegate``)
 also creates it in this workspace's own format (``core.sync.incoming.plan_creation``), and
@@ -48,6 +55,7 @@ import msgspec
 
 from core.analysis.approvals import Judgement, Verdict, judge
 from core.federation import Federation
+from core.maintainers import maintainers, standing
 from core.model import Request, RequestStatus, Workspace
 from core.sync import SyncError
 from core.sync.create import Created
@@ -81,9 +89,10 @@ _ACTOR = re.compile(r"[^\s<>\x00-\x1f\x7f-\x9f]{1,200}")
 class DecisionError(SyncError):
     """The decision was refused; the message says why, in words a person can act on. ``cause``
     says what kind of refusal it is, for callers that answer each kind differently (the server):
-    ``locked`` (try again later), ``denied`` (the policy denies it), else ``refused``."""
+    ``locked`` (try again later), ``denied`` (the policy denies it), ``forbidden`` (the actor is not
+    among the workspace's maintainers), else ``refused``."""
 
-    def __init__(self, message: str, cause: Literal["locked", "denied", "refused"] = "refused"):
+    def __init__(self, message: str, cause: Literal["locked", "denied", "forbidden", "refused"] = "refused"):
         super().__init__(message)
         self.cause = cause
 
@@ -104,6 +113,7 @@ class DecisionResult(msgspec.Struct, kw_only=True, frozen=True):
     reason: str | None  # the reason given (a rejection's reason, an approval's note); when unchanged, the
     # rejection reason on record
     verdict: Verdict | None  # the policy's verdict when it was decided; None when unchanged
+    notify: list[str] = []  # the notify targets of the rule behind that verdict (written with the decision)
     requester: str
     request_type: str
     title: str | None
@@ -124,6 +134,13 @@ def check_actor(actor: str | None) -> str:
                             "entity id (bob@acme.dev), without spaces, angle brackets, control or invisible "
                             "characters, at most 200 characters")
     return text
+
+
+def may_decide(ws: Workspace, actor: str, doing: str) -> None:
+    """Refuse (``forbidden``) an actor the workspace's maintainers list leaves out."""
+    allowed, why = standing(maintainers(ws), actor, doing)
+    if not allowed:
+        raise DecisionError(why, "forbidden")
 
 
 def find_request(fed: Federation, request_ref: str) -> tuple[Workspace, Request]:
@@ -178,9 +195,10 @@ def _one_of(fed: Federation, holders: list[Workspace], ident: str) -> NoReturn:
 
 
 def decide(fed: Federation, request_ref: str, decision: Decision, actor: str, reason: str | None,
-           now: dt.datetime, *, lock_timeout: float = DEFAULT_TIMEOUT) -> DecisionResult:
+           now: dt.datetime, *, lock_timeout: float = DEFAULT_TIMEOUT, automatic: bool = False) -> DecisionResult:
     """Approve or reject the incoming request ``request_ref`` as ``actor`` at ``now``; waits up to
-    ``lock_timeout`` seconds for the workspace's lock."""
+    ``lock_timeout`` seconds for the workspace's lock. ``automatic``: the serving workspace carries
+    out its own policy (no person decides: its maintainers do not apply)."""
     if decision not in DECISIONS:
         raise DecisionError(f"unknown decision {decision!r}: approve or reject")
     actor = check_actor(actor)
@@ -188,6 +206,8 @@ def decide(fed: Federation, request_ref: str, decision: Decision, actor: str, re
     if decision == "reject" and reason is None:
         raise DecisionError("rejecting needs a reason: the requester sees it")
     ws, loaded = find_request(fed, request_ref)
+    if not automatic:
+        may_decide(ws, actor, f"{decision} {ws.name}:{loaded.request_id}")
     try:
         if loaded.fetched_from is not None:  # read from the sender's fetched copy: into our log first
             _receive(ws, loaded, actor, utc(now), lock_timeout)
@@ -238,8 +258,9 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
         raise DecisionError(str(exc)) from None
     # Every write, worked out first, journaled, then made and committed (core.sync.journal)
     writes = Plan(decision, actor, workspace_owner(ws), "")
+    notify = judgement.notify if judgement is not None else []
     if not finishing:
-        snapshot = _snapshot(snapshot, decision, actor, reason, stamp)
+        snapshot = _snapshot(snapshot, decision, actor, reason, stamp, notify)
         writes.append(logs.requests, snapshot)
     created = updated = None
     try:
@@ -263,7 +284,7 @@ def _decide_locked(ws: Workspace, request_id: str, decision: Decision, actor: st
     written = list(dict.fromkeys([*writes.files, *earlier]))
     return _result(ws, current, decision, actor, changed=True, after=after, decided_by=actor,
                    decided_at=stamp if not finishing else current.approved_at, reason=reason,
-                   verdict=judgement.verdict if judgement is not None else None,
+                   verdict=judgement.verdict if judgement is not None else None, notify=notify,
                    files=[str(f) for f in written], created=created, updated=updated, commit=commit)
 
 
@@ -317,9 +338,13 @@ def _message(request: Request, decision: Decision, after: RequestStatus, created
     return one_line(subject) + "\n\n" + "\n".join(one_line(line) for line in body) + "\n"
 
 
-def _snapshot(raw: dict[str, Any], decision: Decision, actor: str, reason: str | None, stamp: str) -> dict[str, Any]:
-    """The latest line with the decision applied; every other field, known or not, unchanged."""
+def _snapshot(raw: dict[str, Any], decision: Decision, actor: str, reason: str | None, stamp: str,
+              notify: list[str]) -> dict[str, Any]:
+    """The latest line with the decision applied (and the judging rule's notify targets); every
+    other field, known or not, unchanged."""
     line = dict(raw)
+    if notify:
+        line["notify"] = list(notify)
     line["status"] = _OUTCOME[decision].value
     if decision == "approve":
         line["approved_by"] = actor
@@ -337,6 +362,8 @@ def _audit_entry(request: Request, decision: Decision, actor: str, reason: str |
     payload: dict[str, Any] = {"decision": _OUTCOME[decision].value}
     if judgement is not None:
         payload["verdict"] = judgement.verdict.value
+        if judgement.notify:
+            payload["notify"] = list(judgement.notify)
     if reason is not None:
         payload["reason"] = reason
     result: dict[str, Any] = {"status": after.value}
@@ -382,12 +409,13 @@ def _some_ids(ws: Workspace, shown: int = 5) -> str:
 def _result(ws: Workspace, request: Request, decision: Decision, actor: str, *, changed: bool,
             after: RequestStatus, decided_by: str | None, decided_at: str | None, reason: str | None,
             verdict: Verdict | None, files: list[str], created: Created | None = None,
-            updated: Updated | None = None, commit: CommitOutcome | None = None) -> DecisionResult:
+            updated: Updated | None = None, commit: CommitOutcome | None = None,
+            notify: list[str] | None = None) -> DecisionResult:
     title = request.payload.get("title")
     return DecisionResult(
         workspace=ws.name, request_id=request.request_id, ref=f"{ws.name}:{request.request_id}",
         decision=decision, changed=changed, before=request.status, after=after, actor=actor,
-        decided_by=decided_by, decided_at=decided_at, reason=reason, verdict=verdict,
+        decided_by=decided_by, decided_at=decided_at, reason=reason, verdict=verdict, notify=notify or [],
         requester=request.from_repo, request_type=request.request_type,
         title=title if isinstance(title, str) else None if title is None else str(title), files=files,
         created=created, updated=updated, commit=commit)

@@ -97,9 +97,13 @@ def commit_workspace(ws: Workspace, paths: Sequence[Path], actor: str, message: 
 
 def commit_change(root: Path, paths: Sequence[Path], actor: str, message: str, owner_email: str,
                   now: dt.datetime) -> CommitOutcome:
-    """Commit ``paths`` (files an action just wrote, below ``root``) as ``actor`` at ``now``.
+    """Commit ``paths`` (files an action just wrote, below ``root``) as ``actor`` at ``now``, the
+    message ending with a ``Crossdeck-Action:`` trailer naming the action (its subject's first
+    word), by which the audit timeline knows the commit's audit line already tells it
+    (``core.sources.git_history``).
 
     Raises ``CommitError`` when git refuses; the change itself is already written then."""
+    message = with_trailer(message)
     try:
         import git
     except ImportError as exc:  # GitPython refuses to import when the git executable is missing
@@ -122,6 +126,17 @@ def commit_change(root: Path, paths: Sequence[Path], actor: str, message: str, o
         except (git.exc.GitError, OSError, ValueError) as exc:
             raise CommitError(f"the change is written but could not be committed to {workdir}: {exc}") from None
         return CommitOutcome(sha=sha, repository=str(workdir), note="committed" if sha else _UNCHANGED)
+
+
+ACTION_TRAILER = "Crossdeck-Action"
+
+
+def with_trailer(message: str) -> str:
+    """``message`` with a ``Crossdeck-Action: VERB`` trailer (once)."""
+    if f"\n{ACTION_TRAILER}: " in message:
+        return message
+    verb = (message.split(None, 1) or ["action"])[0]
+    return message.rstrip("\n") + f"\n\n{ACTION_TRAILER}: {verb}\n"
 
 
 @functools.cache

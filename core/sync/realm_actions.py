@@ -15,7 +15,11 @@ must be a version the contract lists and one the import's range admits (``range`
 
 Who may: when a domain (or, implemented layout, the repo) lists maintainers and the actor is an
 entity id (``bob@acme.dev``), the actor must be one of them; a ``BD_ACTOR`` name cannot be
-matched to a person and is let through.
+matched to a person and is let through. Where the realm's ``governance.approvers`` lists anyone
+(matched by name or by the email config.toml gives the actor, ``core.maintainers``), an approver
+may do either; an incompatible bump (unless ``breaking_changes.require_approval`` is ``false``) is
+theirs alone, and a resolve is theirs or the importing domain's maintainers' (strictly, by name or
+email); anyone else is refused, naming the lists. A compatible bump is checked as before.
 
 **The YAML is edited in place** (``core.sync.yaml_edit``), so comments, key order and quoting
 survive; where the editor cannot, the whole document is re-dumped and the result says the
@@ -27,13 +31,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import yaml
 
 from core.analysis.stale import contract_versions, parse_range, parse_version
 from core.federation import Federation, load_workspace
+from core.maintainers import Rule, approvers, standing
 from core.model import Contract, Realm, Workspace, WorkspaceKind
 from core.sync import SyncError
 from core.sync.appendlog import append_jsonl
@@ -81,7 +86,9 @@ def bump(fed: Federation, ref: str, version: str, changes: list[str], incompatib
         contract = next((c for c in fresh.contracts if c.key == key), None)
         if contract is None:
             raise RealmError(f"{ws.name} exports no {key.rpartition('/')[2]} in domain {key.split('/')[3]}")
-        _check_maintainer(fresh, contract.domain, contract.owner, actor)
+        breaking = incompatible and _breaking_needs_approval(fresh)
+        _authorise(fresh, actor, f"bump {key} incompatibly" if breaking else f"bump {key}", contract.domain,
+                   contract.owner, "approvers" if breaking else "lenient")
         path, at = _record_of(Path(contract.source), "exports", "name", contract.name)
         field = "evolution" if not at else "changelog"
         error = contract_versions(contract).error
@@ -120,7 +127,7 @@ def resolve(fed: Federation, ref: str, version: str | None, range_: str | None, 
         imp = next((i for i in fresh.imports if i.key == key), None)
         if imp is None:
             raise RealmError(f"{ws.name} has no import {key}")
-        _check_maintainer(fresh, imp.domain, imp.domain, actor)
+        _authorise(fresh, actor, f"resolve {key}", imp.domain, imp.domain, "strict")
         contract = next((c for c in fresh.contracts if c.domain == imp.from_domain and c.name == imp.contract), None)
         if contract is None:
             raise RealmError(f"{key}: the contract {imp.contract} is gone from domain {imp.from_domain or '?'}: "
@@ -187,12 +194,44 @@ def _reload(ws: Workspace) -> Workspace:
 def _check_maintainer(ws: Workspace, domain: str, repo: str | None, actor: str) -> None:
     if "@" not in actor or "/" in actor:
         return
-    realm = ws.info if isinstance(ws.info, Realm) else None
-    listed = next((d.maintainers for d in realm.domains if d.name == domain), []) if realm else []
-    listed = list(listed) + [m for r in (realm.repos if realm else []) if r.get("name") == repo
-                             for m in r.get("maintainers") or [] if isinstance(m, str)]
+    listed = _domain_maintainers(ws, domain, repo)
     if listed and actor not in listed:
         raise RealmError(f"{actor} is not a maintainer of {domain} in {ws.name} (maintainers: {', '.join(listed)})")
+
+
+def _breaking_needs_approval(ws: Workspace) -> bool:
+    breaking = ws.info.governance.get("breaking_changes") if isinstance(ws.info, Realm) else None
+    return not (isinstance(breaking, dict) and breaking.get("require_approval") is False)
+
+
+def _authorise(ws: Workspace, actor: str, doing: str, domain: str, repo: str | None,
+               domain_check: Literal["approvers", "strict", "lenient"]) -> None:
+    """Refuse ``actor`` doing ``doing`` unless the realm's approvers (where it lists some) let it,
+    or the domain's maintainers do: not at all (``approvers``), by name or email (``strict``), or as
+    ``_check_maintainer`` always did (``lenient``)."""
+    rule = approvers(ws)
+    if rule is None or domain_check == "lenient":
+        if rule is None or not standing(rule, actor, doing).allowed:
+            _check_maintainer(ws, domain, repo, actor)
+        return
+    allowed, why = standing(rule, actor, doing)
+    if allowed:
+        return
+    if domain_check == "approvers":
+        raise RealmError(why)
+    listed = tuple(_domain_maintainers(ws, domain, repo))
+    if not listed:
+        raise RealmError(why)
+    own = Rule(listed, rule.file, f"the maintainers of {domain}", f"the maintainers of {domain}")
+    if not standing(own, actor, doing).allowed:
+        raise RealmError(f"{why}; nor is it among the maintainers of {domain} ({', '.join(listed)})")
+
+
+def _domain_maintainers(ws: Workspace, domain: str, repo: str | None) -> list[str]:
+    realm = ws.info if isinstance(ws.info, Realm) else None
+    listed = next((d.maintainers for d in realm.domains if d.name == domain), []) if realm else []
+    return list(listed) + [m for r in (realm.repos if realm else []) if r.get("name") == repo
+                           for m in r.get("maintainers") or [] if isinstance(m, str)]
 
 
 def _ascending(contract: Contract, field: str) -> bool:

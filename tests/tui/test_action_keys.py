@@ -21,6 +21,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 INTENTS = "realm://commerce/acme-checkout/imports/payment-intents"
 CHECKOUT_IMPORTS = "realms/commerce/domains/acme-checkout/imports.yaml"
 PAYMENTS_EXPORTS = "realms/commerce/domains/globex-payments/exports.yaml"
+ALICE = "checkout/crew/alice"
 
 
 
@@ -55,7 +56,11 @@ def imports_of(demo: Path) -> dict[str, dict[str, Any]]:
     return {i["contract"]: i for i in data["imports"]}
 
 
-async def test_R_resolves_the_highlighted_import(demo: Path, actor: str) -> None:
+async def test_R_resolves_the_highlighted_import(demo: Path, crossdeck_home: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # the realm lists approvers (alice, carol): Alice resolves her domain's import, known by her email
+    monkeypatch.setenv("BD_ACTOR", ALICE)
+    (crossdeck_home / "config.toml").write_text(f'[emails]\n"{ALICE}" = "alice@acme.dev"\n')
     app, notes = make_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_stale_on(app, pilot, INTENTS)
@@ -64,7 +69,7 @@ async def test_R_resolves_the_highlighted_import(demo: Path, actor: str) -> None
         rows = confirm_rows(app)
         assert rows["import"] == INTENTS and rows["version"] == "2.1.0 -> 2.3.0"
         assert rows["binding"] == "checkout/src/payments/intents.ts"
-        assert rows["actor"] == f"{ACTOR} (from BD_ACTOR)"
+        assert rows["actor"] == f"{ALICE} (from BD_ACTOR)"
         await pilot.press("y")
         await settle(app, pilot)
         written = imports_of(demo)["payment-intents"]

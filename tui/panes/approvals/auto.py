@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from core.actor import Actor
 from core.analysis.approvals import IncomingRequest, Verdict
+from core.maintainers import maintainers, standing
+from core.model import Workspace
 from core.text import one_line
 from tui.acting import actor_or_refuse, actor_row, busy, confirm_then_run, say
 
@@ -49,17 +51,26 @@ def begin(node: Widget, data: DashboardData | None) -> None:
 
         return approve_auto_approvable(fed, actor.name, clock(), only=refs)  # the app's clock, frozen in tests
 
-    confirm_then_run(node, TITLE, confirm_rows(rows, actor), f"Approve {len(rows)}", call,
+    confirm_then_run(node, TITLE, confirm_rows(rows, actor, fed.workspaces), f"Approve {len(rows)}", call,
                      lambda report: [summary(report)], done="Auto-approvable requests approved",
                      not_done="Not every auto-approvable request was approved")
 
 
-def confirm_rows(rows: Sequence[IncomingRequest], actor: Actor) -> list[Row]:
-    """One row per request (oldest first), then the actor and the change."""
+def confirm_rows(rows: Sequence[IncomingRequest], actor: Actor, workspaces: Sequence[Workspace] = ()) -> list[Row]:
+    """One row per request (oldest first; one its workspace's maintainers will refuse says so),
+    then the actor and the change."""
     from core.sync.auto_approve import intent
 
+    by_name = {ws.name: ws for ws in workspaces if not ws.remote_cache}
+
+    def refused(row: IncomingRequest) -> str:
+        ws = by_name.get(row.workspace)
+        if ws is None or standing(maintainers(ws), actor.name, "approve").allowed:
+            return ""
+        return f" · refused: {actor.name} is not among the maintainers of {row.workspace}"
+
     listed: list[Row] = [(row.request_id, f"{row.workspace} · {row.title or '(no title)'} · from {row.requester} · "
-                               f"{intent(row.request_type)}") for row in rows]
+                               f"{intent(row.request_type)}{refused(row)}") for row in rows]
     return [("requests", f"{len(rows)} auto-approvable, each approved on its own (own audit entry, own commit)"),
             *listed, actor_row(actor),
             ("change", "each: status pending -> approved, and completed once its item is created or changed")]

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal
 
 from core.actor import Actor
 from core.analysis.approvals import IncomingRequest
+from core.maintainers import allows, emails_of, maintainers, standing
+from core.model import Workspace
 from core.text import one_line
 from tui.panes.approvals.rows import verdict_text
 
@@ -39,8 +41,36 @@ def done_title(decision: Decision) -> str:
     return f"Request {_PAST[decision]}"
 
 
-def confirm_rows(row: IncomingRequest, decision: Decision, actor: Actor, reason: str | None) -> list[tuple[str, str]]:
-    """Workspace, request, requester, item, verdict, actor and the intended change."""
+def who_may(ws: Workspace | None, row: IncomingRequest, decision: Decision, actor: Actor) -> str:
+    """What the workspace's maintainers list says of ``actor`` deciding ``row``, said before y is
+    pressed: ``refused: ...`` when the decision would be refused (``core.maintainers``, with the
+    emails of config.toml, as the decision itself reads them)."""
+    if ws is None:
+        return "-"
+    allowed, why = standing(maintainers(ws), actor.name, f"{decision} {ws.name}:{row.request_id}")
+    return why if allowed else f"refused: {why}"
+
+
+def queue_note(workspaces: list[Workspace], pending: list[IncomingRequest], actor: Actor | None) -> str:
+    """For the headline: ``no maintainers configured`` where the queue's workspaces name none;
+    else the ones where the actor is not a maintainer (its a and r are refused there)."""
+    names = {row.workspace for row in pending}
+    held = [ws for ws in workspaces if not ws.remote_cache and ws.name in names]
+    open_ = sorted(ws.name for ws in held if ws.maintainers is None)
+    if held and len(open_) == len(held):
+        return "no maintainers configured"
+    if open_:
+        return f"no maintainers configured in {', '.join(open_)}"
+    if actor is None:
+        return ""
+    emails = emails_of(actor.name)
+    barred = sorted(ws.name for ws in held if (rule := maintainers(ws)) is not None and allows(rule, actor.name, emails) is None)
+    return f"not a maintainer of {', '.join(barred)}: a and r are refused there" if barred else ""
+
+
+def confirm_rows(row: IncomingRequest, decision: Decision, actor: Actor, reason: str | None,
+                 ws: Workspace | None = None) -> list[tuple[str, str]]:
+    """Workspace, request, requester, item, verdict, actor, who may decide and the intended change."""
     verdict = verdict_text(row.verdict)
     return [
         ("workspace", row.workspace),
@@ -48,7 +78,9 @@ def confirm_rows(row: IncomingRequest, decision: Decision, actor: Actor, reason:
         ("requester", f"{row.requester} ({row.trust_level.value})"),
         ("item", row.title or "(no title)"),
         ("verdict", f"{verdict}: {row.reason}" if verdict else row.reason),
+        *([("notify", ", ".join(row.notify))] if row.notify else []),
         ("actor", f"{actor.name} (from {actor.source})"),
+        ("may decide", who_may(ws, row, decision, actor)),
         ("change", intended_change(decision, reason, row.request_type)),
     ]
 

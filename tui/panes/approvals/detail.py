@@ -74,6 +74,8 @@ def incoming_lines(row: IncomingRequest, request: Request | None, loaded_at: dt.
     if row.verdict is not None:
         lines.append(_line("verdict", (verdict_text(row.verdict), _VERDICT_STYLE[row.verdict]), f": {row.reason}"))
         lines.append(_line("rule", row.rule or "-"))
+        if row.notify:
+            lines.append(_line("notify", ", ".join(row.notify)))
     else:
         decided_by = row.approved_by or (request.extra.get("rejected_by") if request is not None else None)
         lines.append(_line("decided", (row.status.value, "bold"), f" by {decided_by}" if decided_by else "",

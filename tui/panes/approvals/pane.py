@@ -30,6 +30,7 @@ from tui.panes.approvals.decision import (
     confirm_rows,
     confirm_title,
     done_title,
+    queue_note,
     success_text,
 )
 from tui.panes.approvals.detail import RequestDetail, incoming_lines, outgoing_lines
@@ -106,8 +107,9 @@ class ApprovalsPane(Pane):
             return
         actor = self._actor()
         who = f"acting as {actor.name} ({actor.source})" if actor else "no actor set: a and r are refused"
+        note = queue_note(self.data.federation.workspaces, self.data.approvals.pending, actor)
         self.query_one("#approvals-headline", Static).update(
-            literal(f"{fmt.headline(self.data.approvals)}  ·  {who}"))
+            literal(f"{fmt.headline(self.data.approvals)}  ·  {who}" + (f"  ·  {note}" if note else "")))
 
     def apply_filter(self, text: str) -> None:
         for table in self.query(FastTable):
@@ -237,6 +239,7 @@ class ApprovalsPane(Pane):
 
             return decide(fed, ref, decision, actor.name, reason, clock())  # the app's clock, frozen in tests
 
-        confirm_then_run(self, confirm_title(decision), confirm_rows(row, decision, actor, reason),
+        ws = next((w for w in fed.workspaces if w.name == row.workspace and not w.remote_cache), None)
+        confirm_then_run(self, confirm_title(decision), confirm_rows(row, decision, actor, reason, ws),
                          "Approve" if decision == "approve" else "Reject", call,
                          lambda result: [success_text(result)], done=done_title(decision), not_done=f"{ref} not decided")
