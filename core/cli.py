@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     # the launcher (tui/__main__.py) opens the dashboard before this parser is reached; listed
     # here so that --help and a mistyped verb name it
     sub.add_parser("tui", help="open the dashboard on the roots (the default with no verb)")
+    sub.add_parser("web", help="serve the dashboard in a browser (loopback, a token in the URL)")
     for verb in VERBS:
         verb.add_parser(sub)
     return parser

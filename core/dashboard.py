@@ -8,7 +8,7 @@ read the ``DashboardData`` it returns.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,20 @@ def refresh_remotes(data: DashboardData, settings: Settings, now: dt.datetime,
     return _with_remotes(fed, settings, now, progress or (lambda what, fraction: None))
 
 
+def with_reachability(data: DashboardData, settings: Settings, now: dt.datetime) -> DashboardData:
+    """``data`` with every remote's state and recent checks read again from the store, and
+    nothing else: what a check of a town's Dolt server that changed nothing shown updates
+    (``tui.dolt_watch``)."""
+    states = remote_states(diags=Diagnostics())
+    local = [ws for ws in data.federation.workspaces if not ws.remote_cache]
+    return msgspec.structs.replace(data, remotes=remotes_report(local, states, now, settings.remote_ttl_seconds),
+                                   remote_history=_history(states), loaded_at=now)
+
+
+def _history(states: Mapping[tuple[str, str], Any]) -> dict[str, list[Check]]:
+    return {f"{ws}\t{name}": reachability_history(ws, name, limit=HISTORY_SHOWN) for ws, name in states}
+
+
 def _with_remotes(fed: Federation, settings: Settings, now: dt.datetime, say: Progress) -> DashboardData:
     """The local federation ``fed`` with its remote workspaces added, the graph and every analysis."""
     local_diagnostics = len(fed.diagnostics)
@@ -90,8 +104,7 @@ def _with_remotes(fed: Federation, settings: Settings, now: dt.datetime, say: Pr
         approvals=approvals(graph, today, synced={key: state.last_sync_at for key, state in states.items()}),
         audit=AuditTimeline(fed.workspaces),
         remotes=remotes_report([ws for ws in fed.workspaces if not ws.remote_cache], states, now, ttl),
-        remote_history={f"{ws}\t{name}": reachability_history(ws, name, limit=HISTORY_SHOWN)
-                        for ws, name in states},
+        remote_history=_history(states),
         loaded_at=now,
         local_diagnostics=local_diagnostics,
     )

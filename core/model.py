@@ -310,6 +310,7 @@ class BeadsSource(Record):
     as_of: str | None = None  # the time of that data: an export's newest updated_at, a backup's timestamp
     server: str | None = None  # HOST:PORT of a Dolt-backed folder's server
     database: str | None = None  # its database on that server
+    user: str | None = None  # the user crossdeck connects to that server as
     dolt: bool | None = None  # the server is Dolt (None: not contacted)
     token: str | None = None  # what identifies the current state of what was read (a reload keys on it)
     problem: str | None = None  # why the server, or the other file, was not used

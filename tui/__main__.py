@@ -1,4 +1,5 @@
-"""The ``crossdeck`` console script: a thin launcher. ``tui`` (or no verb) opens the dashboard;
+"""The ``crossdeck`` console script: a thin launcher. ``tui`` (or no verb) opens the dashboard,
+``web`` serves it in a browser;
 ``demo`` prepares its copy in core, then opens the dashboard on it; every headless verb goes
 to ``core.cli``."""
 
@@ -19,6 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.launch import run_tui
 
             return run_tui(args[1:])
+        if args[0] == "web":
+            from tui.web.serve import run_web
+
+            return run_web(args[1:])
         if args[0] == "demo":
             from core.commands.json_guard import guarded, wants_json
             from tui.launch import run_demo

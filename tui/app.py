@@ -23,6 +23,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static, Tab, Tabs
 
 from core import timeutil
 from core.settings import Settings, save_setting
+from tui.dolt_watch import WatchesDolt
 from tui.live import FollowsRemotes, LiveLink
 from tui.messages import DataLoaded, LoadFailed, LoadProgress
 from tui.panes.base import Pane
@@ -46,7 +47,7 @@ def _item_search() -> type[Provider]:
     return ItemSearch
 
 
-class CrossdeckApp(FollowsRemotes, Reloads, App[None]):
+class CrossdeckApp(FollowsRemotes, WatchesDolt, Reloads, App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses (tests, benchmarks) live elsewhere
     TITLE = "crossdeck"
     ENABLE_COMMAND_PALETTE = True
@@ -134,7 +135,10 @@ class CrossdeckApp(FollowsRemotes, Reloads, App[None]):
                 load_dashboard,  # networkx and friends load here, after the first paint
             )
 
-            data = load_dashboard(self.roots, self.settings, self.clock(), progress)
+            from core.dolt.reuse import reusing
+
+            with reusing(self.dolt_reads):  # a Dolt database whose token has not changed is not read again
+                data = load_dashboard(self.roots, self.settings, self.clock(), progress)
             note = None if reason is None else reload_note(reason, before, data)
         except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
@@ -168,6 +172,7 @@ class CrossdeckApp(FollowsRemotes, Reloads, App[None]):
             self.current_pane.focus_main()
         if first:
             self.start_live()
+            self.start_dolt_watch()  # tui/dolt_watch.py: each town's Dolt server, every few seconds
         self.after_live_reload(message.live_seq)
 
     # -- panes -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any, TYPE_CHECKING
 
 import msgspec
 
+from core.dolt.servers import backup_notes
 from core.model import (
     Contract,
     Domain,
@@ -56,6 +57,7 @@ class OutlineEntry(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     unit_kind: str | None = None  # bead | issue | spec, for a work unit
     children: int = 0  # how many entries it holds
     cached: bool = False  # a workspace read from a remote's cache
+    from_backup: str | None = None  # a rig (or town, folder) whose Dolt server could not be read: why
 
 
 class SearchResult(msgspec.Struct, kw_only=True):
@@ -73,6 +75,7 @@ class Outline:
         self._parent: dict[str, str] = {}
         self._records: dict[str, Any] = {}
         self._entries: dict[str, OutlineEntry] = {}
+        self._backup: dict[str, str] = {}  # the key of a rig, town or folder shown from a backup -> why
         self._hay: list[tuple[str, str]] | None = None
         for kind, label in _GROUPS:
             members = sorted((ws for ws in federation.workspaces if ws.kind is kind), key=lambda w: w.name)
@@ -91,6 +94,8 @@ class Outline:
 
     def _workspace(self, ws: Workspace) -> None:
         name = ws.name
+        for (_, rig), note in backup_notes([ws]).items():
+            self._backup[f"{name}/{rig}" if rig else name] = note
         units = sorted(ws.work_units, key=_unit_order)
         containers: set[str] = set()
         if isinstance(ws.info, Town):
@@ -129,7 +134,10 @@ class Outline:
     def entry(self, key: str) -> OutlineEntry:
         found = self._entries.get(key)
         if found is None:
-            found = self._entries[key] = _entry(key, self._records.get(key), self.child_count(key))
+            found = _entry(key, self._records.get(key), self.child_count(key))
+            if key in self._backup:
+                found = msgspec.structs.replace(found, from_backup=self._backup[key])
+            self._entries[key] = found
         return found
 
     def parent(self, key: str) -> str | None:

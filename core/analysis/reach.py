@@ -1,5 +1,6 @@
 """Remotes: every configured remote of every workspace, what it is allowed to do, and what the
-state store last saw of it (DESIGN "Analyses": Remotes).
+state store last saw of it (DESIGN "Analyses": Remotes). Each town's Dolt server is one of them
+(``core.dolt.servers``: transport ``dolt``, derived from the load, with the databases it holds).
 
 A remote the store knows nothing of is ``never-checked``; otherwise it is ``unreachable`` (its
 last contact failed; ``failing_since`` says since when), ``synced`` (last sync within the TTL) or
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Mapping
 
 import msgspec
 
+from core.dolt.servers import DOLT, ServedDatabase, server_remotes, served_databases
 from core.model import Remote, Workspace
 from core.store import NEVER_CHECKED, STALE, SYNCED, UNREACHABLE, RemoteState, effective_status, served_workspace
 from core.timeutil import parse_ts
@@ -59,6 +61,7 @@ class RemoteReport(msgspec.Struct, kw_only=True):
     circuit_state: str | None = None
     fetched_ref: str | None = None
     source: str = ""  # the config file that names it
+    databases: list[ServedDatabase] | None = None  # a Dolt server: what it holds for the workspace
 
 
 class RemotesSummary(msgspec.Struct, kw_only=True):
@@ -70,8 +73,13 @@ class RemotesSummary(msgspec.Struct, kw_only=True):
 def remotes_report(workspaces: Iterable[Workspace], states: Mapping[tuple[str, str], RemoteState],
                    now: dt.datetime, ttl_seconds: int) -> RemotesSummary:
     """Every remote of every workspace, worst state first, then by workspace and name."""
-    reports = [remote_report(remote, states.get((remote.workspace, remote.name)), now, ttl_seconds)
-               for ws in workspaces for remote in ws.remotes]
+    reports = []
+    for ws in workspaces:
+        for remote in [*ws.remotes, *server_remotes(ws)]:
+            report = remote_report(remote, states.get((remote.workspace, remote.name)), now, ttl_seconds)
+            if remote.transport == DOLT:
+                report.databases = served_databases(ws, remote.url.removeprefix("dolt://"))
+            reports.append(report)
     order = {state: index for index, state in enumerate(STATES)}
     reports.sort(key=lambda r: (order.get(r.state, len(order)), r.workspace, r.name))
     counts = Counter(r.state for r in reports)

@@ -1,5 +1,6 @@
 """``crossdeck remote ACTION``: the remotes of every workspace. ``list`` shows each remote's
-transport, trust, permissions, sync settings and cached state; ``add`` and ``remove`` change a
+transport, trust, permissions, sync settings and cached state (each town's Dolt server is one too:
+``core.dolt.servers``); ``add`` and ``remove`` change a
 workspace's remotes (``core.sync.remote_config``); ``check`` contacts them (``git ls-remote``,
 through the same pool, retries and circuit breaker as ``crossdeck sync``, core/commands/sync.py)
 and exits 1 when any is unreachable."""
@@ -200,6 +201,11 @@ def details(report: RemoteReport, moment: dt.datetime) -> list[str]:
                    f"{report.failures} failed in a row)")
     if report.last_error and report.state == "unreachable":
         out.append(f"last error: {report.last_error}")
+    if report.databases is not None:  # a town's Dolt server: what it holds, and what is shown of it
+        for served in report.databases:
+            what = f"database {served.database}" + (f" (rig {served.rig})" if served.rig else "")
+            out.append(f"{what}: {served.note or 'read live'}")
+        return out
     perms = report.permissions
     can = [name for name, allowed in (("query", perms.query), ("subscribe", perms.subscribe)) if allowed]
     if perms.mutate:

@@ -103,7 +103,7 @@ def contact_verb(action: Action, args: argparse.Namespace, fed: Federation) -> i
     if nothing_loaded(fed):
         report_diagnostics(fed.diagnostics, verbose=args.verbose)
         return EXIT_UNUSABLE
-    targets = targets_of(fed.workspaces, args.name)
+    targets = targets_of(fed.workspaces, args.name, dolt=action == "check")
     if args.name is not None and not targets:
         report_diagnostics(fed.diagnostics, verbose=args.verbose)
         sys.stderr.write(f"crossdeck {verb}: no loaded workspace has a remote named {one_line(args.name)!r} "

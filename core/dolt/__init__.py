@@ -5,5 +5,7 @@
 defaults). ``session``: connections with timeouts, one attempt per server per load. ``tables``:
 what a database holds, read by name from ``information_schema``. ``dolt_sql``: the statements only
 Dolt understands (history, commits), kept in one place because MariaDB, which the tests run
-against, cannot run them.
+against, cannot run them. ``servers``: each town's server as a remote (``dolt`` transport) and
+its check; ``reuse``: what a long-lived reader (the dashboard) keeps so that a reload reads again
+only the databases whose change token moved.
 """

@@ -25,7 +25,7 @@ class RemoteRef(NamedTuple):
 def _bare(url: str) -> str:
     text = url.strip().rstrip("/")
     text = text.split("://", 1)[-1]
-    return text[:-4] if text.endswith(".git") else text
+    return text.removesuffix(".git")
 
 
 def remotes(roots: Sequence[str]) -> list[dict[str, Any]]:

@@ -84,7 +84,7 @@ def _diff(repo: Any, base: str, head: str) -> list[dict[str, str]] | None:
     from core.sync.git_remote import git_env
 
     done = subprocess.run(["git", "diff", "--name-status", "--no-renames", "-z", base, head], cwd=repo,
-                          capture_output=True, env=git_env(repo), timeout=60)
+                          capture_output=True, env=git_env(repo), timeout=60, check=False)
     if done.returncode != 0:
         return None
     fields = done.stdout.decode("utf-8", "replace").split("\0")

@@ -58,7 +58,7 @@ def load_beads_folder(load: BeadsLoad, beads_dir: Path, *, town: str | None, roo
         _read_files(load, beads_dir, source, timed=False)
         load.ws.sources.append(source)
         return source
-    source.server, source.database = target.server, target.database
+    source.server, source.database, source.user = target.server, target.database, target.user
     if settings.server_reads:
         problem = _read_server(load, target, source)
     else:
@@ -76,15 +76,32 @@ def _read_server(load: BeadsLoad, target: Any, source: BeadsSource) -> str | Non
     that stopped it, or None."""
     from core.sources.beads_server import read_from_server
 
+    from core.dolt import reuse
+
     scratch = msgspec.structs.replace(load.ws, work_units=[], relationships=[], delegations=[], audit=[])
     diags = Diagnostics(load.diags.workspace)
+    reads = reuse.current()
+    key = (load.ws.name, source.folder, target.address, reuse.keys_fingerprint(load.keys))
+    kept: list[reuse.Kept] = []
+
+    def unchanged(token: str) -> bool:
+        found = reads.get(key, token) if reads is not None else None
+        kept.extend([found] if found is not None else [])
+        return found is not None
+
     with server_session() as session:
         try:
-            read = read_from_server(load.for_workspace(scratch, diags), target, session)
+            read = read_from_server(load.for_workspace(scratch, diags), target, session, unchanged)
         except DoltUnavailable as exc:
             return str(exc)
-    for field in ("work_units", "relationships", "delegations", "audit"):
-        getattr(load.ws, field).extend(getattr(scratch, field))
+    if read.reused:  # the database has not changed since the records kept were read
+        records, diags.items[:] = reuse.copied(kept[0].records), list(kept[0].diagnostics)
+    else:
+        records = {field: getattr(scratch, field) for field in reuse.fields()}
+        if reads is not None:
+            reads.keep(key, target.address, reuse.Kept(read.token, read.dolt, reuse.copied(records), list(diags.items)))
+    for field in reuse.fields():
+        getattr(load.ws, field).extend(records[field])
     load.diags.extend(diags)
     source.read_from, source.dolt, source.token = "server", read.dolt, read.token
     source.as_of = iso(now())

@@ -16,7 +16,7 @@ nothing of a read that did not finish.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
@@ -47,11 +47,14 @@ _TOKEN_TABLES = frozenset({"issues", "dependencies", *_OPTIONAL, *SPLIT_TABLES})
 class ServerRead(NamedTuple):
     dolt: bool
     token: str
+    reused: bool = False  # the token was one ``unchanged`` knew: no row was read
 
 
-def read_from_server(load: BeadsLoad, target: DoltTarget, session: ServerSession) -> ServerRead:
+def read_from_server(load: BeadsLoad, target: DoltTarget, session: ServerSession,
+                     unchanged: Callable[[str], bool] | None = None) -> ServerRead:
     """Read ``target``'s database into ``load``; raises ``DoltUnavailable`` when it cannot be read
-    whole (``load`` may then hold part of it: give it a scratch workspace)."""
+    whole (``load`` may then hold part of it: give it a scratch workspace). When ``unchanged``
+    says yes to the database's change token, its rows are not read (``core.dolt.reuse``)."""
     import pymysql
 
     conn = session.connection(target)
@@ -69,6 +72,8 @@ def read_from_server(load: BeadsLoad, target: DoltTarget, session: ServerSession
         conn.begin()
         try:
             token = _token(conn, shape, dolt)
+            if unchanged is not None and unchanged(token):
+                return ServerRead(dolt=dolt, token=token, reused=True)
             load.load_tables(_tables(conn, target, shape, load))
         finally:
             if conn.open:
@@ -80,6 +85,21 @@ def read_from_server(load: BeadsLoad, target: DoltTarget, session: ServerSession
         session.forget(target, why)
         raise DoltUnavailable(why) from None
     return ServerRead(dolt=dolt, token=token)
+
+
+def database_token(conn: pymysql.Connection[Any], database: str, dolt: bool) -> str:
+    """The change token of ``database`` now (what ``read_from_server`` would return for it), without
+    reading its rows: what a watcher compares with the token of what it shows. Raises
+    ``DoltUnavailable`` when there is no such database; a driver error passes through."""
+    import pymysql
+
+    try:
+        conn.select_db(database)
+    except pymysql.err.OperationalError as exc:
+        if exc.args and exc.args[0] == 1049:
+            raise DoltUnavailable(f"no database {database!r}") from None
+        raise
+    return _token(conn, _shape(conn, database), dolt)
 
 
 def _shape(conn: pymysql.Connection[Any], database: str) -> Shape:

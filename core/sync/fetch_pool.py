@@ -49,6 +49,7 @@ from core.sync.git_remote import (
 from core.sync.retry import ContactFailure, RetryPolicy, with_retries
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+DOLT = "dolt"  # core.dolt.servers.DOLT: a town's Dolt server, checked by connecting
 MAX_WORKERS = 4
 Action = Literal["check", "sync"]
 T = TypeVar("T")
@@ -194,7 +195,8 @@ def contact(action: Action, target: Target, state: RemoteState | None, *, cache_
                       transport=remote.transport, result="skipped",
                       circuit_state=(state.circuit_state or CLOSED) if state else CLOSED)
     try:
-        where = _endpoint(remote) if remote.transport == "http" else location(remote, target.root)
+        where = _endpoint(remote) if remote.transport == "http" else \
+            remote.url if remote.transport == DOLT else location(remote, target.root)
     except NotFetchable as exc:
         outcome.reason = str(exc)
         return outcome
@@ -216,9 +218,11 @@ def contact(action: Action, target: Target, state: RemoteState | None, *, cache_
         outcome.circuit_state = OPEN if opened else CLOSED
     else:
         outcome.result, outcome.latency_ms, outcome.circuit_state = "ok", round(got.latency_ms, 1), CLOSED
-        if got.seen is not None:
+        if got.seen is not None and remote.transport == "http":
             outcome.caller, outcome.items = got.seen.caller, got.seen.items
-        if action == "sync":
+        if remote.transport == DOLT:
+            pass  # live: nothing to fetch (core.dolt.servers)
+        elif action == "sync":
             outcome.fetched_ref = got.commit
             outcome.changed = got.commit != outcome.previous_ref
             if remote.transport == "http":
@@ -238,6 +242,10 @@ def _operation(action: Action, target: Target, where: str, cache_dir: Path, poli
     """One attempt of the contact, by transport; a sync notes what the cache held before."""
     from core.sync import http_sync
 
+    if target.remote.transport == DOLT:
+        from core.dolt.servers import check_server
+
+        return partial(check_server, target.remote, policy.check_timeout)
     if target.remote.transport == "http":
         if action == "check":
             return partial(http_sync.check, target.remote, where, policy.check_timeout)
@@ -285,16 +293,20 @@ def _record(outcome: Outcome, remote: Remote, at: dt.datetime, store_path: Path 
     outcome.at = iso(at)
     common = {"ok": ok, "latency_ms": outcome.latency_ms, "error": outcome.error, "at": at,
               "circuit_state": outcome.circuit_state, "path": store_path}
-    if outcome.action == "sync":
+    if outcome.action == "sync" or remote.transport == DOLT:  # a Dolt server's data is live: a sync
         store.record_sync(remote, fetched_ref=outcome.fetched_ref, **common)  # type: ignore[arg-type]
     else:
         store.record_check(remote, **common)  # type: ignore[arg-type]
 
 
-def targets_of(workspaces: Iterable[Workspace], name: str | None = None) -> list[Target]:
+def targets_of(workspaces: Iterable[Workspace], name: str | None = None, dolt: bool = False) -> list[Target]:
     """The remotes of the local workspaces (not of cached remote ones) that ``name`` picks: a
-    remote's name, ``WORKSPACE:NAME``, or the workspace it serves; every one when None."""
-    return [Target(remote, Path(ws.root), ws) for ws in workspaces if not ws.remote_cache for remote in ws.remotes
+    remote's name, ``WORKSPACE:NAME``, or the workspace it serves; every one when None. ``dolt``:
+    the towns' Dolt servers too (``core.dolt.servers``), which are checked, never synced."""
+    from core.dolt.servers import server_remotes
+
+    return [Target(remote, Path(ws.root), ws) for ws in workspaces if not ws.remote_cache
+            for remote in [*ws.remotes, *(server_remotes(ws) if dolt else ())]
             if name is None or name in (remote.name, f"{ws.name}:{remote.name}", store.served_workspace(remote))]
 
 

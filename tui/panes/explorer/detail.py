@@ -38,6 +38,14 @@ _SECTIONS: tuple[tuple[str, str | None], ...] = (
 SHOWN_RELATIONS = 200
 
 
+def _backup_notice(graph: nx.MultiDiGraph, record: Any) -> Text | None:
+    """An item of a rig whose Dolt server could not be read: shown from its backup, and why."""
+    from core.dolt.servers import item_backup_note
+
+    note = item_backup_note(graph, record)
+    return literal(note, "italic") if note else None
+
+
 class ItemDetail(VerticalScroll, can_focus=True):
     """What is known of the node the Explorer's cursor is on."""
 
@@ -65,7 +73,7 @@ class ItemDetail(VerticalScroll, can_focus=True):
         detail: dict[str, Any] = describe(graph, key, today, limit=SHOWN_RELATIONS)
         node, totals = detail["node"], detail["totals"]
         self._set("title", sections.title(node))
-        self._set("notice", sections.stub_notice(node))
+        self._set("notice", sections.stub_notice(node) or _backup_notice(graph, detail["record"]))
         self._set("fields", sections.fields(detail, roots))
         self._set("description", sections.description(detail))
         self._set("out", unwrapped(sections.relations(detail["out"], outgoing=True, total=totals["out"])),

@@ -50,6 +50,8 @@ def entry_label(entry: OutlineEntry) -> Text:
         label.append_text(literal(f"  {entry.title}", "italic"))
     if entry.cached:
         label.append(" (cached copy)")
+    if entry.from_backup:
+        label.append(" (from a backup: its Dolt server is not read)")
     if entry.children:
         label.append(f"  ({entry.children})", "dim")
     return label

@@ -93,6 +93,12 @@ def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: l
         out.field("fetched ref", report.fetched_ref)
     if report.state == "never-checked":
         out.line(("no check or sync recorded for this remote yet", "$foreground-muted italic"), indent=2)
+    if report.databases is not None:  # a town's Dolt server (core.dolt.servers)
+        out.section("Databases")
+        for served in report.databases:
+            where = f"{served.database}" + (f" (rig {served.rig})" if served.rig else "")
+            out.field(where, served.note or "read live: the dashboard checks it every few seconds",
+                      "$warning" if served.note else "")
     if history:
         out.section("Recent checks")
         for check in history:
@@ -100,6 +106,8 @@ def detail(report: RemoteReport, moment: dt.datetime, ttl_seconds: int, roots: l
             took = f" {check.latency_ms:.0f} ms" if check.latency_ms is not None else ""
             out.field(_when(check.checked_at, moment), result + took + (f": {check.error}" if check.error else ""),
                       "" if check.ok else "$error")
+    if report.databases is not None:
+        return out  # no permissions or sync: crossdeck reads it live, as the town's own
     _permissions(out, report)
     sync = report.sync
     out.section("Sync")

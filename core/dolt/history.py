@@ -1,0 +1,159 @@
+"""A bead's history on a Dolt server: its commits, the fields each changed, and the polecat
+branches whose rows touch it. Only Dolt keeps history; on any other MySQL-protocol server every
+function here raises ``NeedsDolt``, whose message says so plainly.
+
+The statements, and the result shapes Dolt documents for what they read (docs.dolthub.com,
+"System Tables" and "Table Functions"):
+
+- ``dolt_diff_issues``: one row per change of a row of ``issues`` between a commit and its
+  parent, with ``to_<column>`` and ``from_<column>`` for every column, ``to_commit``,
+  ``to_commit_date``, ``from_commit``, ``from_commit_date`` and ``diff_type`` (added, modified,
+  removed); ``to_commit`` is ``WORKING`` for changes not yet committed.
+- ``dolt_log``: ``commit_hash``, ``committer``, ``email``, ``date``, ``message``; joined on
+  ``to_commit`` for each change's author and message.
+- ``dolt_branches``: ``name``, ``hash``, ``latest_committer``, ``latest_commit_date``,
+  ``latest_commit_message``; Gas Town's polecats write on ``polecat-<name>-<timestamp>``
+  branches, merged into ``main`` when their work is done.
+- ``DOLT_DIFF('main...BRANCH', 'issues')``: the rows a branch changed since it left ``main``
+  (three dots: from the merge base), shaped as ``dolt_diff_issues``.
+- ``SELECT ... FROM issues AS OF 'REF'``: the table as of a commit, a branch or a time.
+
+None of these has run against a real Dolt server here (there is no Dolt binary where the tests
+run): tests/test_dolt_history.py holds each function to the statements it sends and parses results
+recorded in the documented shapes; docs/formats.md ("Dolt-backed beads") lists what has run where.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import msgspec
+
+BRANCH_PREFIX = "polecat-"
+_POLECAT = re.compile(r"^polecat-(?P<name>.+)-(?P<stamp>\d[\d_T:-]*)$")
+# Columns whose change says nothing a reader wants (bookkeeping beads rewrites itself)
+_UNTOLD = frozenset({"content_hash", "updated_at"})
+
+ITEM_COMMITS_SQL = (
+    "SELECT d.*, l.committer AS log_committer, l.email AS log_email, l.message AS log_message "
+    "FROM dolt_diff_issues AS d JOIN dolt_log AS l ON l.commit_hash = d.to_commit "
+    "WHERE d.to_id = %s OR d.from_id = %s ORDER BY d.to_commit_date DESC")
+BRANCHES_SQL = ("SELECT name, hash, latest_committer, latest_commit_date, latest_commit_message "
+                "FROM dolt_branches WHERE name LIKE 'polecat-%%' ORDER BY name")
+BRANCH_TOUCHES_SQL = ("SELECT COUNT(*) FROM DOLT_DIFF(%s, 'issues') AS d WHERE d.to_id = %s OR d.from_id = %s")
+AS_OF_SQL = "SELECT JSON_OBJECT('id', id) FROM issues AS OF %s LIMIT 0"
+
+
+class NeedsDolt(Exception):
+    """History was asked of a server that is not Dolt."""
+
+
+class ItemCommit(msgspec.Struct, frozen=True, kw_only=True):
+    """One Dolt commit that changed a bead's row."""
+
+    commit: str
+    parent: str | None
+    author: str
+    email: str | None
+    time: str | None  # UTC ISO 8601
+    message: str
+    change: str  # added | modified | removed
+    fields: list[str]  # the columns it changed (added: every column it set)
+
+
+class PolecatBranch(msgspec.Struct, frozen=True, kw_only=True):
+    """An open polecat branch whose rows touch a bead (not yet merged into main)."""
+
+    branch: str
+    polecat: str
+    head: str
+    committer: str | None
+    time: str | None
+    message: str | None
+
+
+def needs_dolt(server: str, dolt: bool) -> None:
+    if not dolt:
+        raise NeedsDolt(f"history needs a Dolt server: {server} speaks MySQL but is not Dolt "
+                        "(no dolt_log, dolt_history or dolt_diff tables)")
+
+
+def item_commits(conn: Any, issue_id: str, *, dolt: bool, server: str) -> list[ItemCommit]:
+    """The committed changes of bead ``issue_id``'s row, newest first."""
+    needs_dolt(server, dolt)
+    with conn.cursor() as cursor:
+        cursor.execute(ITEM_COMMITS_SQL, (issue_id, issue_id))
+        names = [d[0] for d in cursor.description or ()]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [commit_from_diff(row) for row in rows]
+
+
+def commit_from_diff(row: dict[str, Any]) -> ItemCommit:
+    """One ``dolt_diff_issues`` row (joined with its ``dolt_log`` entry) as an ``ItemCommit``."""
+    columns = sorted({name[3:] for name in row if name.startswith("to_") and name not in
+                      ("to_commit", "to_commit_date")})
+    change = str(row.get("diff_type") or "modified")
+    if change == "added":
+        changed = [c for c in columns if row.get(f"to_{c}") not in (None, "") and c not in _UNTOLD]
+    elif change == "removed":
+        changed = []
+    else:
+        changed = [c for c in columns if row.get(f"to_{c}") != row.get(f"from_{c}") and c not in _UNTOLD]
+    parent = row.get("from_commit")
+    return ItemCommit(commit=str(row.get("to_commit")), parent=str(parent) if parent else None,
+                      author=str(row.get("log_committer") or ""), email=_text(row.get("log_email")),
+                      time=_time(row.get("to_commit_date")), message=str(row.get("log_message") or ""),
+                      change=change, fields=changed)
+
+
+def polecat_branches(conn: Any, issue_id: str, *, dolt: bool, server: str,
+                     base: str = "main") -> list[PolecatBranch]:
+    """The polecat branches whose changes since they left ``base`` touch bead ``issue_id``."""
+    needs_dolt(server, dolt)
+    with conn.cursor() as cursor:
+        cursor.execute(BRANCHES_SQL)
+        branches = list(cursor.fetchall())
+    out = []
+    for name, head, committer, when, message in branches:
+        found = _POLECAT.match(str(name))
+        if found is None:
+            continue
+        with conn.cursor() as cursor:
+            cursor.execute(BRANCH_TOUCHES_SQL, (f"{base}...{name}", issue_id, issue_id))
+            (count,) = cursor.fetchone() or (0,)
+        if count:
+            out.append(PolecatBranch(branch=str(name), polecat=found["name"], head=str(head),
+                                     committer=_text(committer), time=_time(when), message=_text(message)))
+    return out
+
+
+def check_ref(conn: Any, ref: str, *, dolt: bool, server: str) -> None:
+    """Raise ``NeedsDolt``, or the server's own error, unless ``ref`` (a commit, a branch or a
+    time) names a state of the database (``AS OF``)."""
+    needs_dolt(server, dolt)
+    with conn.cursor() as cursor:
+        cursor.execute(AS_OF_SQL, (ref,))
+        cursor.fetchall()
+
+
+def as_of_clause(ref: str) -> str:
+    """``AS OF 'REF'`` for the reads of ``--as-of`` (quotes doubled)."""
+    return "AS OF '" + ref.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+def _time(value: Any) -> str | None:
+    """A DATETIME (UTC, no zone) as ISO 8601 with Z."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    text = _text(value) or ""
+    return text.replace(" ", "T", 1) + ("" if text.endswith("Z") else "Z") if text else None
