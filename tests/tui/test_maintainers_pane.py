@@ -23,8 +23,7 @@ async def test_a_non_maintainer_is_told_before_y_and_refused(demo: Path, monkeyp
     app, notes = make_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_on(app, pilot, "req-7c2e41")
-        assert "not a maintainer of acme-dev/api-service, acme-dev/frontend: a and r are refused there" in \
-            text_of(app, "#approvals-headline")
+        assert text_of(app, "#approvals-headline").endswith("not a maintainer of acme-dev/api-service, acme-dev/frontend")
         await pilot.press("a")
         rows = confirm_rows(app)
         assert rows["may decide"] == ("refused: web/crew/eve may not approve acme-dev/api-service:req-7c2e41: it is "

@@ -53,7 +53,7 @@ def who_may(ws: Workspace | None, row: IncomingRequest, decision: Decision, acto
 
 def queue_note(workspaces: list[Workspace], pending: list[IncomingRequest], actor: Actor | None) -> str:
     """For the headline: ``no maintainers configured`` where the queue's workspaces name none;
-    else the ones where the actor is not a maintainer (its a and r are refused there)."""
+    else the ones where the actor is not a maintainer (a and r are refused there)."""
     names = {row.workspace for row in pending}
     held = [ws for ws in workspaces if not ws.remote_cache and ws.name in names]
     open_ = sorted(ws.name for ws in held if ws.maintainers is None)
@@ -65,7 +65,7 @@ def queue_note(workspaces: list[Workspace], pending: list[IncomingRequest], acto
         return ""
     emails = emails_of(actor.name)
     barred = sorted(ws.name for ws in held if (rule := maintainers(ws)) is not None and allows(rule, actor.name, emails) is None)
-    return f"not a maintainer of {', '.join(barred)}: a and r are refused there" if barred else ""
+    return f"not a maintainer of {', '.join(barred)}" if barred else ""
 
 
 def confirm_rows(row: IncomingRequest, decision: Decision, actor: Actor, reason: str | None,
