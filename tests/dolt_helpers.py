@@ -16,6 +16,42 @@ DATASETS = {"gastown-backup": (insert_backup, ".beads/backup", 659),
             "beads": (insert_export, ".beads/issues.jsonl", 2640)}
 
 
+class Recording:
+    """A connection that records each statement and answers from a script of results."""
+
+    def __init__(self, answers: list[tuple[list[str], list[tuple[Any, ...]]]]):
+        self.sent: list[tuple[str, tuple[Any, ...] | None]] = []
+        self.answers = list(answers)
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def cursor(self) -> Recording.Cursor:
+        return Recording.Cursor(self)
+
+    class Cursor:
+        def __init__(self, conn: Recording) -> None:
+            self.conn, self.rows, self.description = conn, [], None
+
+        def __enter__(self) -> Recording.Cursor:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> None:
+            self.conn.sent.append((sql, params))
+            names, self.rows = self.conn.answers.pop(0)
+            self.description = [(n,) for n in names]
+
+        def fetchall(self) -> list[tuple[Any, ...]]:
+            return self.rows
+
+        def fetchone(self) -> tuple[Any, ...] | None:
+            return self.rows[0] if self.rows else None
+
+
 def dolt_metadata(database: str, port: int | None = None, **extra: Any) -> dict[str, Any]:
     meta: dict[str, Any] = {"database": "dolt", "jsonl_export": "issues.jsonl", "backend": "dolt",
                             "dolt_mode": "server", "dolt_database": database}

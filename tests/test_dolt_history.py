@@ -5,46 +5,13 @@ server that is not Dolt (the MariaDB fixture) it says plainly that history needs
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
 from core.dolt import history
 from core.dolt.dolt_sql import is_dolt
+from tests.dolt_helpers import Recording
 from tests.dolt_server import MariaDB
-
-
-class Recording:
-    """A connection that records each statement and answers from a script of results."""
-
-    def __init__(self, answers: list[tuple[list[str], list[tuple[Any, ...]]]]):
-        self.sent: list[tuple[str, tuple[Any, ...] | None]] = []
-        self.answers = list(answers)
-
-    def cursor(self) -> Recording.Cursor:
-        return Recording.Cursor(self)
-
-    class Cursor:
-        def __init__(self, conn: Recording) -> None:
-            self.conn, self.rows, self.description = conn, [], None
-
-        def __enter__(self) -> Recording.Cursor:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            return None
-
-        def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> None:
-            self.conn.sent.append((sql, params))
-            names, self.rows = self.conn.answers.pop(0)
-            self.description = [(n,) for n in names]
-
-        def fetchall(self) -> list[tuple[Any, ...]]:
-            return self.rows
-
-        def fetchone(self) -> tuple[Any, ...] | None:
-            return self.rows[0] if self.rows else None
-
 
 # dolt_diff_issues joined with dolt_log, as documented: to_/from_ per column, then the commit columns
 DIFF_NAMES = ["to_id", "to_title", "to_status", "to_assignee", "to_updated_at", "to_commit", "to_commit_date",

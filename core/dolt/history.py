@@ -74,6 +74,56 @@ class PolecatBranch(msgspec.Struct, frozen=True, kw_only=True):
     message: str | None
 
 
+class BeadHistory(msgspec.Struct, frozen=True, kw_only=True):
+    """What a bead's Dolt server says of its past (``read_bead_history``): its commits and the open
+    polecat branches touching it, or why they could not be read."""
+
+    server: str  # HOST:PORT
+    database: str
+    commits: list[ItemCommit] = []
+    branches: list[PolecatBranch] = []
+    problem: str | None = None  # not Dolt, unreachable, a read that failed: in words
+
+
+def read_bead_history(fed: Any, record: Any, *, timeout: float | None = None) -> BeadHistory | None:
+    """The history of bead ``record`` of federation ``fed`` on its town's Dolt server; None when it
+    is not a bead of a Dolt-backed folder. Never raises for the server's sake: a server down, not
+    Dolt or failing says so in ``problem``. One connection, closed before returning."""
+    import pymysql
+
+    from core.dolt.dolt_sql import is_dolt
+    from core.dolt.servers import item_source, town_target
+    from core.dolt.session import DoltUnavailable, connect, describe
+
+    get = record.get if isinstance(record, dict) else lambda name: getattr(record, name, None)
+    source = item_source(fed, record)
+    if source is None or source.server is None or source.database is None:
+        return None
+    target = town_target(source.server, get("workspace"), user=source.user, database=source.database,
+                         timeout=timeout)
+    found = BeadHistory(server=target.server, database=target.database)
+    bead = str(get("id"))
+    try:
+        conn = connect(target, database=target.database)
+    except DoltUnavailable as exc:
+        return msgspec.structs.replace(found, problem=str(exc))
+    try:
+        dolt = is_dolt(conn)
+        return msgspec.structs.replace(
+            found, commits=item_commits(conn, bead, dolt=dolt, server=target.server),
+            branches=polecat_branches(conn, bead, dolt=dolt, server=target.server))
+    except NeedsDolt as exc:
+        return msgspec.structs.replace(found, problem=str(exc))
+    except (pymysql.err.MySQLError, OSError) as exc:
+        return msgspec.structs.replace(found, problem=f"Dolt server {target.server} failed while the history of "
+                                                     f"{bead} was read: {describe(exc)}")
+    finally:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001 - a broken connection: nothing to close
+            pass
+
+
 def needs_dolt(server: str, dolt: bool) -> None:
     if not dolt:
         raise NeedsDolt(f"history needs a Dolt server: {server} speaks MySQL but is not Dolt "

@@ -74,14 +74,36 @@ def databases_of(remote: Remote) -> list[str]:
 def server_target(remote: Remote, timeout: float | None = None, town: str | None = None) -> DoltTarget:
     """How to reach ``remote``'s server: its host and port, its user, and the password and timeout
     config.toml sets for its town."""
+    user = remote.extra.get("user")
+    return town_target(remote.url.removeprefix("dolt://"), town or remote.workspace,
+                       user=user if isinstance(user, str) else None, timeout=timeout)
+
+
+def town_target(server: str, town: str | None, *, user: str | None = None, database: str = "",
+                timeout: float | None = None) -> DoltTarget:
+    """How to reach ``server`` (HOST:PORT) as ``user``: the password and timeouts config.toml
+    sets for ``town``."""
     from core.settings import load_settings
 
-    host, _, port = remote.url.removeprefix("dolt://").rpartition(":")
-    config = load_settings().dolt.for_town(town or remote.workspace)
-    user = remote.extra.get("user")
-    return DoltTarget(host=host, port=int(port), user=user if isinstance(user, str) else DEFAULT_USER, database="",
-                      password_env=config.password_env,
+    host, _, port = server.rpartition(":")
+    settings = load_settings().dolt
+    config = settings.for_town(town)
+    return DoltTarget(host=host, port=int(port), user=user or DEFAULT_USER, database=database,
+                      password_env=config.password_env, read_timeout=settings.read_timeout,
                       connect_timeout=timeout or config.timeout or DEFAULT_CONNECT_TIMEOUT)
+
+
+def item_source(fed: Any, record: Any) -> BeadsSource | None:
+    """The Dolt-backed ``.beads`` folder a bead (``record``, or its ``to_builtins`` form) was read
+    from, or None when it is not a bead of one."""
+    get = record.get if isinstance(record, dict) else lambda name: getattr(record, name, None)
+    if fed is None or get("kind") != "bead" or get("workspace") is None:
+        return None
+    ws = fed.workspace(get("workspace"))
+    if ws is None:
+        return None
+    rig = get("rig")
+    return next((s for s in ws.sources if s.server is not None and s.rig == rig and s.database), None)
 
 
 def check_server(remote: Remote, timeout: float | None = None) -> Any:

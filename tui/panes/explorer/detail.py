@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 _SECTIONS: tuple[tuple[str, str | None], ...] = (
     ("title", None), ("notice", None), ("fields", "Fields"), ("blocked", "Why blocked"),
     ("description", "Description"), ("out", "Depends on / points to"), ("in", "Depended on by / pointed to from"),
-    ("delegation", "Delegation"), ("hood", "Neighbourhood"),
+    ("delegation", "Delegation"), ("history", "Dolt history"), ("branches", "Open polecat branches touching it"),
+    ("hood", "Neighbourhood"),
 )
 
 
@@ -55,6 +56,7 @@ class ItemDetail(VerticalScroll, can_focus=True):
         self.depth = 1
         self.text_by_section: dict[str, str] = {}  # plain text of each section shown (for tests)
         self._graph: nx.MultiDiGraph | None = None
+        self._histories: dict[tuple[str, str | None], Any] = {}  # (key, database token) -> BeadHistory read
 
     def compose(self) -> ComposeResult:
         for name, heading in _SECTIONS:
@@ -85,6 +87,7 @@ class ItemDetail(VerticalScroll, can_focus=True):
         position = sections.delegation(detail["delegation"], totals)
         self._set("delegation", unwrapped(position) if position is not None else None)
         self._show_hood()
+        self._show_history(graph, key, detail["record"])
         self.scroll_home(animate=False)
 
     def show_group(self, entry: OutlineEntry) -> None:
@@ -108,6 +111,45 @@ class ItemDetail(VerticalScroll, can_focus=True):
     def set_depth(self, depth: int) -> None:
         self.depth = depth
         self._show_hood()
+
+    # -- a Dolt-backed bead's history, read off the UI thread ----------------------------------------
+    def _show_history(self, graph: nx.MultiDiGraph, key: str, record: Any) -> None:
+        from core.dolt.servers import item_source
+
+        fed = graph.graph.get("federation")
+        source = item_source(fed, record) if record is not None else None
+        if source is None:
+            self._set("history", None)
+            self._set("branches", None)
+            return
+        known = self._histories.get((key, source.token))
+        if known is not None:
+            self._history_read(key, known)
+            return
+        self._set("history", literal(f"reading its commits from Dolt server {source.server}…", "italic"))
+        self._set("branches", None)
+        self.run_worker(lambda: self._read_history(fed, key, record, source.token), thread=True, exclusive=True,
+                        group="dolt-history", name="dolt history", description=f"read the Dolt history of {key}")
+
+    def _read_history(self, fed: Any, key: str, record: Any, token: str | None) -> None:
+        from core.dolt.history import read_bead_history
+
+        found = read_bead_history(fed, record)
+        if found is None:
+            return
+        if found.problem is None:
+            self._histories[(key, token)] = found
+        try:
+            self.app.call_from_thread(self._history_read, key, found)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _history_read(self, key: str, found: Any) -> None:
+        if key != self.key:
+            return  # the cursor moved on meanwhile
+        self._set("history", sections.dolt_history(found), f"Dolt history ({len(found.commits)} commits)"
+                  if found.problem is None else "Dolt history")
+        self._set("branches", sections.polecat_branches(found))
 
     # -- drawing ----------------------------------------------------------------------------------
     def _show_hood(self) -> None:

@@ -177,3 +177,35 @@ def _link(direction: str, node: ChainItem) -> Text:
     if terms:
         line.append_text(literal("  {" + ", ".join(terms) + "}", "italic"))
     return line
+
+
+def dolt_history(found: Any) -> Text:
+    """A bead's Dolt commits (``core.dolt.history.BeadHistory``), newest first, or why there are none."""
+    if found.problem is not None:
+        return literal(found.problem, "italic")
+    if not found.commits:
+        return literal(f"no commit of {found.database} on {found.server} changed it", "italic")
+    lines = []
+    for commit in found.commits:
+        line = literal(f"{commit.time or '?'}  ", "dim")
+        line.append_text(literal(f"{commit.author}  ", "bold"))
+        line.append_text(literal(commit.message.strip().splitlines()[0] if commit.message.strip() else "(no message)"))
+        what = commit.change + (": " + ", ".join(commit.fields) if commit.fields and commit.change != "added" else "")
+        line.append_text(literal(f"  [{what}]  {commit.commit[:8]}", "italic"))
+        lines.append(line)
+    return Text("\n").join(lines)
+
+
+def polecat_branches(found: Any) -> Text | None:
+    """The open polecat branches whose rows touch the bead; None when history could not be read."""
+    if found.problem is not None:
+        return None
+    lines = []
+    for branch in found.branches:
+        line = literal(branch.branch, "bold")
+        line.append_text(literal(f"  polecat {branch.polecat}"))
+        said = "  ".join(p for p in (branch.time, branch.committer, branch.message) if p)
+        if said:
+            line.append_text(literal(f"  ({said})", "italic"))
+        lines.append(line)
+    return _lines(lines)
