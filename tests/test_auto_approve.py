@@ -218,9 +218,13 @@ def test_a_mutate_saying_auto_approve_true_is_not_auto_approved(served: Served) 
         in_data = client.post("/mutate", json=mutate_body("req-human-3", data={"auto_approve": True}))
         top = client.post("/mutate", json=mutate_body("req-human-4", auto_approve=True))
     assert plain.status_code == 202 and plain.json()["status"] == "pending_approval", plain.text
-    for answer in (in_metadata, in_data, top):
-        assert answer.status_code == 422, answer.text
-        assert answer.json()["error"]["code"] == "invalid"
+    # The design's own fields (metadata.auto_approve, a top-level auto_approve) are accepted, but
+    # a caller saying "approve me" never approves what the workspace's policy sends to a human.
+    for answer in (in_metadata, top):
+        assert answer.status_code == 202 and answer.json()["status"] == "pending_approval", answer.text
+    assert in_data.status_code == 422 and in_data.json()["error"]["code"] == "invalid", in_data.text
     ids = [json.loads(line)["request_id"] for line in requests.read_text().splitlines() if line.strip()]
-    assert "req-human-1" in ids and not {"req-human-2", "req-human-3", "req-human-4"} & set(ids)
+    assert {"req-human-1", "req-human-2", "req-human-4"} <= set(ids) and "req-human-3" not in ids
+    rows = [json.loads(line) for line in requests.read_text().splitlines() if line.strip()]
+    assert {row["status"] for row in rows if row["request_id"].startswith("req-human-")} == {"pending"}
     assert issues.read_text() == issues_before
