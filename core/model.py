@@ -297,7 +297,7 @@ class AuditEvent(Record):
     workspace: str
     payload: Raw = {}
     subject: str | None = None  # the work unit key the event is about, where there is one
-    origin: str = ""  # town-events | town-feed | beads-events | federation-audit | git-commit
+    origin: str = ""  # town-events | town-feed | beads-events | federation-audit | git-commit | dolt-commit
 
 
 class BeadsSource(Record):

@@ -226,7 +226,7 @@ class AuditEntry(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     entity: str | None  # who the actor acts for (see the module's rule)
     type: str
     workspace: str
-    origin: str  # town-events | town-feed | beads-events | federation-audit | git-commit
+    origin: str  # town-events | town-feed | beads-events | federation-audit | git-commit | dolt-commit
     subject: str | None
     payload: dict[str, Any]
     source: str

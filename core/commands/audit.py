@@ -1,6 +1,8 @@
 """``crossdeck audit``: one timeline of every workspace's events, newest first, filtered; with each
 workspace repository's own git commits (``core.sources.git_history``: the newest ``--commits`` of
-them, none older than ``--since``; crossdeck's own commits are their audit lines)."""
+them, none older than ``--since``; crossdeck's own commits are their audit lines) and each live
+Dolt-backed database's Dolt commits (``core.sources.dolt_commits``: beads' own events stand for the
+commits they describe)."""
 
 from __future__ import annotations
 
@@ -44,8 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--until", type=moment, metavar="WHEN", help="before this moment (same forms as --since)")
     parser.add_argument("--limit", type=positive, metavar="N", help="show at most N events (the newest)")
     parser.add_argument("--commits", type=int, default=MAX_COMMITS, metavar="N",
-                        help=f"read at most the newest N git commits of each workspace's repository "
-                             f"(default {MAX_COMMITS}; 0: none)")
+                        help=f"read at most the newest N git commits of each workspace's repository, and "
+                             f"of Dolt commits of each Dolt-backed database (default {MAX_COMMITS}; 0: none)")
     add_common(parser)
     parser.set_defaults(run=run)
 
@@ -73,9 +75,16 @@ def positive(text: str) -> int:
 
 def run(args: argparse.Namespace, fed: Federation) -> int:
     from core.analysis.audit import AuditQuery, AuditTimeline, workspace_matches
+    from core.diagnostics import Diagnostics
+    from core.sources import dolt_commits
     from core.sources.git_history import commit_events
 
     commits = commit_events(fed.workspaces, max_commits=args.commits, since=args.since) if args.commits > 0 else []
+    if args.commits > 0:
+        diags = Diagnostics()
+        commits += dolt_commits.commit_events(fed.workspaces, max_commits=args.commits, since=args.since,
+                                              diags=diags)
+        fed.diagnostics.extend(diags.items)
     timeline = AuditTimeline(fed.workspaces, commits=commits)
     types = tuple(t.strip() for value in args.type for t in value.split(",") if t.strip())
     query = AuditQuery(actor=args.actor, org=args.org, workspace=args.workspace, types=types,
@@ -136,6 +145,13 @@ def detail(event: AuditEntry) -> str:
     parts = [event.subject] if event.subject else []
     if event.origin == "git-commit":  # a commit: its id and subject, as git log --oneline says it
         parts += [str(event.payload.get("commit", "")), str(event.payload.get("subject", ""))]
+        text = " ".join(parts)
+        return text if len(text) <= DETAIL_WIDTH else text[: DETAIL_WIDTH - 3] + "..."
+    if event.origin == "dolt-commit":  # a Dolt commit: its id, first line, and what it changed
+        fields = event.payload.get("fields") or []
+        what = str(event.payload.get("change", "")) + (": " + ", ".join(map(str, fields)) if fields else "")
+        message = str(event.payload.get("message", "")).strip().splitlines()
+        parts += [str(event.payload.get("commit", ""))[:8], message[0] if message else "", f"[{what}]"]
         text = " ".join(parts)
         return text if len(text) <= DETAIL_WIDTH else text[: DETAIL_WIDTH - 3] + "..."
     parts += [f"{k}={v}" for k, v in event.payload.items() if isinstance(v, (str, int, float, bool))]

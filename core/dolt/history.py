@@ -25,6 +25,7 @@ recorded in the documented shapes; docs/formats.md ("Dolt-backed beads") lists w
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from typing import Any
@@ -40,6 +41,10 @@ ITEM_COMMITS_SQL = (
     "SELECT d.*, l.committer AS log_committer, l.email AS log_email, l.message AS log_message "
     "FROM dolt_diff_issues AS d JOIN dolt_log AS l ON l.commit_hash = d.to_commit "
     "WHERE d.to_id = %s OR d.from_id = %s ORDER BY d.to_commit_date DESC")
+DATABASE_COMMITS_SQL = (
+    "SELECT d.*, l.committer AS log_committer, l.email AS log_email, l.message AS log_message "
+    "FROM dolt_diff_issues AS d JOIN dolt_log AS l ON l.commit_hash = d.to_commit "
+    "WHERE d.to_commit_date >= %s ORDER BY d.to_commit_date DESC LIMIT %s")
 BRANCHES_SQL = ("SELECT name, hash, latest_committer, latest_commit_date, latest_commit_message "
                 "FROM dolt_branches WHERE name LIKE 'polecat-%%' ORDER BY name")
 BRANCH_TOUCHES_SQL = ("SELECT COUNT(*) FROM DOLT_DIFF(%s, 'issues') AS d WHERE d.to_id = %s OR d.from_id = %s")
@@ -118,10 +123,8 @@ def read_bead_history(fed: Any, record: Any, *, timeout: float | None = None) ->
         return msgspec.structs.replace(found, problem=f"Dolt server {target.server} failed while the history of "
                                                      f"{bead} was read: {describe(exc)}")
     finally:
-        try:
+        with contextlib.suppress(Exception):  # a broken connection: nothing to close
             conn.close()
-        except Exception:  # noqa: BLE001 - a broken connection: nothing to close
-            pass
 
 
 def needs_dolt(server: str, dolt: bool) -> None:
@@ -138,6 +141,18 @@ def item_commits(conn: Any, issue_id: str, *, dolt: bool, server: str) -> list[I
         names = [d[0] for d in cursor.description or ()]
         rows = [dict(zip(names, row)) for row in cursor.fetchall()]
     return [commit_from_diff(row) for row in rows]
+
+
+def database_commits(conn: Any, *, dolt: bool, server: str, since: str = "1970-01-01 00:00:00",
+                     limit: int = 1000) -> list[tuple[str, ItemCommit]]:
+    """The newest ``limit`` committed changes of any bead of the current database since ``since``
+    (a UTC ``YYYY-MM-DD HH:MM:SS``): (bead id, commit), newest first."""
+    needs_dolt(server, dolt)
+    with conn.cursor() as cursor:
+        cursor.execute(DATABASE_COMMITS_SQL, (since, limit))
+        names = [d[0] for d in cursor.description or ()]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [(str(row.get("to_id") or row.get("from_id")), commit_from_diff(row)) for row in rows]
 
 
 def commit_from_diff(row: dict[str, Any]) -> ItemCommit:
