@@ -109,7 +109,7 @@ async def test_j_and_k_move_in_every_table_and_tree() -> None:
             assert table.cursor == 2, selector
             await pilot.press("k")
             assert table.cursor == 1, selector
-        for key, selector in (("3", "#chains-tree"),):
+        for key, selector in (("3", "#chains-tree"), ("7", "#explorer-tree")):
             await on_pane(app, pilot, key)
             tree = app.query_one(selector, Tree)
             tree.focus()

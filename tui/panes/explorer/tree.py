@@ -20,6 +20,7 @@ from textual.widgets.tree import TreeNode
 from core.analysis.outline import Outline, OutlineEntry, SearchResult
 from core.model import status_text
 from tui.safe import literal
+from tui.widgets.tree import DeckTree
 
 # status -> (mark, style component); anything else is open, and no status at all (a spec) is "-"
 _MARKS: dict[str, tuple[str, str]] = {
@@ -57,8 +58,9 @@ def entry_label(entry: OutlineEntry) -> Text:
     return label
 
 
-class ExplorerTree(Tree[str]):
-    """The outline as a tree; each node's data is its key."""
+class ExplorerTree(DeckTree[str]):
+    """The outline as a tree; each node's data is its key. The navigation keys (but not g G:
+    the pane's g is the graph depth) and the ellipsis on cut lines come from ``DeckTree``."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
         "explorer-tree--done", "explorer-tree--blocked", "explorer-tree--active",
