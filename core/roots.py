@@ -10,6 +10,7 @@ from core.diagnostics import Diagnostics
 from core.settings import Settings
 from core.sources.discover import discover
 
+
 def how_to_start(config: Path | str, verb: str = "summary") -> str:
     """The ways to give crossdeck workspaces, one a line: the demo, roots on the command line,
     roots in config.toml (said when none is found, by the verbs and the dashboard alike)."""

@@ -54,7 +54,7 @@ def run(*args: str, columns: str | None = None) -> subprocess.CompletedProcess[s
     if columns is not None:
         env["COLUMNS"] = columns
     return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, env=env,
-                          timeout=60)
+                          timeout=60, check=False)
 
 
 def on_terminal(width: int, *args: str) -> str:

@@ -254,7 +254,11 @@ async def test_our_own_action_is_not_changed_on_disk(tmp_path: Path, actor: str)
     demo = copy_demo(tmp_path)
     app, notes = app_on(demo)
     seen: list[FilesChanged] = []
-    hook = lambda m: seen.append(m) if isinstance(m, FilesChanged) else None  # noqa: E731
+
+    def hook(message: object) -> None:
+        if isinstance(message, FilesChanged):
+            seen.append(message)
+
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await settle(app, pilot)
         app.check_files()  # the files as they are before the action
