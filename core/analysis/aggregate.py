@@ -27,6 +27,7 @@ import msgspec
 
 from core import uri
 from core.analysis.audit import Affiliations, AuditEntry, AuditTimeline, actor_matches
+from core.dolt.servers import item_backup_note
 from core.graph_kinds import EdgeKind, NodeKind
 from core.model import DONE_STATUSES, WorkUnit, Workspace, status_text
 
@@ -88,6 +89,7 @@ class WorkRow(msgspec.Struct, kw_only=True):
     members: list[MemberMatch] = []  # --org: which fields tie it to the organisation
     roles: list[str] = []  # --actor: created, assigned, owned
     project: ProjectStep | None = None  # --project: how it was reached
+    from_backup: str | None = None  # a bead shown from its export or backup because its Dolt server is down: why
 
 
 class WorkQuery(msgspec.Struct, kw_only=True, frozen=True):
@@ -146,6 +148,7 @@ def select_work(graph: nx.MultiDiGraph, query: WorkQuery) -> WorkSelection:
         row.members = members[key] if members is not None else []
         row.roles = roles[key] if roles is not None else []
         row.project = steps[key] if steps is not None else None
+        row.from_backup = item_backup_note(graph, nodes.get(key, {}).get("record"))
         rows.append(row)
     events = timeline(graph).events_by(query.actor) if query.actor is not None else None
     return WorkSelection(work_units=rows, events=events,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from core.commands.audit import event_lines
@@ -85,6 +86,10 @@ def _print(selection: WorkSelection, as_tree: bool) -> None:
         cells = [(_status(r), ("  " * r.project.depth if as_tree and r.project else "") + r.key, r.title,
                   r.assignee or "-", why(r)) for r in rows]
         out.write("\n" + "\n".join(table(("STATUS", "KEY", "TITLE", "ASSIGNEE", "WHY"), cells, whole=(1,))) + "\n")
+        notes = Counter(r.from_backup for r in rows if r.from_backup)
+        if notes:
+            out.write("\n" + "\n".join(f"* {n} {'item' if n == 1 else 'items'} {one_line(note)}"
+                                        for note, n in notes.items()) + "\n")
     if selection.events is not None:
         out.write(f"\n{len(selection.events)} audit events by the actor\n")
         if selection.events:
@@ -93,7 +98,7 @@ def _print(selection: WorkSelection, as_tree: bool) -> None:
 
 def _status(row: WorkRow) -> str:
     if row.done is not None:  # a work unit (its status "-" when it has none: a spec)
-        return status_text(row.status)
+        return status_text(row.status) + (" *" if row.from_backup else "")
     return f"not loaded ({row.cache_status})" if row.cache_status else "not loaded"
 
 

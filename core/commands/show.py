@@ -18,6 +18,7 @@ from core.analysis.lookup import RefLookupError, find_node
 from core.analysis.neighbourhood import node_text
 from core.commands.common import add_common, graph_of
 from core.commands.output import EXIT_UNUSABLE, report_diagnostics, respond
+from core.dolt.servers import item_backup_note
 from core.federation import Federation
 from core.graph_kinds import NodeKind
 from core.model import status_text
@@ -60,7 +61,9 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     if opened is None:
         return EXIT_UNUSABLE
     graph, key = opened
-    return respond(args, fed, describe(graph, key, today()), _text)
+    data = describe(graph, key, today())
+    data["from_backup"] = item_backup_note(graph, data["record"]) if data["record"] else None
+    return respond(args, fed, data, _text)
 
 
 _FIELDS = ("title", "kind", "workspace", "rig", "status", "priority", "type", "assignee", "owner", "created_by",
@@ -70,6 +73,8 @@ _FIELDS = ("title", "kind", "workspace", "rig", "status", "priority", "type", "a
 def _text(data: dict[str, Any]) -> list[str]:
     node, record = data["node"], data["record"] or {}
     lines = [one_line(node.key)]
+    if data.get("from_backup"):
+        lines.append(f"  {one_line(data['from_backup'])}")
     if node.stub:
         known = f", cached status {node.cache_status}" if node.cache_status else ", status unknown"
         lines.append(f"  not loaded: {node.stub} stub{one_line(known)}")
