@@ -96,10 +96,18 @@ def _run(argv: list[str]) -> int:
         use_demo_home([Path(r).expanduser() for r in getattr(args, "roots", None) or []] or [Path.cwd()])
     if not getattr(args, "needs_federation", False):
         return int(args.run(args))
+    from core.dolt.history import as_of_problem, reading_as_of
+
+    ref = getattr(args, "as_of", None)
     try:
-        fed = load_roots(list(args.roots))
+        with reading_as_of(ref):
+            fed = load_roots(list(args.roots))
     except NoRoots as exc:
         sys.stderr.write(f"{exc}\n")
+        return EXIT_UNUSABLE
+    problem = as_of_problem(fed, ref) if ref is not None else None
+    if problem is not None:
+        sys.stderr.write(f"crossdeck {args.verb}: {problem}\n")
         return EXIT_UNUSABLE
     return int(args.run(args, fed))
 

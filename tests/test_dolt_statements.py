@@ -138,7 +138,7 @@ def test_reading_from_dolt_keys_the_token_on_the_head_commit() -> None:
     session._open[(TARGET.host, TARGET.port, TARGET.user)] = conn  # the pretend server's connection
     ws = Workspace(kind=WorkspaceKind.BEADS, name="beads://local/gastown", root="/tmp/gastown")
     read = read_from_server(BeadsLoad(ws, FolderKeys("gastown"), Diagnostics(), ReadLimits()), TARGET, session)
-    assert read == (True, f"dolt:{HEAD}")
+    assert (read.dolt, read.token, read.reused) == (True, f"dolt:{HEAD}", False)
     assert [u.id for u in ws.work_units] == ["gt-1"]
     sent = [sql for sql, _ in conn.sent]
     assert sent[:4] == ["SELECT dolt_version()", "USE gastown", sent[2], "BEGIN"]

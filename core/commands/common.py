@@ -22,6 +22,13 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(needs_federation=True)
 
 
+def add_as_of(parser: argparse.ArgumentParser) -> None:
+    """``--as-of REF``: Dolt-backed towns read as of a Dolt commit, branch or time (core.cli)."""
+    parser.add_argument("--as-of", metavar="REF", dest="as_of",
+                        help="read Dolt-backed towns as of a Dolt commit, branch or time (2026-12-01 09:30:00); "
+                             "an error for a town not on a Dolt server")
+
+
 def needs_sub_verb(parser: argparse.ArgumentParser) -> None:
     """A verb of sub-verbs (``remote``, ``realm``, ``request``) given none: its help on stderr, exit 2."""
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.commands.audit import event_lines
 from core.commands.output import finish, table
-from core.commands.common import add_common, graph_of
+from core.commands.common import add_as_of, add_common, graph_of
 from core.commands.output import EXIT_UNUSABLE, emit_json, report_diagnostics
 from core.commands.output import diagnostic_counts
 from core.federation import Federation
@@ -35,6 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--status", action="append", default=[], metavar="S",
                         help="keep these statuses (repeat or comma-separate; 'done' and 'not-done' group them)")
     add_common(parser)
+    add_as_of(parser)
     parser.set_defaults(run=run)
 
 

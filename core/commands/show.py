@@ -16,7 +16,7 @@ from core.analysis.item import describe
 from core.analysis.delegation import ChainItem, DelegationPosition, blocked_text
 from core.analysis.lookup import RefLookupError, find_node
 from core.analysis.neighbourhood import node_text
-from core.commands.common import add_common, graph_of
+from core.commands.common import add_as_of, add_common, graph_of
 from core.commands.output import EXIT_UNUSABLE, report_diagnostics, respond
 from core.dolt.servers import item_backup_note
 from core.federation import Federation
@@ -37,6 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("show", help="one item: fields, relationships, why blocked, delegation")
     add_ref_argument(parser)
     add_common(parser)
+    add_as_of(parser)
     parser.set_defaults(run=run)
 
 

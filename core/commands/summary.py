@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from core.commands.common import add_as_of
 from core.commands.output import emit_json, exit_code, report_diagnostics, table
 from core.text import one_line, plural
 
@@ -23,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("roots", nargs="*", metavar="ROOT", help="folders to search (default: config roots or .)")
     parser.add_argument("--json", action="store_true", help="print JSON only on stdout")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every warning")
+    add_as_of(parser)
     parser.set_defaults(run=run, needs_federation=True)
 
 

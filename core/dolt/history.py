@@ -26,8 +26,10 @@ recorded in the documented shapes; docs/formats.md ("Dolt-backed beads") lists w
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -201,6 +203,48 @@ def check_ref(conn: Any, ref: str, *, dolt: bool, server: str) -> None:
     with conn.cursor() as cursor:
         cursor.execute(AS_OF_SQL, (ref,))
         cursor.fetchall()
+
+
+_AS_OF: contextvars.ContextVar[str | None] = contextvars.ContextVar("crossdeck_dolt_as_of", default=None)
+
+
+@contextlib.contextmanager
+def reading_as_of(ref: str | None) -> Iterator[None]:
+    """Within the block, Dolt-backed folders are read as of ``ref`` (``--as-of``; None: now)."""
+    token = _AS_OF.set(ref)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
+
+
+def as_of_ref() -> str | None:
+    """The ``--as-of`` reference of the read in progress, or None."""
+    return _AS_OF.get()
+
+
+def at_ref(sql: str, table: str, ref: str | None) -> str:
+    """``sql`` (``SELECT ... FROM `table` ...``) reading ``table`` as of ``ref`` (None: unchanged)."""
+    if ref is None:
+        return sql
+    from core.dolt.tables import quote
+
+    name = quote(table)
+    return sql.replace(f" FROM {name}", f" FROM {name} {as_of_clause(ref)}", 1)
+
+
+def as_of_problem(fed: Any, ref: str) -> str | None:
+    """Why ``--as-of REF`` cannot be answered for federation ``fed`` (None: every Dolt-backed folder
+    was read as of ``ref``): no town keeps its beads on a Dolt server, or one could not be read so
+    (not Dolt, down, ``ref`` unknown)."""
+    sources = [s for ws in fed.workspaces if not ws.remote_cache for s in ws.sources if s.server is not None]
+    if not sources:
+        return (f"--as-of {ref} reads a town's beads on its Dolt server, and no workspace loaded keeps its "
+                "beads on one (.beads/metadata.json: backend dolt, dolt_mode server)")
+    failed = next((s for s in sources if s.read_from != "server"), None)
+    if failed is not None:
+        return f"{failed.problem or 'not read from its Dolt server'} ({failed.folder})"
+    return None
 
 
 def as_of_clause(ref: str) -> str:

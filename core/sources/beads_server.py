@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
-from core.dolt import dolt_sql
+from core.dolt import dolt_sql, history
 from core.dolt.session import DoltUnavailable, ServerSession, describe
 from core.dolt.tables import (
     SHAPE_SQL,
@@ -69,12 +69,15 @@ def read_from_server(load: BeadsLoad, target: DoltTarget, session: ServerSession
             raise
         shape = _shape(conn, target.database)
         shape.require("issues")
+        ref = history.as_of_ref()
+        if ref is not None:
+            _check_as_of(conn, target, ref, dolt)
         conn.begin()
         try:
-            token = _token(conn, shape, dolt)
-            if unchanged is not None and unchanged(token):
+            token = _token(conn, shape, dolt) if ref is None else f"dolt-as-of:{ref}"
+            if ref is None and unchanged is not None and unchanged(token):
                 return ServerRead(dolt=dolt, token=token, reused=True)
-            load.load_tables(_tables(conn, target, shape, load))
+            load.load_tables(_tables(conn, target, shape, load, ref))
         finally:
             if conn.open:
                 conn.rollback()
@@ -85,6 +88,20 @@ def read_from_server(load: BeadsLoad, target: DoltTarget, session: ServerSession
         session.forget(target, why)
         raise DoltUnavailable(why) from None
     return ServerRead(dolt=dolt, token=token)
+
+
+def _check_as_of(conn: pymysql.Connection[Any], target: DoltTarget, ref: str, dolt: bool) -> None:
+    """Raise ``DoltUnavailable`` saying why ``--as-of REF`` cannot be read here: the server is not
+    Dolt, or Dolt does not know ``ref``."""
+    import pymysql
+
+    try:
+        history.check_ref(conn, ref, dolt=dolt, server=target.server)
+    except history.NeedsDolt as exc:
+        raise DoltUnavailable(f"--as-of {ref}: {exc}") from None
+    except pymysql.err.MySQLError as exc:
+        raise DoltUnavailable(f"--as-of {ref}: Dolt server {target.server} cannot read {target.database} as of "
+                              f"{ref!r} (not a commit, a branch or a time it knows): {describe(exc)}") from None
 
 
 def database_token(conn: pymysql.Connection[Any], database: str, dolt: bool) -> str:
@@ -108,9 +125,10 @@ def _shape(conn: pymysql.Connection[Any], database: str) -> Shape:
         return shape_from_rows(database, cursor.fetchall())
 
 
-def _tables(conn: pymysql.Connection[Any], target: DoltTarget, shape: Shape, load: BeadsLoad) -> TableSet:
+def _tables(conn: pymysql.Connection[Any], target: DoltTarget, shape: Shape, load: BeadsLoad,
+            ref: str | None = None) -> TableSet:
     def table(name: str, sql: str) -> Table:
-        return Table(f"{target.address}/{name}", _rows(conn, sql))
+        return Table(f"{target.address}/{name}", _rows(conn, history.at_ref(sql, name, ref)))
 
     optional: dict[str, Table | None] = {}
     for name in _OPTIONAL:
@@ -126,7 +144,7 @@ def _tables(conn: pymysql.Connection[Any], target: DoltTarget, shape: Shape, loa
         optional[name] = table(name, json_rows(name, shape.columns(name)))
     queries = dependency_queries(shape)
     dependencies = Table(f"{target.address}/{queries[0][0] if len(queries) == 1 else 'dependencies'}",
-                         _chained(conn, [sql for _, sql in queries])) if queries else None
+                         _chained(conn, [history.at_ref(sql, name, ref) for name, sql in queries])) if queries else None
     return TableSet(issues=table("issues", json_rows("issues", shape.columns("issues"))), dependencies=dependencies,
                     **optional)
 
