@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -90,7 +91,8 @@ class FastTable(ScrollView, can_focus=True):
         self._view: list[int] = []  # row numbers shown, in order
         self._allowed: Sequence[int] | None = None  # a restriction chosen outside the table
         self._natural: list[int] = [cells(c.title) for c in self.columns]  # each column's widest cell
-        self._widths: tuple[int, list[int]] | None = None  # (window width, column widths) last laid out
+        self._widths: tuple[int, list[int], int] | None = None  # (window width, column widths, line width)
+        self._right = [c.right for c in self.columns]
         self.filter_text = ""
         self.follow_top = False  # a refill keeps a cursor on the first row there (newest-first tables)
 
@@ -106,10 +108,15 @@ class FastTable(ScrollView, can_focus=True):
         self._rows = [tuple(one_line(str(cell)) for cell in row) for row in rows]
         self._keys = list(keys)
         self._haystack = ["\t".join(row).casefold() for row in self._rows]
-        self._natural = [widest([c.title, *(row[i] for row in self._rows if i < len(row))])
-                         for i, c in enumerate(self.columns)]
+        self._natural = [max(cells(c.title), self._widest_cell(i)) for i, c in enumerate(self.columns)]
         self._widths = None
         self._refilter(current)
+
+    def _widest_cell(self, column: int) -> int:
+        try:
+            return widest(list(map(itemgetter(column), self._rows)))
+        except IndexError:  # a row shorter than the header: its missing cells are empty
+            return widest([row[column] for row in self._rows if column < len(row)])
 
     def filter(self, text: str) -> None:
         """Show only rows holding ``text`` (case-insensitive) in any cell."""
@@ -162,51 +169,55 @@ class FastTable(ScrollView, can_focus=True):
 
     # -- drawing -----------------------------------------------------------------------------
     def _total_width(self) -> int:
-        return sum(self.column_widths()) + len(self.columns) - 1
+        return self._layout(self.size.width)[1]
 
     def column_widths(self) -> list[int]:
         """Each column's cells in the window as it is now (``core.columns.fit``); a line is
         padded to the window's edge after its last column."""
-        room = self.size.width
+        return self._layout(self.size.width)[0]
+
+    def _layout(self, room: int) -> tuple[list[int], int]:
+        """The column widths for a window ``room`` cells wide, and the cells a line takes."""
         if self._widths is not None and self._widths[0] == room:
-            return self._widths[1]
+            return self._widths[1], self._widths[2]
         minimum = [c.minimum(n) for c, n in zip(self.columns, self._natural)]
         widths = fit(self._natural, minimum, room - (len(self.columns) - 1))
-        self._widths = (room, widths)
-        return widths
+        total = max(room, sum(widths) + len(widths) - 1)
+        self._widths = (room, widths, total)
+        return widths, total
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(self._total_width(), len(self._view) + 1)
 
-    def _line(self, cells: Sequence[str], widths: Sequence[int], style: Style) -> Strip:
-        right = [c.right for c in self.columns]
-        line = " ".join(pad(cell, width, r) for cell, width, r in zip(cells, widths, right))
-        return Strip([Segment(line, style)]).adjust_cell_length(max(self.size.width, self._total_width()), style)
+    def _line(self, cells: Sequence[str], widths: Sequence[int], total: int, style: Style) -> Strip:
+        line = " ".join(pad(cell, width, right) for cell, width, right in zip(cells, widths, self._right))
+        return Strip([Segment(line, style)]).adjust_cell_length(total, style)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        widths = self.column_widths()
+        room = self.size.width
+        widths, total = self._layout(room)
         base = self.rich_style
         if y == 0:
             header = self.get_component_rich_style("fast-table--header")
-            strip = self._line([c.title for c in self.columns], widths, base + header)
-            return strip.crop(scroll_x, scroll_x + self.size.width)
+            strip = self._line([c.title for c in self.columns], widths, total, base + header)
+            return strip.crop(scroll_x, scroll_x + room)
         position = scroll_y + y - 1
         if not self._view:
             if y == 1:
                 empty = self.get_component_rich_style("fast-table--empty")
                 text = self.empty_text if not self.filter_text else f"no row matches {self.filter_text!r}"
-                return Strip([Segment(pad(one_line(text), self.size.width), base + empty)])
-            return Strip.blank(self.size.width, base)
+                return Strip([Segment(pad(one_line(text), room), base + empty)])
+            return Strip.blank(room, base)
         if position >= len(self._view):
-            return Strip.blank(self.size.width, base)
+            return Strip.blank(room, base)
         row = self._rows[self._view[position]]
         style = base
         if position % 2:
             style = style + self.get_component_rich_style("fast-table--odd")
         if position == self.cursor:
             style = style + self.get_component_rich_style("fast-table--cursor")
-        return self._line(row, widths, style).crop(scroll_x, scroll_x + self.size.width)
+        return self._line(row, widths, total, style).crop(scroll_x, scroll_x + room)
 
     # -- moving ------------------------------------------------------------------------------
     def watch_cursor(self, old: int, new: int) -> None:
