@@ -36,18 +36,25 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @asynccontextmanager
-async def chains_pane(root: Path, timeout: float = 180) -> AsyncIterator[tuple[CrossdeckApp, Any, ChainsPane]]:
-    """The dashboard on ``root`` at 120x40, on pane 3 once the federation is loaded and the tree
-    filled; the whole within ``timeout`` seconds."""
+async def on_pane(root: Path, pane: str, timeout: float = 180) -> AsyncIterator[tuple[CrossdeckApp, Any]]:
+    """The dashboard on ``root`` at 120x40, on pane ``pane`` (its key) once the federation is
+    loaded; the whole within ``timeout`` seconds."""
     app = CrossdeckApp([root], now=lambda: NOW, watch=False)
     with deadline(timeout):
         async with app.run_test(size=(120, 40)) as pilot:
             while app.data is None:
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.05)
-            await pilot.press("3")
+            await pilot.press(pane)
             await pilot.pause()
-            yield app, pilot, app.query_one(ChainsPane)
+            yield app, pilot
+
+
+@asynccontextmanager
+async def chains_pane(root: Path, timeout: float = 180) -> AsyncIterator[tuple[CrossdeckApp, Any, ChainsPane]]:
+    """The dashboard on ``root`` on the Delegation chains pane, its tree filled (``on_pane``)."""
+    async with on_pane(root, "3", timeout) as (app, pilot):
+        yield app, pilot, app.query_one(ChainsPane)
 
 
 def tree(app: CrossdeckApp) -> ChainTree:
