@@ -266,9 +266,10 @@ def _parsed(data: bytes, seed: Seed) -> Any:
 
 
 def _canonical(data: bytes, seed: Seed) -> str | None:
-    """The document in a form where ``1`` and ``true`` differ (None: it does not parse)."""
+    """The document in a form where ``1`` and ``true`` differ (None: it does not parse). YAML keys
+    may be anything (``on:`` is true, ``!!binary`` bytes): ``repr`` takes them all, in order."""
     doc = _parsed(data, seed)
-    return None if doc is _NOT_READ else json.dumps(doc, sort_keys=True, default=repr)
+    return None if doc is _NOT_READ else repr(doc)
 
 
 def _unreadable_document(data: bytes, seed: Seed) -> bool:

@@ -105,15 +105,16 @@ def _no_follow(path: str, flags: int) -> int:
 def as_utf8(data: bytes) -> bytes:
     """A text file's bytes as UTF-8 without a byte order mark: a UTF-8 BOM (as Windows editors
     write) is dropped; a UTF-16 or UTF-32 file with its BOM is re-encoded (left as it is when it
-    is not valid in its encoding, so that its lines are reported as not UTF-8). What follows such
-    a mark holds NUL bytes in a real UTF-16 or UTF-32 file of JSON or YAML (every ASCII character
-    has one): a file without any is UTF-8 whose first bytes happen to look like a mark (a damaged
-    first line), and is read as UTF-8, so that only that line is lost."""
+    is not valid in its encoding, so that its lines are reported as not UTF-8). In a real UTF-16
+    or UTF-32 file of JSON or YAML, every ASCII character (the keys, the punctuation, the line
+    ends) brings one or three NUL bytes: a file with fewer than one NUL byte in eight after its
+    mark is UTF-8 whose first bytes happen to look like one (a damaged first line), and is read
+    as UTF-8, so that only that line is lost."""
     if data[:3] == _BOM:
         return data[3:]
     if data[:1] in (b"\xff", b"\xfe", b"\x00"):
         for bom, codec in _WIDE_BOMS:
-            if data.startswith(bom) and data.find(b"\x00", len(bom)) != -1:
+            if data.startswith(bom) and 8 * data.count(b"\x00", len(bom)) >= len(data) - len(bom) > 0:
                 try:
                     return data[len(bom):].decode(codec).encode("utf-8")
                 except UnicodeError:
