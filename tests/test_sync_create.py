@@ -157,7 +157,7 @@ def test_approving_again_changes_nothing(demo: Path) -> None:
     first = approve(demo, "req-7c2e41")
     files = {p: p.read_bytes() for p in api(demo).rglob("*.jsonl")}
     head = git(api(demo), "rev-parse", "HEAD")
-    again = approve(demo, "req-7c2e41", "alice@acme.dev")
+    again = approve(demo, "req-7c2e41", "api-service/crew/maya")  # another maintainer
     assert (again.changed, again.after, again.created, again.commit, again.files) == (
         False, RequestStatus.COMPLETED, None, None, [])
     assert again.decided_by == BOB and first.created is not None

@@ -97,7 +97,7 @@ def act(verb: str, args: argparse.Namespace, fed: Federation, action: Callable[[
     try:
         result = action(actor)
     except SyncError as exc:
-        report_about(fed, None, verbose=args.verbose)
+        refused(fed, str(exc), verbose=args.verbose)
         sys.stderr.write(f"crossdeck {verb}: {one_line(str(exc))}\n")
         return EXIT_ERRORS
     document = msgspec.to_builtins(result)
@@ -137,23 +137,36 @@ def _names(ws: Workspace, word: str) -> bool:
     return False
 
 
-def report_about(fed: Federation, about: list[Workspace] | None, verbose: bool) -> None:
+def report_about(fed: Federation, about: list[Workspace], verbose: bool) -> None:
     """A verb that changed something reports the diagnostics of what it touched (``about``); the
     others are counted in one line (``--verbose`` shows them all). A refusal touched nothing:
-    the errors are shown (one may be why), the warnings counted."""
+    ``refused`` reports it."""
     if verbose:
         report_diagnostics(fed.diagnostics, verbose=True)
         return
-    mine = [d for d in fed.diagnostics if _concerns(d, about or [])]
-    if about is None:
-        mine = [d for d in fed.diagnostics if d.severity is Severity.ERROR]
+    mine = [d for d in fed.diagnostics if _concerns(d, about)]
+    _report_and_count(fed, mine, "elsewhere" if about else "in the loaded workspaces")
+
+
+def refused(fed: Federation, message: str, verbose: bool) -> None:
+    """A refusal's diagnostics: the errors, and those of the workspaces its message names (one
+    may be why); when it names none (what it was asked for is not there), every diagnostic,
+    since any of them may be why (a log not read, a workspace not loaded)."""
+    named = touched(fed, message.split())
+    if verbose or not named:
+        report_diagnostics(fed.diagnostics, verbose=verbose)
+        return
+    mine = [d for d in fed.diagnostics if _concerns(d, named) or d.severity is Severity.ERROR]
+    _report_and_count(fed, mine, "elsewhere")
+
+
+def _report_and_count(fed: Federation, mine: list[Diagnostic], where: str) -> None:
     report_diagnostics(mine)
     shown = {id(d) for d in mine}
     rest = [d for d in fed.diagnostics if id(d) not in shown]
     if rest:
         errors = sum(d.severity is Severity.ERROR for d in rest)
         counted = " and ".join(plural(n, word) for n, word in ((errors, "error"), (len(rest) - errors, "warning")) if n)
-        where = "elsewhere" if about else "in the loaded workspaces"
         line = f"{counted} {where}; crossdeck summary lists them"
         sys.stderr.write(line + "\n")
         noted([], [line])  # a count of diagnostics, not the error (--json's error document)

@@ -43,7 +43,17 @@ async def press_A(app: CrossdeckApp, pilot: Any) -> None:
     await pilot.pause()
 
 
+def maintain_both(demo: Path) -> None:
+    """The actor a maintainer of frontend too (the demo names Bob for api-service only), so that
+    both auto-approvable requests are its to approve."""
+    config = demo / "sudocode" / "frontend" / ".sudocode" / "federation.config.json"
+    document = json.loads(config.read_text())
+    document["maintainers"] = [*document["maintainers"], ACTOR]
+    config.write_text(json.dumps(document, indent=2) + "\n")
+
+
 async def test_A_lists_every_auto_approvable_request_then_approves_each(demo: Path, actor: str) -> None:
+    maintain_both(demo)
     app, notes = make_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await press_A(app, pilot)

@@ -23,9 +23,9 @@ from tui.widgets.table import FastTable
 pytestmark = pytest.mark.anyio
 
 LIVE_KEY = f"{FRONTEND_WS}\t{API_REMOTE}"
-WAIT = 15.0  # seconds: the bound on every wait for the server's events
-KEY_BOUND = 0.5  # seconds: a pane key handled while a follower retries (its retries alone take ~1 s)
-RETRY_WINDOW = 2.0  # seconds of pane keys while the follower retries the closed port
+WAIT = 60.0  # seconds: the bound on every wait for the server's events (generous: a busy CI machine)
+KEY_BOUND = 0.5  # seconds a pane key may take beyond the same key with no follower (its retries alone take ~1 s)
+KEYS = 12  # pane keys timed while the follower retries the closed port
 
 
 async def until(app: CrossdeckApp, pilot: Any, what: str, check: Any, timeout: float = WAIT) -> None:
@@ -75,7 +75,7 @@ async def test_an_approval_over_there_shows_here_as_it_happens(frontend: Path, s
         await pilot.press("4")
         await until(app, pilot, "the outgoing table", lambda: outgoing_status(app, "req-7c2e41") == "pending")
         # api-service's maintainer approves frontend's request there
-        with served.client(served.token(maintainer="api/crew/ann")) as client:
+        with served.client(served.token(maintainer="api-service/crew/ann")) as client:
             answer = client.post("/requests/req-7c2e41/approve", json={"reason": None})
         assert answer.status_code == 200, answer.text
         created = answer.json()["decision"]["created"]["key"]
@@ -120,24 +120,47 @@ async def switch(app: CrossdeckApp, key: str, pane: str) -> float:
     return time.monotonic() - started
 
 
+PANE_KEYS = (("4", "approvals"), ("6", "remotes"), ("1", "overview"))
+
+
+async def pane_keys(app: CrossdeckApp, count: int, while_: Any = lambda: True) -> list[float]:
+    """The seconds each of ``count`` pane keys took, pressed while ``while_()`` holds."""
+    timed: list[float] = []
+    deadline = time.monotonic() + WAIT
+    while len(timed) < count and time.monotonic() < deadline:
+        held = while_()
+        key, pane = PANE_KEYS[len(timed) % len(PANE_KEYS)]
+        seconds = await switch(app, key, pane)
+        if held:
+            timed.append(seconds)
+    return timed
+
+
+def p80(seconds: list[float]) -> float:
+    return sorted(seconds)[int(len(seconds) * 0.8)]
+
+
 async def test_an_unreachable_http_remote_never_slows_the_ui(frontend: Path) -> None:
     """While the follower retries a port nothing listens on (in its own thread, with backoff),
-    every pane key is handled within the bound; the Remotes pane says it is not connected."""
+    pane keys are handled as fast as with no follower at all (within a bound: a follower on the
+    UI thread would hold keys ~1 s); the Remotes pane says it is not connected. Timed against the
+    same keys in the same app with no follower, so a busy machine slows both alike."""
     set_http_url(frontend, "github.com/acme-dev/api-service", f"http://127.0.0.1:{closed_port()}")
+    quiet, _ = make_app(frontend)  # no follower
+    async with quiet.run_test(size=(120, 40)):
+        for pane in ("approvals", "remotes"):
+            await quiet.ensure_pane(pane)
+        baseline = await pane_keys(quiet, KEYS)
     app, _ = live_app(frontend)
     async with app.run_test(size=(120, 40)) as pilot:
         for pane in ("approvals", "remotes"):  # mounted now: a first show's mount is not what is timed
             await app.ensure_pane(pane)
         await until(app, pilot, "the follower started", lambda: app.live.states.get(LIVE_KEY) is not None)
-        timed: list[tuple[float, str | None]] = []
-        until_time = time.monotonic() + RETRY_WINDOW
-        while time.monotonic() < until_time:
-            state = app.live.states.get(LIVE_KEY)
-            key, pane = (("4", "approvals"), ("6", "remotes"), ("1", "overview"))[len(timed) % 3]
-            timed.append((await switch(app, key, pane), state))
-        retrying = [seconds for seconds, state in timed if state in ("connecting", "reconnecting")]
-        assert len(retrying) >= 10, f"only {len(retrying)} keys were pressed while the follower retried"
-        assert max(retrying) < KEY_BOUND, f"a key took {max(retrying):.2f} s while the follower retried"
+        retrying = await pane_keys(app, KEYS, lambda: app.live.states.get(LIVE_KEY) in ("connecting", "reconnecting"))
+        assert len(retrying) == KEYS, f"only {len(retrying)} keys were pressed while the follower retried"
+        assert p80(retrying) < p80(baseline) + KEY_BOUND, (
+            f"keys took {p80(retrying):.2f} s (80th percentile) while the follower retried, "
+            f"{p80(baseline):.2f} s with no follower")
         # what the last try said, for the detail (a loaded machine may still be on the first try)
         await until(app, pilot, "the follower's error noted", lambda: app.live.errors.get(LIVE_KEY))
         await switch(app, "6", "remotes")
