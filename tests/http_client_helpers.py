@@ -133,6 +133,20 @@ class Lines:
 
         threading.Thread(target=pump, daemon=True).start()
 
+    def rest(self, timeout: float) -> list[str]:
+        """Every line not taken yet, up to the end of the stream (or ``timeout`` seconds)."""
+        lines, self.passed = self.passed, []
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            lines.append(line)
+        return lines
+
     def next(self, timeout: float, wanted: Callable[[str], bool] = lambda line: True) -> str:
         for index, line in enumerate(self.passed):
             if wanted(line):
@@ -151,16 +165,26 @@ class Lines:
             self.passed.append(line)
 
 
-def interrupt(process: subprocess.Popen[str], timeout: float = 15.0) -> int:
-    """Ctrl+C the process; its exit code (killed after ``timeout`` seconds)."""
+def interrupt(process: subprocess.Popen[str], timeout: float = 60.0) -> int:
+    """Ctrl+C the process; its exit code. One still running after ``timeout`` seconds is made to
+    dump its threads' stacks (faulthandler, on SIGABRT) and the test fails showing them."""
     import signal
 
     process.send_signal(signal.SIGINT)
     try:
         return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        process.wait(30)
+        stderr = _ERRORS.get(process.pid)
+        dumped = "".join(stderr.rest(5.0)) if stderr is not None else "(stderr not followed)"
+        raise AssertionError(f"still running {timeout} s after Ctrl+C; its threads then:\n{dumped}") from None
     finally:
         if process.poll() is None:
             process.kill()
+
+
+_ERRORS: dict[int, Lines] = {}  # the stderr lines of each process ``watch`` started, by pid
 
 
 def watch(*args: str) -> tuple[subprocess.Popen[str], Lines, Lines]:
@@ -171,7 +195,9 @@ def watch(*args: str) -> tuple[subprocess.Popen[str], Lines, Lines]:
 
     project = Path(__file__).resolve().parents[1]
     process = subprocess.Popen([sys.executable, "-m", "tui", "watch", *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(project)})
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(project), "PYTHONFAULTHANDLER": "1"})
     out, err = Lines(process.stdout), Lines(process.stderr)  # type: ignore[arg-type]
+    _ERRORS[process.pid] = err
     err.next(60, lambda line: line.startswith("watching "))
     return process, out, err

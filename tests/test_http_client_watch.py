@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -62,9 +61,7 @@ def test_watch_keeps_trying_an_unreachable_remote_and_ctrl_c_still_stops_it(sudo
     set_http_url(frontend, "github.com/acme-dev/api-service", f"http://127.0.0.1:{closed_port()}")
     process, _, err = watch(str(frontend))
     err.next(30, lambda line: "crossdeck watch: acme-dev/frontend -> acme-dev/api-service:" in line)
-    started = time.monotonic()
-    assert interrupt(process) == 0
-    assert time.monotonic() - started < 10
+    assert interrupt(process, timeout=30.0) == 0  # its retries do not hold Ctrl+C up (a generous bound: busy CI)
 
 
 def test_watch_refused_by_the_remote_exits_1(sudocode_copy: Path, served: Any) -> None:

@@ -34,7 +34,7 @@ def test_calls_without_a_valid_token_are_limited_per_address_and_not_all_logged(
                 retry_after.append(answer.headers["retry-after"])
     refilled = int(time.monotonic() - started) + 1  # the bucket refills one call a second
     assert statuses.count(401) <= 60 + refilled
-    assert statuses.count(429) >= 300 - 60 - refilled and statuses.count(429) >= 150
+    assert statuses.count(429) >= 300 - 60 - refilled and statuses.count(429) > 0  # (slow calls: more refilled)
     assert all(1 <= int(wait) <= 60 for wait in retry_after)
     rows = len(ServerDB(served.workspace).calls(100_000)) - rows_before
     assert rows <= 60 + refilled + 10, rows  # the 401s (and a note of the refusals), not one row per refused call
@@ -44,14 +44,17 @@ def test_calls_without_a_valid_token_are_limited_per_address_and_not_all_logged(
 
 
 def test_the_anonymous_limit_is_per_address_not_per_connection(served: Served) -> None:
-    statuses = []
+    """Calls on new connections (a new port each) until one is refused: the 60 a minute of the
+    address are used up first, whatever the ports. On a busy machine the calls are slower and
+    the bucket refills (one a second) meanwhile, so it takes more calls: counted, not assumed."""
+    statuses: list[int] = []
     started = time.monotonic()
-    for _ in range(80):
-        with httpx.Client(base_url=served.base, timeout=10) as client:  # a new connection, a new port, each time
+    while 429 not in statuses and len(statuses) < 1000:
+        with httpx.Client(base_url=served.base, timeout=30) as client:  # a new connection, a new port, each time
             statuses.append(client.get("/info").status_code)
     refilled = int(time.monotonic() - started) + 1  # the bucket refills one call a second
-    assert statuses.count(200) <= 60 + refilled
-    assert statuses[-1] == 429
+    assert statuses[-1] == 429, f"never refused in {len(statuses)} calls over {refilled} s"
+    assert 60 <= statuses.count(200) <= 60 + refilled
 
 
 def test_the_call_log_is_bounded_oldest_dropped(sudocode_copy: Path, start_server: Any) -> None:
