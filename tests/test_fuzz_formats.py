@@ -75,7 +75,14 @@ _ITEMS: dict[str, tuple[str, str, str | None, str | None]] = {
     "card-token.yaml": ("evolution", "ContractVersion", "version", "Contract"),
 }
 
-RecordKey = tuple[str, str, int | None, tuple[str, ...]]
+# The item a record of another file belongs to (a backup's dependency or event rows of an issue):
+# when the edit reaches that item (refused, or made a wisp), they rightly go with it.
+_OWNERS: dict[str, Callable[[Any], str | None]] = {
+    "Relationship": lambda rel: rel.from_ref, "Delegation": lambda dlg: dlg.child,
+    "AuditEvent": lambda event: event.subject.rsplit("/", 1)[-1] if event.subject else None,
+}
+
+RecordKey = tuple[str, str, int | None, tuple[str, ...], str | None]  # kind, file, line, name, owner
 
 
 def records(fed: Federation, root: Path) -> Counter[RecordKey]:
@@ -93,7 +100,8 @@ def records(fed: Federation, root: Path) -> Counter[RecordKey]:
         if isinstance(node, Record) and node.source:
             kind = type(node).__name__
             name = tuple(str(getattr(node, field)) for field in _NAMES.get(kind, ()))
-            out[(kind, os.path.relpath(node.source, root), node.line, name)] += 1
+            owner = _OWNERS[kind](node) if kind in _OWNERS else None
+            out[(kind, os.path.relpath(node.source, root), node.line, name, owner)] += 1
     return out
 
 
@@ -180,16 +188,18 @@ def check(fed: Federation, root: Path, seed: Seed, original: bytes, mutation: Mu
         mutation.data, seed) is not None
     touched = mutation.touched(original) if seed.lines else set()
     shift = mutation.inserted.count(b"\n") - original[mutation.start:mutation.end].count(b"\n")
+    reached = {name[0] for (kind, source, line, name, _) in baseline
+               if kind == "WorkUnit" and source == seed.target and line in touched}
     lost = []
-    for (kind, source, line, name), count in baseline.items():
-        if source.startswith(excused):
+    for (kind, source, line, name, owner), count in baseline.items():
+        if source.startswith(excused) or (source != seed.target and owner in reached):
             continue
         if source == seed.target and not (mutation.whole or same_document):
             if not seed.lines or line is None or line in touched:
                 continue  # the edit reached it (a whole document's items: _items_lost)
             if line > min(touched or {line}):
                 line += shift
-        if loaded[(kind, source, line, name)] < count:
+        if loaded[(kind, source, line, name, owner)] < count:
             lost.append((kind, source, line, name))
     lost += _items_lost(seed, original, mutation, loaded)
     assert not lost, f"lost good records: {lost}"
@@ -287,11 +297,11 @@ def _items_lost(seed: Seed, original: bytes, mutation: Mutation, loaded: Counter
     old, new = before.get(field), after.get(field)
     if type(old) is not type(new) or not isinstance(new, (list, dict)):
         return []
-    if whole is not None and not any(k == whole and source == seed.target for (k, source, _, _) in loaded):
+    if whole is not None and not any(k == whole and source == seed.target for (k, source, *_) in loaded):
         return []  # the record they belong to was refused: they go with it
     pairs = list(old.items()) if isinstance(old, dict) else [(None, item) for item in old]
     kept = list(new.items()) if isinstance(new, dict) else [(None, item) for item in new]
-    have = {(k, n) for (k, source, _, n) in loaded if source == seed.target}
+    have = {(k, n) for (k, source, _, n, _) in loaded if source == seed.target}
     lost = []
     for key, item in pairs:
         if (key, item) not in kept or not isinstance(item, dict):
