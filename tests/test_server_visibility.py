@@ -112,6 +112,7 @@ def test_a_verified_remote_gets_only_its_public_events(sudocode_copy: Path, star
         set_status(root, "i-2d8c", "closed")  # referenced by no request of its: not public to it
         served.rescan()
         set_status(root, "i-3c1d", "closed")  # its request references it: public
+        served.rescan()  # at once, not at the watcher's next poll (a file rewritten in one mtime tick)
         _, _, event = next_event(got, "item.updated")
     assert event["id"] == "i-3c1d"  # the first item event it sees: i-2d8c's, sent before, was not its
 
