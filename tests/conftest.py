@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,13 @@ settings.register_profile("ci", derandomize=True, max_examples=50, deadline=None
 settings.register_profile("deep", max_examples=10_000, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("CROSSDECK_FUZZ", "ci"))
+
+# Tests send Ctrl+C (SIGINT) to the processes they start (watch, serve) and expect them to stop.
+# A suite started in the background by a script (``bash -c '... pytest &'``, nohup, some CI
+# runners) inherits SIGINT ignored, and so would every process it starts: Python then installs no
+# KeyboardInterrupt handler and Ctrl+C does nothing. Take Ctrl+C back, for the suite and its children.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"

@@ -174,14 +174,24 @@ def interrupt(process: subprocess.Popen[str], timeout: float = 60.0) -> int:
     try:
         return process.wait(timeout)
     except subprocess.TimeoutExpired:
+        masks = _signal_masks(process.pid)
         process.send_signal(signal.SIGABRT)
         process.wait(30)
         stderr = _ERRORS.get(process.pid)
         dumped = "".join(stderr.rest(5.0)) if stderr is not None else "(stderr not followed)"
-        raise AssertionError(f"still running {timeout} s after Ctrl+C; its threads then:\n{dumped}") from None
+        raise AssertionError(f"still running {timeout} s after Ctrl+C ({masks}); its threads then:\n{dumped}") from None
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def _signal_masks(pid: int) -> str:
+    """What the process does with signals (/proc: blocked, ignored, caught), SIGINT's bit is 0x2."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "no /proc"
+    return ", ".join(line.replace("\t", " ") for line in status if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
 
 
 _ERRORS: dict[int, Lines] = {}  # the stderr lines of each process ``watch`` started, by pid
