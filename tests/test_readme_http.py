@@ -93,6 +93,8 @@ def test_the_federation_over_http_section_runs_as_written(tmp_path: Path, port_8
     holding = [path for path in tmp_path.rglob("*")
                if path.is_file() and not path.is_symlink() and TOKEN.search(path.read_bytes())]
     assert holding, "frontend keeps the token somewhere"
+    user_state = tmp_path / "user" / ".local" / "state"
+    assert not [path for path in holding if path.is_relative_to(user_state)], "the demo keeps it in its own home"
     for path in holding:
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, f"{path} holds the token and others may read it"
     assert not list(tmp_path.rglob("*.port")), "serve removes its port file when it stops"
