@@ -61,7 +61,7 @@ def test_serve_prints_where_it_listens_logs_calls_and_stops_cleanly(sudocode_cop
                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert answer.status_code == 200
         process.send_signal(sig)
-        assert process.wait(timeout=15) == 0
+        assert process.wait(timeout=60) == 0
     assert process.stderr is not None
     log = process.stderr.read()
     assert "GET /api/v1/federation/info " in log

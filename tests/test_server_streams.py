@@ -46,7 +46,7 @@ def open_streams(served: Served) -> int:
     return served.running.state.streams.open
 
 
-def wait_for(check: Any, timeout: float = 15.0) -> bool:
+def wait_for(check: Any, timeout: float = 60.0) -> bool:  # generous: a busy CI machine
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
