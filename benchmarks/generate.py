@@ -1,11 +1,13 @@
 """A deterministic synthetic federation for the load benchmark.
 
     python benchmarks/generate.py OUT_DIR [--units 100000] [--workspaces 200] [--seed 1] [--force]
+        [--towns N] [--beads-folders N] [--sudocode N] [--realms N] [--rigs-per-town N] [--beads-per-rig N]
 
 The mix (by workspace count): ~60% Gas Town towns, ~10% standalone ``.beads`` folders (half of
 them in the backup form), ~20% sudocode repos, ~10% Blue realms (half draft layout, half
 implemented layout). Work units are split ~70% towns / ~10% standalone beads / ~20% sudocode,
-with uneven workspace sizes (log-normal weights), and add up to exactly ``--units``.
+with uneven workspace sizes (log-normal weights), and add up to exactly ``--units``. The shape
+flags replace parts of that mix (see ``Shape``); without them the output is what it always was.
 
 Layout of OUT_DIR::
 
@@ -38,8 +40,8 @@ as real towns have.
 Files the loader does not read (``.beads/config.yaml``, ``metadata.json``) are not written, so
 the floor (which parses every file) is not padded with work the loader never does.
 
-Importable: ``generate(out_dir, units=..., workspaces=..., seed=...)`` returns a summary dict;
-``plan(...)`` returns the plan without writing anything.
+Importable: ``generate(out_dir, units=..., workspaces=..., seed=..., shape=Shape(...))`` returns a
+summary dict; ``plan(...)`` returns the plan without writing anything.
 """
 
 from __future__ import annotations
@@ -403,11 +405,40 @@ def _place(rng: random.Random) -> str:
     return rng.choice(_PLACES) + rng.choice(_PLACE_TAIL)
 
 
-def plan(units: int = 100_000, workspaces: int = 200, seed: int = 1) -> Plan:
+@dataclass(frozen=True)
+class Shape:
+    """The federation's shape where the defaults' mix is not wanted; ``None`` = the default draw.
+
+    ``towns``/``beads_folders``/``sudocode``/``realms``: workspaces of each kind (given any of
+    them, a kind not given has none, and ``workspaces`` is not used). ``rigs_per_town``: every
+    town has that many rigs (default: 2-8 at random). ``beads_per_rig``: every rig holds exactly
+    that many beads, the town's own ``hq-`` beads (and convoys) are 12% of that on top, and the
+    rest of ``units`` goes to the beads folders and sudocode repos (default: ``units`` split by
+    the mix, uneven sizes)."""
+
+    towns: int | None = None
+    beads_folders: int | None = None
+    sudocode: int | None = None
+    realms: int | None = None
+    rigs_per_town: int | None = None
+    beads_per_rig: int | None = None
+
+    def counts(self) -> tuple[int, int, int, int] | None:
+        given = (self.towns, self.beads_folders, self.sudocode, self.realms)
+        if all(n is None for n in given):
+            return None
+        return tuple(n or 0 for n in given)  # type: ignore[return-value]
+
+
+def plan(units: int = 100_000, workspaces: int = 200, seed: int = 1, shape: Shape | None = None) -> Plan:
+    shape = shape or Shape()
     rng = random.Random(f"crossdeck-bench:{seed}:plan")
-    n_towns, n_beads, n_sudo, n_realms = _split_workspaces(workspaces)
+    n_towns, n_beads, n_sudo, n_realms = shape.counts() or _split_workspaces(workspaces)
     shares = {"town": 0.70 if n_towns else 0.0, "beads": 0.10 if n_beads else 0.0,
               "sudo": 0.20 if n_sudo else 0.0}
+    fixed_rigs = shape.beads_per_rig is not None
+    if fixed_rigs:  # towns take what their rigs hold; the rest goes to the other kinds, by the mix
+        shares["town"] = 0.0
     kind_units = dict(zip(shares, _largest_remainder(units, list(shares.values())), strict=True))
 
     def sizes(kind_total: int, n: int) -> list[int]:
@@ -417,7 +448,9 @@ def plan(units: int = 100_000, workspaces: int = 200, seed: int = 1) -> Plan:
     town_names = _unique_names(rng, n_towns, lambda r: f"{r.choice(_PLACES)}-{r.choice(('town', 'hq', 'works', 'camp'))}")
     towns: list[TownPlan] = []
     for i, (name, size) in enumerate(zip(town_names, sizes(kind_units["town"], n_towns), strict=True)):
-        n_rigs = rng.randint(2, 8)
+        n_rigs = rng.randint(2, 8)  # drawn in any case, so the rest of the plan draws as before
+        if shape.rigs_per_town is not None:
+            n_rigs = shape.rigs_per_town
         rig_names = _unique_names(rng, n_rigs, _place)
         prefixes: list[str] = []
         for rig in rig_names:
@@ -429,12 +462,22 @@ def plan(units: int = 100_000, workspaces: int = 200, seed: int = 1) -> Plan:
             prefixes.append(candidate)
         hq = round(size * 0.12) if size >= 10 else 0
         rig_units = _largest_remainder(size - hq, [rng.lognormvariate(0, 0.6) for _ in range(n_rigs)])
+        if shape.beads_per_rig is not None:
+            rig_units = [shape.beads_per_rig] * n_rigs
+            hq = round(n_rigs * shape.beads_per_rig * 0.12)
         town = TownPlan(index=i, owner=owners[i % len(owners)], name=name,
                         layout="design" if rng.random() < 0.1 else "real", tz=rng.choice((-8, -7, -5, 0, 1, 11)),
                         hq_units=hq, convoys=round(hq * 0.35))
         town.rigs = [RigPlan(name=rn, prefix=px, units=ru, redirect=town.layout == "real" and rng.random() < 0.25)
                      for rn, px, ru in zip(rig_names, prefixes, rig_units, strict=True)]
         towns.append(town)
+
+    if fixed_rigs:
+        rest = units - sum(t.units for t in towns)
+        if rest < 0:
+            raise ValueError(f"the towns' rigs and hq beads alone hold {units - rest} work units, more than --units {units}")
+        rest_shares = [shares["beads"], shares["sudo"]]
+        kind_units["beads"], kind_units["sudo"] = _largest_remainder(rest, rest_shares) if any(rest_shares) else (0, 0)
 
     beads_names = _unique_names(rng, n_beads, lambda r: f"{r.choice(_WORDS)}-{r.choice(_WORDS)}")
     beads = [BeadsPlan(index=i, folder=name, prefix=name.split("-")[0][:3] + "b", units=size, backup=i % 2 == 1)
@@ -1054,15 +1097,17 @@ def _write_realm(w: Writer, realm: RealmPlan, text: Text, seed: int) -> None:
 
 
 def generate(out_dir: Path | str, units: int = 100_000, workspaces: int = 200, seed: int = 1,
-             force: bool = False) -> dict[str, Any]:
-    """Write the synthetic federation into ``out_dir``; returns a summary (counts by kind)."""
+             force: bool = False, shape: Shape | None = None) -> dict[str, Any]:
+    """Write the synthetic federation into ``out_dir``; returns a summary (counts by kind).
+
+    ``shape`` overrides the mix (workspaces of each kind, rigs per town, beads per rig)."""
+    p = plan(units, workspaces, seed, shape)  # before touching out_dir: a shape may not fit
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         if not force:
             raise FileExistsError(f"{out} is not empty (use force=True / --force to replace it)")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    p = plan(units, workspaces, seed)
     w = Writer(out)
     text = Text(random.Random(f"crossdeck-bench:{seed}:text"))
     fed = Federation(p)
@@ -1094,11 +1139,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workspaces", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--force", action="store_true", help="replace OUT_DIR if it is not empty")
+    shape = parser.add_argument_group(
+        "shape", "instead of the default mix; given any of the four kinds' counts, a kind not given "
+        "has none and --workspaces is not used")
+    shape.add_argument("--towns", type=int, metavar="N", help="Gas Town towns")
+    shape.add_argument("--beads-folders", type=int, metavar="N", help="standalone .beads folders (half in the backup form)")
+    shape.add_argument("--sudocode", type=int, metavar="N", help="sudocode repos")
+    shape.add_argument("--realms", type=int, metavar="N", help="Blue realms (half draft, half implemented layout)")
+    shape.add_argument("--rigs-per-town", type=int, metavar="N", help="rigs in every town (default: 2-8 at random)")
+    shape.add_argument("--beads-per-rig", type=int, metavar="N",
+                       help="beads in every rig, with 12%% of that on top as the town's own hq- beads; "
+                            "the rest of --units goes to beads folders and sudocode repos")
     args = parser.parse_args(argv)
     if args.units < 0 or args.workspaces < 1:
         parser.error("--units must be >= 0 and --workspaces >= 1")
+    counts = {"--towns": args.towns, "--beads-folders": args.beads_folders, "--sudocode": args.sudocode,
+              "--realms": args.realms}
+    for flag, n in counts.items():
+        if n is not None and n < 0:
+            parser.error(f"{flag} must be >= 0")
+    if any(n is not None for n in counts.values()) and not any(counts.values()):
+        parser.error("the workspace counts add up to 0")
+    if args.rigs_per_town is not None and args.rigs_per_town < 1:
+        parser.error("--rigs-per-town must be >= 1")
+    if args.beads_per_rig is not None and args.beads_per_rig < 0:
+        parser.error("--beads-per-rig must be >= 0")
+    shape_args = Shape(args.towns, args.beads_folders, args.sudocode, args.realms, args.rigs_per_town,
+                       args.beads_per_rig)
     try:
-        summary = generate(args.out_dir, args.units, args.workspaces, args.seed, force=args.force)
+        summary = generate(args.out_dir, args.units, args.workspaces, args.seed, force=args.force,
+                           shape=shape_args)
+    except ValueError as exc:
+        parser.error(str(exc))
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
