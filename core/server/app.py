@@ -108,6 +108,17 @@ class ServerState:
         except Exception as exc:  # noqa: BLE001 - reported; the last good copy goes on answering
             self.report("watcher", exc)
 
+    def settled(self, outcome: mutating.Outcome | None) -> None:
+        """After a call that may have written: a request it left pending goes into the workspace
+        held in memory as written (no re-read: ``Watcher.took``); anything else re-reads it."""
+        if outcome is None or outcome.pending is None:
+            self.rescan()
+            return
+        try:
+            self.watcher.took(outcome.pending)
+        except Exception as exc:  # noqa: BLE001 - as rescan: reported, the answer stands
+            self.report("watcher", exc)
+
     def report(self, task: str, exc: BaseException) -> None:
         """A background task failed: a line on stderr, a ``server.error`` event on every stream."""
         what = one_line(f"{type(exc).__name__}: {exc}")[:300]
@@ -281,12 +292,13 @@ async def _receive(call: Call, kind: Any, handle: Any) -> Response:
 
     async with _writer_slot(state) as waited:
         def work() -> tuple[int, dict[str, Any]]:
+            outcome = None
             try:
                 outcome = handle(state.served, _caller(call), message, now(), call.started,
                                  on_written=lambda: setattr(call, "audited", True),
                                  lock_timeout=max(1.0, mutating.LOCK_TIMEOUT - waited))
             finally:
-                state.rescan()
+                state.settled(outcome)
             return outcome.status, outcome
 
         return await _once(call, raw, message.request_id, work)

@@ -12,8 +12,11 @@ carries its relationships, as a query's ``include`` gives them. Where a record s
 keeps the last 1000 (at most 16 MiB of frames) for replay (``Last-Event-ID``), each as its frame
 and the few fields that say who may see it; each open stream has a ``Listener``: the events it
 may see, bounded in bytes (a stream over its bound is ended; its client resumes from the ring). ``Watcher`` polls the
-workspace's files (``core.watch.Snapshot``) and re-reads the workspace when they change; the server calls
-``rescan`` at once after its own mutate or decision.
+workspace's files (``core.watch.Snapshot``) and re-reads the workspace when they change (only its
+request and audit logs when nothing else changed: ``Served.reload``); the server calls ``rescan``
+at once after its own decisions and changes, and ``took`` after a mutate that left its request
+pending (the request as written goes into the workspace held in memory and out as its event,
+with no re-read; the watcher's next look finds nothing new in it).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from core.model import Workspace
+from core.model import Request, Workspace
 from core.server.served import Served
 from core.server.wire import items_json, request_json
 from core.store import iso
@@ -52,10 +55,15 @@ class Wire(NamedTuple):
     requests: dict[str, dict[str, Any]]
 
 
-def wire_of(ws: Workspace | None) -> Wire:
+def wire_of(ws: Workspace | None, last: tuple[Workspace, Wire] | None = None) -> Wire:
+    """``ws``'s wire form; its items' taken from ``last`` (a workspace and its wire) when ``ws``
+    holds the very same items and relationships (only its logs were read again)."""
     if ws is None:
         return Wire({}, {})
-    return Wire(items_json(ws), {r.request_id: request_json(r) for r in ws.requests})
+    requests = {r.request_id: request_json(r) for r in ws.requests}
+    if last is not None and ws.work_units is last[0].work_units and ws.relationships is last[0].relationships:
+        return Wire(last[1].items, requests)
+    return Wire(items_json(ws), requests)
 
 
 def diff(before: Workspace | None, after: Workspace, at: str | None = None) -> list[Event]:
@@ -67,7 +75,7 @@ def wire_diff(before: Wire, after: Wire, workspace: str, at: str | None = None) 
     """``diff`` on the workspaces' wire forms (the watcher keeps the last one: not built twice)."""
     at = at or iso(now())
     events: list[Event] = []
-    for kind, key, old, new in _changes(before.items, after.items):
+    for kind, key, old, new in _changes(before.items, after.items) if before.items is not after.items else ():
         item = new if new is not None else old
         event: Event = {"type": f"item.{kind}", "workspace": workspace, "key": key, "id": item.get("id"),
                         "entity": item.get("kind"), "status": item.get("status"), "item": item, "at": at}
@@ -277,13 +285,33 @@ class Watcher:
         """Look now: when a file changed, re-read the workspace and publish what changed."""
         with self._scan_lock:
             snapshot = Snapshot.take([self.served.root])
-            if not changed_paths(self._snapshot, snapshot):
+            changed = changed_paths(self._snapshot, snapshot)
+            if not changed:
                 return []
             self._snapshot = snapshot
-            before, after = self.served.reload()
-            old = self._wire if self._wire is not None and self._wire[0] is before else (before, wire_of(before))
-            self._wire = (after, wire_of(after))
+            before, after = self.served.reload(changed)
+            old = self._held(before)
+            self._wire = (after, wire_of(after, old))
             return self.hub.publish(wire_diff(old[1], self._wire[1], after.name))
+
+    def took(self, request: Request) -> list[Event]:
+        """Put ``request``, just written and left pending by this server, into the workspace
+        held in memory (``Served.took``) and publish its event: no re-read."""
+        with self._scan_lock:
+            before, after = self.served.took(request)
+            if after is before:
+                return []
+            old = self._held(before)
+            ident = request.request_id
+            requests = dict(old[1].requests)
+            requests[ident] = request_json(request)
+            self._wire = (after, Wire(old[1].items, requests))
+            was = {ident: old[1].requests[ident]} if ident in old[1].requests else {}
+            return self.hub.publish(wire_diff(Wire({}, was), Wire({}, {ident: requests[ident]}), after.name))
+
+    def _held(self, ws: Workspace) -> tuple[Workspace, Wire]:
+        """``ws`` with its wire form (kept from the last change when it is that one's)."""
+        return self._wire if self._wire is not None and self._wire[0] is ws else (ws, wire_of(ws, self._wire))
 
     async def run(self) -> None:
         """Look every ``poll_seconds`` (the server calls ``rescan`` itself after its own writes)."""

@@ -62,9 +62,12 @@ WRITTEN_TIMEOUT = LOCK_WAIT_WRITTEN  # seconds the decision on a written request
 
 
 class Outcome(dict[str, Any]):
-    """An answer's body; ``status`` is its HTTP status."""
+    """An answer's body; ``status`` is its HTTP status; ``pending`` the request as its log holds it
+    when the answer is that it waits for a human and nothing else was written (the server puts it
+    into the workspace it holds: ``Served.took``; after any other answer it reads its files again)."""
 
     status: int = 200
+    pending: Request | None = None
 
 
 def answer(status: int, body: dict[str, Any]) -> Outcome:
@@ -160,7 +163,10 @@ def _settle(served: Served, caller: Caller, request: Request, written: Any, judg
         reason = (f"{reason}; it waits for a human all the same: "
                   + ("a2a_policies.delegate.auto_accept is false" if request.request_type == "delegate"
                      else "the request asked not to be auto-approved (auto_approve: false)"))
-    return _answered(request.request_id, request.status, request.result, reason)
+    out = _answered(request.request_id, request.status, request.result, reason)
+    if request.status is RequestStatus.PENDING:
+        out.pending = request
+    return out
 
 
 def _as_written(served: Served, request_id: str, from_repo: str) -> Request | None:

@@ -2,21 +2,35 @@
 
 ``pick`` finds it below ROOT (exactly one local workspace, or the one ``--workspace`` names);
 ``Served.reload`` reads it again (the event hub calls it when its files change, and after the
-server's own changes), so trust levels, permissions and policies are always the files' current
-ones. A reload that cannot read the workspace keeps the last good copy.
+server's own changes that decide or change items), so trust levels, permissions and policies are
+always the files' current ones. A reload that cannot read the workspace keeps the last good copy.
+When only its request and audit logs changed (the server's own requests, or a decision's lines),
+only those two logs are read again, by the loader's own readers; the items are kept.
+
+A request the server has just written and left pending takes no re-read at all: ``took`` puts it,
+as the loader read it back from the log under the workspace's lock (``core.sync.requests.deliver``),
+into the workspace held in memory. So a mutate that waits for a human costs what its own lines
+cost, not what the workspace's size does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
+import msgspec
+
 from core.analysis.approvals import WorkspacePolicy
+from core.diagnostics import Diagnostics
 from core.federation import Federation, load_federation, load_workspace
-from core.model import Remote, SudocodeRepo, Workspace, WorkspaceKind
+from core.model import Remote, Request, SudocodeRepo, Workspace, WorkspaceKind
+from core.sources.federation_records import read_audit, read_requests
+from core.sources.files import ReadLimits
 from core.sync.group_commit import GroupCommitter
+from core.sync.records import record_logs
 from core.sync.requests import address
 
 
@@ -38,13 +52,28 @@ class Served:
     def workspace(self) -> Workspace:
         return self._ws
 
-    def reload(self) -> tuple[Workspace, Workspace]:
-        """(before, after) reading the workspace again from disk."""
-        fresh, _ = load_workspace(self.root, self.kind)
-        with self._lock:
+    def reload(self, changed: Collection[str] | None = None) -> tuple[Workspace, Workspace]:
+        """(before, after) reading the workspace again from disk: only its request and audit
+        logs when ``changed`` (the paths of the files that changed) names nothing else."""
+        with self._lock:  # a request ``took`` puts in meanwhile would be lost
             before = self._ws
+            fresh = _logs_reread(before, changed) if changed else None
+            if fresh is None:
+                fresh, _ = load_workspace(self.root, self.kind)
             if fresh is not None and fresh.name == self.name:
                 self._ws = fresh
+            return before, self._ws
+
+    def took(self, request: Request) -> tuple[Workspace, Workspace]:
+        """(before, after) putting ``request``, as the loader read it from the workspace's log
+        just after this server wrote it, into the workspace held in memory: in place of the
+        request's older state (a line further up the log), or as a new request in the log's
+        order. An older state than the one held changes nothing."""
+        with self._lock:
+            before = self._ws
+            requests = _with(before.requests, request)
+            if requests is not None:
+                self._ws = msgspec.structs.replace(before, requests=requests)
             return before, self._ws
 
     def federation(self) -> Federation:
@@ -90,6 +119,47 @@ class Served:
                     "description": description if isinstance(description, str) else None}
         return {"url": self.address, "display_name": getattr(info, "public_name", None) or self.name,
                 "description": getattr(info, "description", None)}
+
+
+def _later(a: Request, b: Request) -> bool:
+    """Whether ``a`` was read from a line below ``b``'s in the same log."""
+    return a.source == b.source and a.line is not None and b.line is not None and a.line > b.line
+
+
+def _with(requests: list[Request], request: Request) -> list[Request] | None:
+    """``requests`` with ``request`` in it, as the loader orders them (each request where its
+    first line is, its last line's state); None when it changes nothing."""
+    for index, held in enumerate(requests):
+        if held.request_id == request.request_id:
+            if held == request or _later(held, request):
+                return None
+            return [*requests[:index], request, *requests[index + 1:]]
+    at = len(requests)
+    while at and _later(requests[at - 1], request):  # written after it, taken first (a concurrent writer)
+        at -= 1
+    return [*requests[:at], request, *requests[at:]]
+
+
+def _logs_reread(ws: Workspace, changed: Collection[str]) -> Workspace | None:
+    """``ws`` with its request and audit logs read again, when the files in ``changed`` are
+    those logs alone (and its audit entries from the log are one run, so the fresh ones take
+    their place); None when the whole workspace must be read."""
+    logs = record_logs(ws)
+    requests, audit = os.path.abspath(logs.requests), os.path.abspath(logs.audit)
+    if not {os.path.abspath(path) for path in changed} <= {requests, audit}:
+        return None
+    held = [i for i, event in enumerate(ws.audit) if event.source == str(logs.audit)]
+    if (held and held[-1] - held[0] + 1 != len(held)) or (not held and ws.audit):
+        return None  # the log's entries are not one run, or where they go is not known
+    start, end = (held[0], held[-1] + 1) if held else (0, 0)
+    fresh = msgspec.structs.replace(ws, requests=[], audit=[])
+    diags, limits = Diagnostics(), ReadLimits(within=os.path.realpath(ws.root))
+    for path, reader in ((logs.requests, read_requests), (logs.audit, read_audit)):
+        if path.is_file():
+            reader(path, fresh, diags, limits)
+    fresh.audit[:0] = ws.audit[:start]
+    fresh.audit.extend(ws.audit[end:])
+    return fresh
 
 
 def pick(roots: Sequence[Path], wanted: str | None = None) -> Served:
