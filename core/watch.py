@@ -3,18 +3,28 @@
 ``Snapshot.take(roots)`` records the size and modification time (nanoseconds) of every file below
 each workspace root, with one ``os.scandir`` walk (no file is opened or read). Comparing two
 snapshots with ``changed_workspaces`` names the roots that hold a file that was changed, added
-or removed. The dashboard polls it from a worker every couple of seconds and reloads what moved.
+or removed.
+
+How the dashboard learns that something moved: ``FileEvents`` follows the operating system's
+file events below the roots (``watchfiles``: inotify on Linux, FSEvents on macOS,
+ReadDirectoryChangesW on Windows), and each batch of paths it reports is looked at again
+(``Snapshot.looked_again``: only those paths, no walk), so a path whose size and time did not
+move (an event for a write the dashboard made itself, already in its snapshot) changes nothing.
+Where the events cannot start (the inotify watch limit reached), the dashboard polls instead: a
+whole ``Snapshot.take`` every couple of seconds.
 
 Skipped: ``.git`` (a commit, fetch or ``git status`` touches it without changing a workspace) and
 the folders discovery never reads (``node_modules``, virtual environments, caches). Folders
 reached through a symbolic link are not followed (a link loop cannot trap the walk); a linked
-file is followed, so editing its target counts.
+file is followed, so editing its target counts (by a walk; an event names only the target, which
+counts too when it lies in the workspace, the only place a workspace is read from).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +35,11 @@ FileStamp = tuple[int, int]  # (mtime_ns, size)
 
 def _key(root: str | Path) -> str:
     return os.path.normpath(os.path.abspath(os.fspath(root)))
+
+
+def root_keys(roots: Iterable[str | Path]) -> tuple[str, ...]:
+    """The roots as snapshots and file events hold them: absolute, normalised, each once."""
+    return tuple(dict.fromkeys(_key(root) for root in roots))
 
 
 def _scan(folder: str, files: dict[str, FileStamp]) -> None:
@@ -55,7 +70,7 @@ class Snapshot:
 
     @classmethod
     def take(cls, roots: Iterable[str | Path]) -> Snapshot:
-        keys = tuple(dict.fromkeys(_key(root) for root in roots))
+        keys = root_keys(roots)
         files: dict[str, FileStamp] = {}
         for root in keys:
             if os.path.isdir(root):
@@ -64,6 +79,37 @@ class Snapshot:
 
     def __len__(self) -> int:
         return len(self.files)
+
+    def looked_again(self, paths: Iterable[str]) -> Snapshot:
+        """This snapshot with ``paths`` (what file events named) looked at again, and nothing
+        else: a file's stamp, every file below a folder, a path that is gone dropped with every
+        file below it. A path under no root, or in a skipped folder, is left out, as a walk
+        leaves it out."""
+        files = dict(self.files)
+        innermost_first = sorted(self.roots, key=len, reverse=True)
+        for given in paths:
+            path = _key(given)
+            root = next((r for r in innermost_first if path == r or path.startswith(r + os.sep)), None)
+            if root is None or not SKIPPED_FOLDERS.isdisjoint(path[len(root):].split(os.sep)):
+                continue
+            try:
+                info = os.stat(path)
+            except OSError:  # gone (or a dangling link): as if absent, with whatever was below it
+                if files.pop(path, None) is None:
+                    _forget_below(files, path)
+                continue
+            if not os.path.isdir(path):
+                files[path] = (info.st_mtime_ns, info.st_size)
+            elif not os.path.islink(path):  # a folder (made, moved in): what is below it now
+                _forget_below(files, path)
+                _scan(path, files)
+        return Snapshot(self.roots, files)
+
+
+def _forget_below(files: dict[str, FileStamp], folder: str) -> None:
+    prefix = folder + os.sep
+    for path in [p for p in files if p.startswith(prefix)]:
+        del files[path]
 
 
 def changed_paths(old: Snapshot, new: Snapshot) -> set[str]:
@@ -92,3 +138,58 @@ def changed_workspaces(old: Snapshot, new: Snapshot, workspace_roots: Iterable[s
                 break
             folder = parent
     return changed
+
+
+class FileEvents:
+    """The operating system's file events below ``roots``, on a thread of its own (``watchfiles``,
+    whose Rust ``notify`` backend uses inotify on Linux). ``start`` returns once the roots are
+    watched, or raises (``OSError``, ``RuntimeError``) when they cannot be (the inotify watch
+    limit reached). Then each batch of changed paths goes to ``on_change`` (a batch
+    ends when no event came for ``STEP_MS``, or after ``DEBOUNCE_MS``); a failure later (the
+    kernel's event queue overflowed) goes to ``on_error`` once and ends the watch. Both are called
+    on the watch thread."""
+
+    STEP_MS = 20  # how often the thread looks for events (a batch ends after one quiet step)
+    DEBOUNCE_MS = 300  # the longest a burst of events (a git checkout) is gathered into one batch
+
+    def __init__(self, roots: Iterable[str | Path], on_change: Callable[[set[str]], None],
+                 on_error: Callable[[Exception], None]) -> None:
+        self.roots = root_keys(roots)
+        self.on_change = on_change
+        self.on_error = on_error
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from watchfiles._rust_notify import RustNotify  # the backend watchfiles.watch drives (documented)
+
+        try:  # watchfiles' own choice: polling where events do not work (WSL's Windows drives) or when asked
+            from watchfiles.main import _default_force_polling
+
+            polling = _default_force_polling(None)
+        except ImportError:
+            polling = bool(os.environ.get("WATCHFILES_FORCE_POLLING"))
+        notify = RustNotify(list(self.roots), False, polling, 300, True, True)
+        self._thread = threading.Thread(target=self._run, args=(notify,), name="crossdeck-file-events", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    def _run(self, notify: object) -> None:
+        watch = notify.watch  # type: ignore[attr-defined]
+        try:
+            while not self._stop.is_set():
+                changes = watch(self.DEBOUNCE_MS, self.STEP_MS, 0, self._stop)
+                if isinstance(changes, set) and changes:
+                    self.on_change({path for _, path in changes})
+        except Exception as exc:  # noqa: BLE001 - the caller falls back to polling and says why
+            if not self._stop.is_set():
+                self.on_error(exc)
+        finally:
+            self._stop.set()
+            notify.close()  # type: ignore[attr-defined]

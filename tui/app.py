@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
     from core.dashboard import DashboardData
 
-WATCH_SECONDS = 2.0
 AUTO_SYNC_SECONDS = 60.0  # how often remotes with sync.auto_sync are checked for being due
 
 
@@ -97,8 +96,7 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, Reloads, App[None]):
         self.sub_title = ", ".join(str(r) for r in self.roots)
         self.query_one("#title-bar", Static).update(literal(f"crossdeck — {self.sub_title}"))
         self.call_after_refresh(self._after_first_paint)
-        if self.watch_files:
-            self.set_interval(WATCH_SECONDS, self.check_files, name="live reload")
+        if self.watch_files:  # files: by the OS's file events, from the first load on (tui/reloads.py)
             self.set_interval(AUTO_SYNC_SECONDS, lambda: self.sync_remotes(due_only=True), name="auto sync")
 
     async def _after_first_paint(self) -> None:
@@ -174,6 +172,7 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, Reloads, App[None]):
             self.start_live()
             self.start_dolt_watch()  # tui/dolt_watch.py: each town's Dolt server, every few seconds
         self.after_live_reload(message.live_seq)
+        self.follow_files()  # tui/reloads.py: the OS's file events below the workspaces now loaded
 
     # -- panes -------------------------------------------------------------------------------
     @property

@@ -4,11 +4,16 @@ Mixed into ``CrossdeckApp`` (as ``tui.live.FollowsRemotes`` is):
 
 - **Ctrl+R** reloads and then says so, with what changed (``core.analysis.reload_changes``):
   ``reloaded 7 workspaces: acme-dev/api-service: +1 audit event``, or ``nothing changed``.
-- **Files changed on disk** (``check_files``, every couple of seconds): the reload names the
-  workspaces and what changed in them. The dashboard's own actions are not such a change: an
+- **Files changed on disk**: the reload names the workspaces and what changed in them. The
+  operating system's file events say when (``core.watch.FileEvents``, started after the first
+  load and again when the set of workspaces changes): each batch of paths they name is looked at
+  again (``_paths_changed``), and only a path whose size or time moved counts. Where the events
+  cannot start, the dashboard says so once and polls instead (``check_files``, a walk of every
+  workspace every ``watch_seconds``). The dashboard's own actions are not such a change: an
   action's worker calls ``own_writes_begin`` before it writes and ``own_writes_end`` after (a new
-  snapshot of the files, taken after its writes), and a check that overlapped an action is
-  dropped, so what it wrote is never announced as if someone else had done it.
+  snapshot of the files, taken after its writes), and a look that overlapped an action is
+  dropped, so what it wrote is never announced as if someone else had done it (an event for it
+  that comes late finds its stamp already in the snapshot).
 - **Remote syncs**: a failure names the remote, its workspace and why. A sync asked for with a
   key always answers; the background auto-sync says a remote's failure once (again only when
   the error changes, or after the remote synced), and nothing when all went well. The Remotes
@@ -29,10 +34,11 @@ from tui.safe import plural, shorten_path
 
 if TYPE_CHECKING:
     from core.dashboard import DashboardData
-    from core.watch import Snapshot
+    from core.watch import FileEvents, Snapshot
 
 ASKED = ""  # the reason of a reload asked for with Ctrl+R
 ERROR_SHOWN = 200  # characters of a sync error in a notification (the Remotes pane has it all)
+WATCH_SECONDS = 2.0  # how often files are looked at where the OS's file events are not available
 
 
 def reload_note(reason: str, before: DashboardData | None, after: DashboardData) -> str:
@@ -55,6 +61,10 @@ class Reloads:
     _writing: int  # actions of ours writing now
     _own_writes: int  # bumped when one starts and when one ends: a check spanning either is dropped
     _told_failures: dict[str, str]  # remote row key -> the sync error said last (background syncs)
+    _events: FileEvents | None  # the OS's file events below the local workspaces, once started
+    _polling: bool  # the events could not start or failed: check_files runs every watch_seconds
+    watch_seconds: float = WATCH_SECONDS
+    file_events: Any = None  # how to follow files (core.watch.FileEvents when None); tests put a failing one
 
     def init_reloads(self) -> None:
         self._files = None
@@ -62,6 +72,8 @@ class Reloads:
         self._writing = 0
         self._own_writes = 0
         self._told_failures = {}
+        self._events = None
+        self._polling = False
 
     def _local_roots(self) -> list[str]:
         return [ws.root for ws in self.data.federation.workspaces if not ws.remote_cache] if self.data else []
@@ -72,6 +84,83 @@ class Reloads:
         app.load_data(ASKED)
 
     # -- files changed on disk ----------------------------------------------------------------------
+    def follow_files(self) -> None:
+        """After a load: follow the local workspaces' files by the OS's events, unless they are
+        followed already (the same workspaces) or the dashboard polls."""
+        app: Any = self
+        if not app.watch_files or self._polling or self.data is None:
+            return
+        roots = self._local_roots()
+        from core.watch import root_keys
+
+        if self._events is not None and self._events.running and self._events.roots == root_keys(roots):
+            return
+        self._start_events(roots)
+
+    @work(thread=True, exclusive=True, group="file events", name="start file events")
+    def _start_events(self, roots: list[str]) -> None:
+        from core.watch import FileEvents, Snapshot
+
+        if self._events is not None:
+            self._events.stop()
+            self._events = None
+        if not roots:
+            return
+        events = (self.file_events or FileEvents)(roots, self._paths_changed, self._events_failed)
+        try:
+            events.start()  # watched from here on: the snapshot below misses no change
+        except Exception as exc:  # noqa: BLE001 - the inotify watch limit reached: poll instead
+            self._events_failed(exc)
+            return
+        self._events = events
+        with self._writes_lock:
+            generation = self._own_writes
+        now = Snapshot.take(roots)
+        with self._writes_lock:
+            if generation == self._own_writes and not self._writing:
+                self._files = now
+
+    def _paths_changed(self, paths: set[str]) -> None:
+        """In the file events' thread: look at ``paths`` again; post the workspaces whose files
+        moved (not those an action of ours wrote: their stamps are in the snapshot already)."""
+        from core.watch import changed_workspaces
+
+        with self._writes_lock:
+            before = self._files
+            if self._writing or before is None:
+                return  # our own action is writing: its end takes the snapshot
+            now = before.looked_again(paths)
+            self._files = now
+        changed = changed_workspaces(before, now, self._local_roots())
+        if changed:
+            app: Any = self
+            app.post_message(FilesChanged(sorted(changed)))
+
+    def _events_failed(self, exc: Exception) -> None:
+        app: Any = self
+        if threading.current_thread() is threading.main_thread():
+            self._poll_instead(exc)
+        else:
+            app.call_from_thread(self._poll_instead, exc)
+
+    def _poll_instead(self, exc: Exception) -> None:
+        """File events are not available: say so once, and look at every file every
+        ``watch_seconds`` instead."""
+        app: Any = self
+        if self._polling:
+            return
+        self._polling = True
+        self._events = None
+        app.set_interval(self.watch_seconds, self.check_files, name="live reload")
+        app.notify(f"{one_line(str(exc)) or type(exc).__name__}: looking at every file every "
+                   f"{self.watch_seconds:g} s instead", title="file events unavailable", severity="warning",
+                   markup=False, timeout=10)
+        self.check_files()
+
+    def on_unmount(self) -> None:
+        if self._events is not None:
+            self._events.stop()
+
     @work(thread=True, exclusive=True, group="watch", name="check files")
     def check_files(self) -> None:
         """Live reload: when a file of a loaded workspace changed (not by an action of ours),
