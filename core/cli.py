@@ -10,7 +10,7 @@ import argparse
 import difflib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from core.commands import (
     approvals, audit, blockers, chains, check, demo,
     graph, list_work, remote, show, stale, summary,
 )
-from core.commands import decide, delegate, doctor, mcp, query, realm, request, serve, sync, token, watch
+from core.commands import cache, decide, delegate, doctor, mcp, query, realm, request, serve, sync, token, watch
 from core.commands.json_guard import guarded, wants_json
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from core.federation import Federation
 
 VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide, sync,
-         query, realm, delegate, request, watch, serve, mcp, token, doctor)
+         query, realm, delegate, request, watch, serve, mcp, token, doctor, cache)
 
 
 _INVALID_VERB = re.compile(r"argument VERB: invalid choice: '([^']*)'")
@@ -101,7 +101,8 @@ def _run(argv: list[str]) -> int:
     ref = getattr(args, "as_of", None)
     try:
         with reading_as_of(ref):
-            fed = load_roots(list(args.roots))
+            fed = load_roots(list(args.roots), cached=ref is None and not getattr(args, "no_cache", False),
+                             reads=getattr(args, "reads", None))
     except NoRoots as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_UNUSABLE
@@ -112,18 +113,24 @@ def _run(argv: list[str]) -> int:
     return int(args.run(args, fed))
 
 
-def load_roots(given: list[str]) -> Federation:
+def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str] | None = None) -> Federation:
     """The federation a verb reads: below ``given`` (else the configured roots, else the current
-    folder; raises NoRoots), with what ``sync`` fetched joined as remote workspaces."""
+    folder; raises NoRoots), with what ``sync`` fetched joined as remote workspaces. ``cached``:
+    through the parsed cache (``core.cache``), reading only the bulky record kinds in ``reads``
+    (None: all) of the workspaces it holds."""
     settings_diags = Diagnostics()
     settings = load_settings(settings_diags)
     roots = choose_roots(given, settings, config_path())
     from core.federation import load_federation
 
-    fed = load_federation(roots, settings.limits, settings.discovery_max_depth)
-    from core.sync.remote_workspaces import include_remote_workspaces
+    cache = None
+    if cached:
+        from core.cache.store import ParsedCache
 
+        cache = ParsedCache.default()
+    fed = load_federation(roots, settings.limits, settings.discovery_max_depth, cache=cache, wanted=reads)
     from core.store import remote_states
+    from core.sync.remote_workspaces import include_remote_workspaces
 
     # What `sync` fetched joins as remote workspaces. The store is read quietly here: the verbs
     # about remotes (remote list/check, sync) report its problems themselves, once.

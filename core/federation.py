@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -22,11 +23,14 @@ from core.dolt.session import server_session
 from core.model import Workspace, WorkspaceKind
 from core.not_loaded import NotLoaded
 from core.sources.beads import load_beads_workspace
-from core.sources.discover import discover
+from core.sources.discover import Found, discover
 from core.sources.files import ReadLimits
 from core.sources.parallel import load_all
 from core.sources.sudocode import load_sudocode
 from core.sources.town import load_town
+
+if TYPE_CHECKING:
+    from core.cache.store import ParsedCache
 
 
 def load_realm(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
@@ -114,16 +118,31 @@ def load_workspace(path: Path, kind: WorkspaceKind, limits: ReadLimits | None = 
     return ws, diags
 
 
-def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max_depth: int = 8) -> Federation:
-    """Load every workspace below ``roots``; never raises for bad input."""
+def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max_depth: int = 8, *,
+                    cache: ParsedCache | None = None, wanted: Collection[str] | None = None) -> Federation:
+    """Load every workspace below ``roots``; never raises for bad input.
+
+    With a ``cache`` (``core.cache``), a workspace whose files have not changed since its entry
+    was written is read from the entry, with only the heavy record kinds in ``wanted`` (None:
+    all; the others are left empty, their counts kept); the others are read from their files and
+    their entries written."""
     limits = limits or ReadLimits()
     fed = Federation(roots=[str(r) for r in roots])
     with gc_paused(), server_session():
         found_diags = Diagnostics()
         found = discover(roots, found_diags, limits, max_depth=max_depth)
         fed.diagnostics.extend(found_diags)
+        cached = [cache.read(item.path, item.kind, limits, wanted) if cache is not None else None for item in found]
+        missed = [item for item, hit in zip(found, cached, strict=True) if hit is None]
+        if cache is not None:
+            def load(item: Found) -> tuple[Workspace | None, Diagnostics]:
+                return cache.load(item.path, item.kind, limits)
+        else:
+            def load(item: Found) -> tuple[Workspace | None, Diagnostics]:
+                return load_workspace(item.path, item.kind, limits)
+        read = iter(load_all(missed, load))
         names: dict[str, str] = {}
-        for ws, diags in load_all(found, lambda item: load_workspace(item.path, item.kind, limits)):
+        for ws, diags in (hit if hit is not None else next(read) for hit in cached):
             fed.diagnostics.extend(diags)
             if ws is None:
                 continue
@@ -133,8 +152,28 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
                     workspace=ws.name))
             names.setdefault(ws.name, ws.root)
             fed.workspaces.append(ws)
-        fed.diagnostics.extend(dangling_references(fed.workspaces))
+        fed.diagnostics.extend(_references(fed.workspaces, found, limits, cache, complete=not missed))
     return fed
+
+
+def _references(workspaces: list[Workspace], found: Sequence[Found], limits: ReadLimits, cache: ParsedCache | None,
+                complete: bool) -> list[Diagnostic]:
+    """``dangling_references``, kept in the cache for a set of entries: when every workspace came
+    from the cache (``complete``) with its records, or was kept for those same entries."""
+    if cache is None:
+        return dangling_references(workspaces)
+    from core.cache.store import identity
+
+    identities = [identity(item.path, item.kind, limits) for item in found]
+    kept = cache.federation_part(identities) if complete else None
+    if kept is not None:
+        return kept
+    if any(ws.counted is not None for ws in workspaces):  # some were read without their records
+        workspaces = [ws for ws, _ in (cache.read(item.path, item.kind, limits) or cache.load(item.path, item.kind, limits)
+                                       for item in found) if ws is not None]
+    out = dangling_references(workspaces)
+    cache.keep_federation_part(identities, out)
+    return out
 
 
 def dangling_references(workspaces: Sequence[Workspace]) -> list[Diagnostic]:

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from core.federation import Federation, gc_paused
 from core.graph_kinds import BLOCKING, EdgeKind, NodeKind, StubKind, relationship_kind
@@ -25,6 +23,9 @@ from core.model import Delegation, Realm, Town, Workspace, WorkspaceKind
 from core.not_loaded import NotLoaded
 from core.sources.federation_records import remote_name
 from core.uri import workspace_of
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _WORKSPACE_NODE = {
     WorkspaceKind.TOWN: NodeKind.TOWN,
@@ -197,6 +198,8 @@ def build_graph(fed: Federation, remote_status: Mapping[str, str] | None = None)
     ``remote_status`` maps a workspace name to its cached remote status (synced, stale,
     unreachable), shown on stubs of that workspace.
     """
+    import networkx as nx  # imported here: a verb that builds no graph does not pay for it
+
     builder = _Builder(remote_status or {})
     with gc_paused():
         delegations: list[Delegation] = []
@@ -207,6 +210,28 @@ def build_graph(fed: Federation, remote_status: Mapping[str, str] | None = None)
         builder.unread = NotLoaded(fed.workspaces)
         builder.stubs()
         graph = nx.MultiDiGraph(federation=fed)
-        graph.add_nodes_from(builder.nodes.items())
-        graph.add_edges_from(builder.edges)
+        _fill(graph, builder.nodes, builder.edges)
     return graph
+
+
+def _fill(graph: nx.MultiDiGraph, nodes: dict[str, dict[str, Any]], edges: list[Edge]) -> None:
+    """``graph.add_nodes_from(nodes.items()); graph.add_edges_from(edges)`` on a new graph, with
+    the same result (tests/test_graph_fill.py compares them), in a third of the time: the
+    adjacency dicts are filled directly, without networkx's checks and bookkeeping per edge. The
+    nodes' attribute dicts are taken as they are (the builder made each one for its node); each
+    edge gets its own copy of its attributes, as networkx gives it (membership edges share one
+    in the builder). Every edge end is a node already (``_Builder.stubs``)."""
+    node, succ, pred = graph._node, graph._succ, graph._pred
+    for key, attrs in nodes.items():
+        node[key] = attrs
+        succ[key] = {}
+        pred[key] = {}
+    for source, target, kind, attrs in edges:
+        keyed = succ[source].get(target)
+        if keyed is None:
+            keyed = succ[source][target] = pred[target][source] = {}
+        known = keyed.get(kind)
+        if known is None:
+            keyed[kind] = dict(attrs)
+        else:  # the same edge again: networkx updates its attributes
+            known.update(attrs)

@@ -341,9 +341,14 @@ class Workspace(msgspec.Struct, kw_only=True, gc=False):
     sources: list[BeadsSource] = []  # towns and beads folders: where each .beads folder's work units came from
     remote_cache: bool = False  # read from a fetched cache of a remote, not a local folder
     maintainers: Maintainers | None = None  # None: no list configured, anyone may decide
+    # Set when not every record was read (a cached copy read for a verb that needs only some
+    # kinds, core/cache): the counts of them all, which ``counts`` gives.
+    counted: dict[str, int] | None = None
 
     def counts(self) -> dict[str, int]:
         """Record counts by kind, for the summary (only kinds that apply to this workspace)."""
+        if self.counted is not None:
+            return dict(self.counted)
         rows = {
             "work_units": len(self.work_units),
             "relationships": len(self.relationships),

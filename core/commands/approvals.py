@@ -15,7 +15,7 @@ import msgspec
 
 from core.analysis.approvals import ApprovalsReport, IncomingRequest, Verdict, approvals_of
 from core.analysis.outgoing import OutgoingRequest, outcome, receiving_remote
-from core.commands.common import add_common
+from core.commands.common import add_common, reads
 from core.commands.output import emit_json, exit_code, report_diagnostics, table
 from core.diagnostics import Diagnostics
 from core.federation import Federation
@@ -31,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("approvals", help="pending incoming requests with their policy verdicts")
     parser.add_argument("--all", action="store_true", help="also decided incoming requests and outgoing ones")
     add_common(parser)
+    reads(parser, "requests")
     parser.set_defaults(run=run)
 
 

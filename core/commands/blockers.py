@@ -8,7 +8,7 @@ import sys
 
 from core.analysis.blocking import BlockerReport, Step, StepTree, blockers, step_reading, step_state
 from core.analysis.neighbourhood import Glyphs, glyphs_for
-from core.commands.common import add_as_of, add_common
+from core.commands.common import add_as_of, add_common, reads
 from core.commands.output import EXIT_UNUSABLE, respond
 from core.commands.show import add_ref_argument, open_ref
 from core.federation import Federation
@@ -20,6 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("blockers", help="the open items blocking REF, with the path to each")
     add_ref_argument(parser)
     add_common(parser)
+    reads(parser, "work_units", "relationships", "delegations")
     add_as_of(parser)
     parser.set_defaults(run=run)
 

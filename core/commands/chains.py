@@ -8,10 +8,9 @@ import sys
 
 from core.analysis.delegation import ChainNode, DelegationChains, blocked_text, delegation_chains, flat_chains
 from core.analysis.neighbourhood import Glyphs, glyphs_for, node_text, tree_lines
-from core.commands.common import add_common, graph_of
-from core.commands.output import EXIT_UNUSABLE, emit_json, report_diagnostics
+from core.commands.common import add_common, graph_of, reads
+from core.commands.output import EXIT_UNUSABLE, emit_json, exit_code, report_diagnostics
 from core.commands.show import terms_text
-from core.commands.output import exit_code
 from core.federation import Federation
 from core.text import one_line
 from core.timeutil import today
@@ -20,6 +19,7 @@ from core.timeutil import today
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("chains", help="delegation chains: completion, overdue terms, cycles")
     add_common(parser)
+    reads(parser, "work_units", "relationships", "delegations")
     parser.set_defaults(run=run)
 
 

@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from core.commands.common import add_common
+from core.commands.common import add_common, reads
 from core.commands.output import EXIT_ERRORS, EXIT_OK, EXIT_UNUSABLE, emit_json, report_diagnostics
 from core.commands.output import diagnostic_counts, nothing_loaded
 from core.commands.stale import analyse, counts
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("check", help="exit 1 on broken imports, stale imports past grace, unreadable files")
     add_common(parser)
+    reads(parser)  # realms' contracts and imports only
     parser.set_defaults(run=run)
 
 

@@ -19,7 +19,22 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("roots", nargs="*", metavar="ROOT", help="folders to search (default: config roots or .)")
     parser.add_argument("--json", action="store_true", help="print JSON only on stdout (schema: docs/cli.md)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every warning on stderr")
+    add_no_cache(parser)
     parser.set_defaults(needs_federation=True)
+
+
+def add_no_cache(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache``: read every file, neither reading nor writing the parsed cache (core.cache)."""
+    parser.add_argument("--no-cache", action="store_true", dest="no_cache",
+                        help="read every workspace from its files (the parsed cache is neither read nor written)")
+
+
+def reads(parser: argparse.ArgumentParser, *kinds: str) -> None:
+    """The verb reads only these of a workspace's bulky record kinds (``core.cache.entry.HEAVY``:
+    work_units, relationships, delegations, audit, requests, subscriptions); a workspace read
+    from the parsed cache leaves the others empty (its counts are kept). Verbs that do not say
+    read everything."""
+    parser.set_defaults(reads=frozenset(kinds))
 
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:

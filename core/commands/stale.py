@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from core.commands.common import add_common, graph_of
+from core.commands.common import add_common, graph_of, reads
 from core.commands.output import (
     EXIT_UNUSABLE,
     diagnostic_counts,
@@ -27,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("stale", help="realm imports that are stale, broken or pending, and why")
     parser.add_argument("--all", action="store_true", help="list current imports too")
     add_common(parser)
+    reads(parser)  # realms' contracts and imports only
     parser.set_defaults(run=run)
 
 

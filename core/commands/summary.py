@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from core.commands.common import add_as_of
+from core.commands.common import add_as_of, add_no_cache, reads
 from core.commands.output import emit_json, exit_code, report_diagnostics, table
 from core.text import one_line, plural
 
@@ -25,6 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.add_argument("--json", action="store_true", help="print JSON only on stdout")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every warning")
     add_as_of(parser)
+    add_no_cache(parser)
+    reads(parser)  # counts, sources and diagnostics only: no records
     parser.set_defaults(run=run, needs_federation=True)
 
 

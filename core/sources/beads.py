@@ -18,11 +18,12 @@ import msgspec
 
 from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Delegation, Relationship, Workspace, WorkspaceKind, WorkUnit
+from core.sources import seen
 from core.sources.federation_records import read_crossdeck_folder
 from core.sources.files import ReadLimits, iter_typed, line_too_deep, linked_out, too_deep
+from core.sources.keys import FolderKeys, ItemKeys, reference_too_long
 from core.sources.limits import MAX_REFERENCE
 from core.sources.locate import nested_too_deep
-from core.sources.keys import FolderKeys, ItemKeys, reference_too_long
 from core.sources.schema import Schema, describe, opt, req
 
 ISSUE = Schema(
@@ -406,7 +407,7 @@ def _delegated_from_problem(stated: Any) -> str | None:
 def load_beads_workspace(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
     """A standalone ``.beads`` folder outside any town: ``beads://local/FOLDER``."""
     beads = root / ".beads"
-    if not beads.is_dir() or linked_out(beads, diags, limits):
+    if not seen.is_dir(beads) or linked_out(beads, diags, limits):
         return None
     from core.sources.beads_folder import load_beads_folder
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from core.diagnostics import Diagnostics
+from core.sources import seen
 from core.sources.beads import Table, TableSet
 from core.sources.files import ReadLimits, iter_jsonl, load_json
 from core.timeutil import parse_ts
@@ -44,6 +45,7 @@ class Candidate(NamedTuple):
 def export_candidate(beads_dir: Path, timed: bool) -> Candidate | None:
     """``issues.jsonl``, if there is one; its time is only read when ``timed`` (it costs a scan)."""
     path = beads_dir / "issues.jsonl"
+    seen.looked_up(path)
     try:
         size = os.stat(path).st_size
     except OSError:
@@ -58,9 +60,11 @@ def export_candidate(beads_dir: Path, timed: bool) -> Candidate | None:
 def export_time(path: Path) -> dt.datetime | None:
     """The newest ``updated_at`` of an export (a scan of its bytes, not a parse)."""
     try:
+        started = seen.reading(path, os.fspath(path))
         data = path.read_bytes()
     except OSError:
         return None
+    seen.read(started, data)
     stamps = {parse_ts(raw.decode("utf-8", "replace")) for raw in set(_UPDATED_AT.findall(data))}
     stamps.discard(None)
     return max(stamps) if stamps else None  # type: ignore[type-var]
@@ -70,10 +74,10 @@ def backup_candidate(beads_dir: Path, limits: ReadLimits, diags: Diagnostics) ->
     """The backup, if there is one; a ``backup_state.json`` that cannot be read is an error in
     ``diags`` (the backup is then incomplete)."""
     backup = beads_dir / "backup"
-    if not (backup / "issues.jsonl").is_file():
+    if not seen.is_file(backup / "issues.jsonl"):
         return None
     state = load_json(backup / "backup_state.json", diags, limits) \
-        if (backup / "backup_state.json").is_file() else None
+        if seen.is_file(backup / "backup_state.json") else None
     if state is None:
         return Candidate("backup", backup, False, None, "it has no readable backup_state.json")
     as_of = parse_ts(state.get("timestamp"))
@@ -112,7 +116,7 @@ def backup_tables(backup: Path, diags: Diagnostics, limits: ReadLimits) -> Table
     """The backup's table files as a ``TableSet`` (a missing file is an empty table)."""
     def table(name: str) -> Table | None:
         path = backup / f"{name}.jsonl"
-        return Table(str(path), iter_jsonl(path, diags, limits)) if path.is_file() else None
+        return Table(str(path), iter_jsonl(path, diags, limits)) if seen.is_file(path) else None
 
     return TableSet(issues=table("issues"), dependencies=table("dependencies"),  # type: ignore[arg-type]
                     labels=table("labels"), comments=table("comments"), events=table("events"))
@@ -120,7 +124,7 @@ def backup_tables(backup: Path, diags: Diagnostics, limits: ReadLimits) -> Table
 
 def events_table(beads_dir: Path, diags: Diagnostics, limits: ReadLimits) -> Table | None:
     path = beads_dir / "backup" / "events.jsonl"
-    return Table(str(path), iter_jsonl(path, diags, limits)) if path.is_file() else None
+    return Table(str(path), iter_jsonl(path, diags, limits)) if seen.is_file(path) else None
 
 
 def stamp(when: dt.datetime | None) -> str:
@@ -133,7 +137,7 @@ def iso(when: dt.datetime | None) -> str | None:
 
 def file_token(path: Path) -> str | None:
     """What identifies a file's (or a folder's files') current state: sizes and change times."""
-    paths = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    paths = [path / name for name in seen.names(path) if (path / name).is_file()] if seen.is_dir(path) else [path]
     try:
         return ";".join(f"{p.name}:{(st := p.stat()).st_size}:{st.st_mtime_ns}" for p in paths)
     except OSError:

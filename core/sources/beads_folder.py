@@ -26,6 +26,7 @@ from core.dolt.config import DoltSettings
 from core.dolt.session import DoltUnavailable, server_session
 from core.dolt.target import DoltTarget, dolt_target, is_server_mode, metadata_path
 from core.model import BeadsSource
+from core.sources import seen
 from core.sources.beads import BeadsLoad
 from core.sources.beads_files import (
     Candidate,
@@ -74,9 +75,8 @@ def load_beads_folder(load: BeadsLoad, beads_dir: Path, *, town: str | None, roo
 def _read_server(load: BeadsLoad, target: Any, source: BeadsSource) -> str | None:
     """Read from the server into the workspace, keeping nothing unless it all read; the problem
     that stopped it, or None."""
-    from core.sources.beads_server import read_from_server
-
     from core.dolt import reuse
+    from core.sources.beads_server import read_from_server
 
     scratch = msgspec.structs.replace(load.ws, work_units=[], relationships=[], delegations=[], audit=[])
     diags = Diagnostics(load.diags.workspace)
@@ -156,7 +156,7 @@ def dolt_backing(beads_dir: Path, *, town: str | None, rig: str | None, limits: 
     """The server and database holding ``beads_dir``'s beads (None: its files are its beads), and
     the Dolt settings in effect."""
     path = metadata_path(beads_dir)
-    metadata = load_json(path, diags if diags is not None else Diagnostics(), limits) if path.is_file() else None
+    metadata = load_json(path, diags if diags is not None else Diagnostics(), limits) if seen.is_file(path) else None
     settings = limits.dolt or _configured()
     if not is_server_mode(metadata):
         return None, settings

@@ -5,11 +5,11 @@ discovery reads to find realm folders, and a repo's ``.blue/config.yaml``, which
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from core.diagnostics import Diagnostics
+from core.sources import seen
 from core.sources.files import ReadLimits, folder_problem, shown, yaml_line_of
 from core.sources.schema import Schema, opt, req
 from core.sources.yaml_records import load_mapping, record_line
@@ -28,7 +28,7 @@ def load_blue_index(path: Path, diags: Diagnostics, limits: ReadLimits) -> list[
     a malformed entry is an error; an entry whose folder is not there, holds no realm.yaml, or
     has no local clone is a warning.
     """
-    if not path.is_file():
+    if not seen.is_file(path):
         return []
     doc = load_mapping(path, "Blue index", diags, limits) or {}
     entries = doc.get("realms") or []
@@ -55,7 +55,7 @@ def load_blue_index(path: Path, diags: Diagnostics, limits: ReadLimits) -> list[
             folder = Path(written)
         folder = folder if folder.is_absolute() else base / folder
         problem = folder_problem(folder)
-        if problem is None and not os.path.isfile(folder / "realm.yaml"):
+        if problem is None and not seen.is_file(folder / "realm.yaml"):
             problem = "holds no realm.yaml"
         if problem is not None:
             diags.warning(path, f"realm {name!r}: {shown(written)} {problem}", line)
@@ -69,7 +69,7 @@ def read_blue_config(path: Path, diags: Diagnostics, limits: ReadLimits) -> dict
     """The ``realm`` mapping of a repo's ``.blue/config.yaml`` (``{name, path?, domain?}``, as
     written, unknown keys kept). None when the file is absent or names no realm (silently), or
     when it has the wrong shape (an error naming the line)."""
-    if not path.is_file():
+    if not seen.is_file(path):
         return None
     doc = load_mapping(path, "Blue config", diags, limits)
     realm = doc.get("realm") if doc else None

@@ -23,6 +23,7 @@ from core.model import (
     TrustLevel,
     Workspace,
 )
+from core.sources import seen
 from core.sources.a2a_policies import check_exclude_fields
 from core.sources.files import ReadLimits, json_line_of, load_json
 from core.sources.keys import ItemKeys, reference_too_long
@@ -252,10 +253,10 @@ def read_audit(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits
 def read_crossdeck_folder(root: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
     """A town's or realm's ``.crossdeck/``: remotes.json, requests, subscriptions, audit."""
     folder = root / ".crossdeck"
-    if not folder.is_dir():
+    if not seen.is_dir(folder):
         return
     remotes = folder / "remotes.json"
-    if remotes.is_file():
+    if seen.is_file(remotes):
         doc = load_json(remotes, diags, limits)
         if doc is not None:
             read_remotes(doc.get("remotes"), ws, remotes, diags, "remotes")
@@ -268,5 +269,5 @@ def read_record_logs(folder: Path, ws: Workspace, diags: Diagnostics, limits: Re
     for name, reader in (("requests.jsonl", read_requests), ("subscriptions.jsonl", read_subscriptions),
                          ("audit.jsonl", read_audit)):
         path = folder / name
-        if path.is_file():
+        if seen.is_file(path):
             reader(path, ws, diags, limits)

@@ -22,7 +22,7 @@ import msgspec
 import yaml
 
 from core.diagnostics import Diagnostics
-from core.sources import locate
+from core.sources import locate, seen
 from core.sources.limits import DEFAULT_MAX_FILE_BYTES, MAX_NESTING, ReadLimits  # noqa: F401 - re-exported
 from core.workspace_paths import inside, the_link
 
@@ -52,6 +52,7 @@ def read_bytes(path: Path, diags: Diagnostics, limits: ReadLimits) -> bytes | No
     """The file's bytes, or None with an error when it is unreadable or over the size limit (and
     with a warning when a link leads it out of the workspace: ``linked_out``)."""
     target: Path | str = path
+    seen.looked_up(path)
     if limits.within is not None:
         target = os.path.realpath(path)
         if not inside(target, limits.within):
@@ -66,8 +67,11 @@ def read_bytes(path: Path, diags: Diagnostics, limits: ReadLimits) -> bytes | No
                 "(raise max_file_bytes in config.toml to read it)",
             )
             return None
+        started = seen.reading(path, os.fspath(target))
         with open(target, "rb", opener=_no_follow if limits.within is not None else None) as handle:
-            return handle.read()
+            data = handle.read()
+        seen.read(started, data)
+        return data
     except OSError as exc:
         diags.error(path, f"cannot read: {exc.strerror or exc}")
         return None

@@ -23,6 +23,7 @@ import yaml
 from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Contract, ContractVersion, Domain, Import, Realm, Workspace, WorkspaceKind
+from core.sources import seen
 from core.sources.federation_records import read_crossdeck_folder
 from core.sources.files import ReadLimits, linked_out, yaml_line_of
 from core.sources.schema import Schema, opt, req
@@ -58,7 +59,7 @@ def load_realm(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace 
 
     A realm.yaml that cannot be read is an error, and the realm is named after its folder."""
     path = root / "realm.yaml"
-    if not path.is_file() or linked_out(path, diags, limits):
+    if not seen.is_file(path) or linked_out(path, diags, limits):
         return None
     realm = _read_realm(path, root, _detect_layout(root), diags, limits)
     if realm is None:
@@ -72,17 +73,17 @@ def load_realm(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace 
 
 def _domain_folders(root: Path) -> list[Path]:
     folder = root / "domains"
-    if not folder.is_dir():
+    if not seen.is_dir(folder):
         return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [folder / name for name in seen.names(folder) if not name.startswith(".") and (folder / name).is_dir()]
 
 
 def _detect_layout(root: Path) -> str:
     """implemented when a domain has contracts/ or bindings/ or the realm has repos/, else draft."""
-    if (root / "repos").is_dir():
+    if seen.is_dir(root / "repos"):
         return "implemented"
     for folder in _domain_folders(root):
-        if (folder / "contracts").is_dir() or (folder / "bindings").is_dir():
+        if seen.is_dir(folder / "contracts") or seen.is_dir(folder / "bindings"):
             return "implemented"
     return "draft"
 
@@ -175,7 +176,7 @@ class _RealmReader:
     def _exports(self, folder: Path, domain: str) -> None:
         """A domain's contracts: draft exports.yaml, implemented contracts/*.yaml."""
         exports = folder / "exports.yaml"
-        for index, entry in self._entries(exports, "exports") if exports.is_file() else ():
+        for index, entry in self._entries(exports, "exports") if seen.is_file(exports) else ():
             self._contract(EXPORT, entry, domain, exports, ["exports", index])
         for path in _yaml_files(folder / "contracts"):
             raw = load_mapping(path, "contract", self.diags, self.limits)
@@ -185,7 +186,7 @@ class _RealmReader:
     def _imports(self, folder: Path, domain: str) -> None:
         """A domain's imports: draft imports.yaml, implemented bindings/*.yaml."""
         imports = folder / "imports.yaml"
-        for index, entry in self._entries(imports, "imports") if imports.is_file() else ():
+        for index, entry in self._entries(imports, "imports") if seen.is_file(imports) else ():
             self._import(entry, imports, ["imports", index], domain, None)
         for path in _yaml_files(folder / "bindings"):
             self._binding(path, domain)
@@ -225,7 +226,7 @@ class _RealmReader:
 
     def _domain(self, folder: Path) -> str:
         path = folder / "domain.yaml"
-        raw = load_mapping(path, "domain", self.diags, self.limits) if path.is_file() else None
+        raw = load_mapping(path, "domain", self.diags, self.limits) if seen.is_file(path) else None
         parsed = _read(DOMAIN, raw, ("maintainers", "members")) if raw else ({}, {})
         if isinstance(parsed, str):
             self._error(path, parsed, [], raw)
@@ -360,9 +361,9 @@ class _RealmReader:
 
 
 def _yaml_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
+    if not seen.is_dir(folder):
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [folder / name for name in seen.names(folder) if name.endswith((".yaml", ".yml")) and (folder / name).is_file()]
 
 
 def _read(schema: Schema, raw: Any, strings: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, Any]] | str:

@@ -14,6 +14,7 @@ from msgspec import UNSET
 from core import uri
 from core.diagnostics import Diagnostics
 from core.model import Relationship, SudocodeRepo, Workspace, WorkspaceKind, WorkUnit
+from core.sources import seen
 from core.sources.a2a_policies import check_a2a_policies
 from core.sources.federation_records import (
     check_conditions,
@@ -100,7 +101,7 @@ class SudocodeKeys(MemoKeys):
 
 def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace | None:
     folder = root / ".sudocode"
-    if not folder.is_dir() or linked_out(folder, diags, limits):
+    if not seen.is_dir(folder) or linked_out(folder, diags, limits):
         return None
     config = _optional_json(folder / "config.json", diags, limits)
     federation = _optional_json(folder / "federation.config.json", diags, limits)
@@ -114,7 +115,7 @@ def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspa
     keys = SudocodeKeys(name)
     for file, schema, line_type, kept, kind in _FILES:
         path = folder / file
-        if path.is_file():
+        if seen.is_file(path):
             ItemsLoad(ws, keys, diags, kind).load(path, schema, line_type, kept, limits)
     if federation:
         config_file = folder / "federation.config.json"
@@ -126,13 +127,13 @@ def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspa
                              f"policies.incoming_requests.mutate.{rules}", [], diags)
     read_record_logs(folder / "federation", ws, diags, limits)
     delegations = folder / "federation" / "delegations.jsonl"
-    if delegations.is_file():
+    if seen.is_file(delegations):
         read_delegations(delegations, ws, keys, diags, limits)
     return ws
 
 
 def _optional_json(path: Path, diags: Diagnostics, limits: ReadLimits) -> dict[str, Any]:
-    if not path.is_file():
+    if not seen.is_file(path):
         return {}
     return load_json(path, diags, limits) or {}
 

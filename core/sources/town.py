@@ -14,6 +14,7 @@ from typing import Any
 from core import uri
 from core.diagnostics import Diagnostics
 from core.model import AuditEvent, Employment, Entity, Rig, Route, Town, Workspace, WorkspaceKind, WorkUnit
+from core.sources import seen
 from core.sources.beads import BeadsLoad
 from core.sources.federation_records import DELEGATION, delegation, delegation_problem, read_crossdeck_folder
 from core.sources.files import ReadLimits, folder_problem, iter_jsonl, json_line_of, load_json, read_text, shown
@@ -41,7 +42,7 @@ NO_OWNER = "local"
 
 def town_file(root: Path) -> Path | None:
     for candidate in (root / "mayor" / "town.json", root / ".town.json"):
-        if candidate.is_file():
+        if seen.is_file(candidate):
             return candidate
     return None
 
@@ -152,7 +153,7 @@ def load_town(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace |
 def _routes(root: Path, diags: Diagnostics, limits: ReadLimits) -> list[Route]:
     path = root / ".beads" / "routes.jsonl"
     routes: list[Route] = []
-    if not path.is_file():
+    if not seen.is_file(path):
         return routes
     for number, known, extra in iter_records(path, ROUTE, diags, limits):
         problem = folder_problem(root / known["path"])
@@ -166,7 +167,7 @@ def _routes(root: Path, diags: Diagnostics, limits: ReadLimits) -> list[Route]:
 def _rigs(root: Path, town: Town, diags: Diagnostics, limits: ReadLimits) -> list[Rig]:
     rigs: dict[str, Rig] = {}
     registry = root / "mayor" / "rigs.json"
-    if registry.is_file():
+    if seen.is_file(registry):
         doc = load_json(registry, diags, limits)
         entries = doc.get("rigs") if doc is not None else None
         if doc is not None and not isinstance(entries, dict):
@@ -183,14 +184,15 @@ def _rigs(root: Path, town: Town, diags: Diagnostics, limits: ReadLimits) -> lis
             known, extra = parsed
             rigs[name] = Rig(name=name, town=town.name, path=str(root / name), git_url=known.get("git_url"),
                              prefix=_prefix(known.get("beads")), source=str(registry), extra=extra)
+    seen.folder(root)
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
         if entry.name.startswith(".") or entry.name in _NOT_RIGS or not entry.is_dir(follow_symlinks=False):
             continue
         folder = Path(entry.path)
         config = folder / "config.json"
-        if config.is_file():
+        if seen.is_file(config):
             _merge_rig_config(config, rigs, town, diags, limits)
-        elif entry.name not in rigs and town.layout == "design" and (folder / ".beads").is_dir():
+        elif entry.name not in rigs and town.layout == "design" and seen.is_dir(folder / ".beads"):
             rigs[entry.name] = Rig(name=entry.name, town=town.name, path=str(folder))
     for rig in rigs.values():
         rig.beads_dir = _beads_dir(Path(rig.path), town, diags, limits)
@@ -232,7 +234,7 @@ def _beads_dir(rig_dir: Path, town: Town, diags: Diagnostics, limits: ReadLimits
     redirect names no folder: a warning says so, and the .beads folder holding it is read."""
     beads = rig_dir / ".beads"
     redirect = beads / "redirect"
-    if os.path.isfile(redirect):
+    if seen.is_file(redirect):
         data = read_text(redirect, diags, limits)  # a BOM, UTF-16 or CRLF as in every file
         if data is None:
             return None
@@ -253,7 +255,7 @@ def _beads_dir(rig_dir: Path, town: Town, diags: Diagnostics, limits: ReadLimits
             diags.warning(redirect, f"redirect points to {shown(target)}, which {problem}", 1)
             return None
         return str(resolved)
-    return str(beads) if os.path.isdir(beads) else None
+    return str(beads) if seen.is_dir(beads) else None
 
 
 def _keys(root: Path, town: Town) -> TownKeys:
@@ -276,7 +278,7 @@ def _load_work(root: Path, ws: Workspace, town: Town, keys: TownKeys, diags: Dia
     names are still the town's: a rig's reference to one resolves to it."""
     from core.sources.beads_folder import load_beads_folder
 
-    if (root / ".beads").is_dir():
+    if seen.is_dir(root / ".beads"):
         before = len(ws.work_units)
         load_beads_folder(BeadsLoad(ws, keys.for_rig(None), diags, limits), root / ".beads", town=ws.name, root=root)
         keys = keys.with_town_prefixes(_prefixes(root / ".beads", ws.work_units[before:]))
@@ -299,9 +301,13 @@ def _prefixes(beads_dir: Path, units: list[WorkUnit]) -> set[str]:
 def _configured_prefix(path: Path) -> str | None:
     """``issue-prefix: "hq"`` in a beads ``config.yaml``, read as a line (no YAML parser needed)."""
     try:
-        text = path.read_text("utf-8-sig", "replace")
+        started = seen.reading(path, os.fspath(path))
+        data = path.read_bytes()
     except OSError:
+        seen.looked_up(path)
         return None
+    seen.read(started, data)
+    text = data.decode("utf-8-sig", "replace")
     for line in text.splitlines():
         key, sep, value = line.partition(":")
         if sep and key.strip() == "issue-prefix":
@@ -313,17 +319,17 @@ def _configured_prefix(path: Path) -> str | None:
 def _load_events(root: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
     """``.events.jsonl`` (the audit log) then ``.feed.jsonl`` (a curated copy: only what the
     log does not already hold is added)."""
-    seen: set[tuple[str, str, str | None]] = set()
+    logged: set[tuple[str, str, str | None]] = set()
     for name, origin in ((".events.jsonl", "town-events"), (".feed.jsonl", "town-feed")):
         path = root / name
-        if not path.is_file():
+        if not seen.is_file(path):
             continue
         source = str(path)
         for number, known, extra in iter_records(path, EVENT, diags, limits):
             ident = (known["ts"], known["type"], known.get("actor"))
-            if ident in seen and origin == "town-feed":
+            if ident in logged and origin == "town-feed":
                 continue
-            seen.add(ident)
+            logged.add(ident)
             payload = known.get("payload") or {}
             ws.audit.append(
                 AuditEvent(ts=known["ts"], actor=known.get("actor"), type=known["type"], workspace=ws.name,
@@ -333,7 +339,7 @@ def _load_events(root: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimi
 
 def _load_federation(path: Path, ws: Workspace, keys: TownKeys, diags: Diagnostics, limits: ReadLimits) -> None:
     """The town's relationship records: employment, entities and delegations."""
-    if not path.is_file():
+    if not seen.is_file(path):
         return
     for number, raw in iter_jsonl(path, diags, limits):
         kind = raw.pop("type", None)

@@ -1,0 +1,176 @@
+"""Finding, writing and clearing the parsed cache's entries (``core.cache``).
+
+An entry is found by what was loaded (its kind, its folder as given and as it really is, and the
+read limits), then trusted only if it was written by this code (``code_identity``) and every file
+and folder the load looked at is unchanged (``core.cache.check``). Anything else (no entry, a
+damaged or foreign one, a changed file) is a miss: the workspace is read from its files and its
+entry written again. Entries are written whole (a temporary file, then a rename), so a reader sees
+an old entry or a new one, never half of one; they are not synced to disk (a crash can lose an
+entry, never make a wrong one readable: a cut-short entry does not decode).
+
+Not cached: a workspace whose beads live on a Dolt server (its server is read each time; while
+the dashboard is open, ``core.dolt.reuse`` keeps rows whose change token did not move), and one
+read from YAML that msgpack would not give back exactly (``core.cache.entry``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import tempfile
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+import msgspec
+
+from core.cache import entry
+from core.cache.check import unchanged
+from core.cache.code import code_identity
+from core.diagnostics import Diagnostic, Diagnostics
+from core.model import Workspace, WorkspaceKind
+from core.sources.limits import ReadLimits
+from core.sources.seen import Seen, recording
+
+_FEDERATION = "federation-"  # the federation-wide part's files start so; a workspace's entry does not
+_JSON_ONLY = frozenset({WorkspaceKind.TOWN, WorkspaceKind.SUDOCODE, WorkspaceKind.BEADS})
+_federation_part = msgspec.msgpack.Decoder(tuple[str, list[Diagnostic]]).decode
+_encode = msgspec.msgpack.Encoder().encode
+
+Loaded = tuple["Workspace | None", Diagnostics]
+
+
+class ParsedCache:
+    """The parsed cache in ``folder`` (``default()``: ``parsed`` in crossdeck's cache folder)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.entry_ids: dict[str, str] = {}  # identity -> id of the entry read or written by this process
+
+    @classmethod
+    def default(cls) -> ParsedCache:
+        from core.settings import dirs
+
+        return cls(dirs().cache / "parsed")
+
+    # -- one workspace --------------------------------------------------------------------------
+    def read(self, path: Path, kind: WorkspaceKind, limits: ReadLimits,
+             wanted: Collection[str] | None = None) -> Loaded | None:
+        """The workspace at ``path`` as its entry holds it (only the heavy record kinds in
+        ``wanted``; None: all), with the load's diagnostics; None when there is no entry to trust."""
+        key = identity(path, kind, limits)
+        try:
+            with open(self._file(key), "rb") as handle:
+                fd = handle.fileno()
+                start = entry.HEAD + entry.header_size(os.pread(fd, entry.HEAD, 0))
+                header = entry.decode_header(_exactly(fd, start - entry.HEAD, entry.HEAD))
+                if header.code != code_identity() or header.identity != key or not unchanged(header.seen):
+                    return None
+                ws = entry.workspace_of(header, lambda offset, length: _exactly(fd, length, start + offset), wanted)
+        except (OSError, entry.Unreadable):
+            return None
+        diags = Diagnostics()
+        diags.items = header.diagnostics
+        self.entry_ids[key] = header.entry_id
+        return ws, diags
+
+    def load(self, path: Path, kind: WorkspaceKind, limits: ReadLimits) -> Loaded:
+        """Read the workspace at ``path`` from its files (``core.federation.load_workspace``) and
+        keep its entry."""
+        from core.federation import load_workspace
+
+        with recording() as seen:
+            ws, diags = load_workspace(path, kind, limits)
+        if ws is not None:
+            self.write(path, kind, limits, ws, diags.items, seen)
+        return ws, diags
+
+    def write(self, path: Path, kind: WorkspaceKind, limits: ReadLimits, ws: Workspace,
+              diagnostics: list[Diagnostic], seen: Seen) -> None:
+        if any(source.server for source in ws.sources):
+            return  # its beads live on a server: read it each time
+        key = identity(path, kind, limits)
+        entry_id = secrets.token_hex(8)
+        try:
+            data = entry.encode(ws, diagnostics, code=code_identity(), identity=key, entry_id=entry_id, seen=seen)
+        except ValueError:
+            return
+        if kind not in _JSON_ONLY and not entry.round_trips(ws, data):
+            return
+        if self._put(self._file(key), data):
+            self.entry_ids[key] = entry_id
+
+    # -- the federation-wide part ---------------------------------------------------------------
+    def federation_part(self, identities: Sequence[str]) -> list[Diagnostic] | None:
+        """The diagnostics kept for exactly these entries (the references between their
+        workspaces), or None."""
+        key = self._federation_key(identities)
+        if key is None:
+            return None
+        try:
+            with open(self.folder / (_FEDERATION + key), "rb") as handle:
+                kept_key, diagnostics = _federation_part(handle.read())
+        except (OSError, msgspec.DecodeError):
+            return None
+        return diagnostics if kept_key == key else None
+
+    def keep_federation_part(self, identities: Sequence[str], diagnostics: list[Diagnostic]) -> None:
+        key = self._federation_key(identities)
+        if key is not None:
+            self._put(self.folder / (_FEDERATION + key), _encode((key, diagnostics)))
+
+    def _federation_key(self, identities: Sequence[str]) -> str | None:
+        ids = [self.entry_ids.get(key) for key in identities]
+        if None in ids:
+            return None  # a workspace with no entry: nothing to key it on
+        return hashlib.blake2b("\0".join([code_identity(), *ids]).encode(), digest_size=16).hexdigest()  # type: ignore[list-item]
+
+    # -- the folder -----------------------------------------------------------------------------
+    def clear(self) -> int:
+        """Remove every entry; how many there were."""
+        removed = 0
+        try:
+            names = os.listdir(self.folder)
+        except FileNotFoundError:
+            return 0
+        for name in names:
+            try:
+                os.unlink(self.folder / name)
+                removed += not name.startswith(".")
+            except FileNotFoundError:
+                pass
+        return removed
+
+    def _file(self, identity: str) -> Path:
+        return self.folder / hashlib.blake2b(identity.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+    def _put(self, path: Path, data: bytes) -> bool:
+        """Write ``path`` whole (a temporary file renamed over it); False when it cannot be."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
+        except OSError:
+            return False
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+            return True
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            return False
+
+
+def _exactly(fd: int, length: int, offset: int) -> bytes:
+    data = os.pread(fd, length, offset)
+    if len(data) != length:
+        raise entry.Unreadable("cut short")
+    return data
+
+
+def identity(path: Path, kind: WorkspaceKind, limits: ReadLimits) -> str:
+    where = os.fspath(path)
+    return "\0".join((kind.value, os.path.abspath(where), os.path.realpath(where), str(limits.max_file_bytes)))

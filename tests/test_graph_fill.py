@@ -1,0 +1,65 @@
+"""The graph is filled directly (``core.graph._fill``), not through networkx's add_nodes_from and
+add_edges_from: the result must be the very graph those give, on every shape of federation we
+have (the demo, a generated one with stubs, repeated edges and delegations, real towns)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from benchmarks.generate import generate
+from core import graph as graph_module
+from core.federation import load_federation
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_workspaces"
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+def _by_networkx(monkeypatch: pytest.MonkeyPatch, roots: list[Path]) -> nx.MultiDiGraph:
+    def fill(graph: nx.MultiDiGraph, nodes: dict, edges: list) -> None:  # type: ignore[type-arg]
+        graph.add_nodes_from(nodes.items())
+        graph.add_edges_from(edges)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(graph_module, "_fill", fill)
+        return graph_module.build_graph(load_federation(roots))
+
+
+def _same(ours: nx.MultiDiGraph, theirs: nx.MultiDiGraph) -> None:
+    assert list(ours._node.items()) == list(theirs._node.items())  # order too: panes list nodes in it
+    assert ours._succ == theirs._succ
+    assert ours._pred == theirs._pred
+    for source, targets in ours._succ.items():  # the same order of neighbours and edge keys
+        assert list(targets) == list(theirs._succ[source])
+        for target, keyed in targets.items():
+            assert list(keyed) == list(theirs._succ[source][target])
+            assert ours._pred[target][source] is keyed  # one dict for both directions, as networkx has it
+    assert list(ours.edges(keys=True, data=True)) == list(theirs.edges(keys=True, data=True))
+    assert ours.number_of_edges() == theirs.number_of_edges()
+
+
+def test_the_demo_graph_is_the_one_networkx_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(graph_module.build_graph(load_federation([SAMPLES])), _by_networkx(monkeypatch, [SAMPLES]))
+
+
+def test_a_generated_federation_graph_is_the_one_networkx_builds(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    generate(tmp_path / "fed", units=3000, workspaces=24)
+    ours = graph_module.build_graph(load_federation([tmp_path / "fed"]))
+    assert ours.number_of_nodes() > 3000
+    _same(ours, _by_networkx(monkeypatch, [tmp_path / "fed"]))
+
+
+def test_edges_of_each_node_are_independent_dicts(tmp_path: Path) -> None:
+    """Membership edges share one attribute dict in the builder; each edge of the graph has its own."""
+    graph = graph_module.build_graph(load_federation([SAMPLES]))
+    membership = [data for _, _, key, data in graph.edges(keys=True, data=True) if key == "membership"]
+    assert len(membership) > 2
+    assert len({id(data) for data in membership}) == len(membership)
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata is not here (a user's own clone); CI has it")
+def test_real_towns_graphs_are_the_ones_networkx_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(graph_module.build_graph(load_federation([REALDATA])), _by_networkx(monkeypatch, [REALDATA]))
