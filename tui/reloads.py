@@ -23,17 +23,20 @@ Mixed into ``CrossdeckApp`` (as ``tui.live.FollowsRemotes`` is):
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.message import Message
 
 from core.text import one_line
-from tui.messages import FilesChanged, RemotesSynced, SyncFailure
+from tui.messages import DataLoaded, FilesChanged, LoadFailed, RemotesSynced, SyncFailure
 from tui.panes.remotes.describe import row_key
 from tui.safe import plural, shorten_path
 
 if TYPE_CHECKING:
-    from core.dashboard import DashboardData
+    from core.dashboard import DashboardData, Reread
     from core.watch import FileEvents, Snapshot
 
 ASKED = ""  # the reason of a reload asked for with Ctrl+R
@@ -41,14 +44,30 @@ ERROR_SHOWN = 200  # characters of a sync error in a notification (the Remotes p
 WATCH_SECONDS = 2.0  # how often files are looked at where the OS's file events are not available
 
 
-def reload_note(reason: str, before: DashboardData | None, after: DashboardData) -> str:
-    """What to say once a reload for ``reason`` is shown (in the load worker: it counts)."""
+def reload_note(reason: str, before: DashboardData | None, after: DashboardData,
+                only: Collection[str] | None = None) -> str:
+    """What to say once a reload for ``reason`` is shown (it counts: in the load worker). With
+    ``only`` (the roots of the workspaces read again), only those are counted: the others are
+    the records already shown."""
     from core.analysis.reload_changes import summary, tallies
 
-    old = tallies(before.federation.workspaces) if before is not None else {}
-    new = tallies(after.federation.workspaces)
+    def counted(data: DashboardData) -> list[Any]:
+        workspaces = data.federation.workspaces
+        return workspaces if only is None else [ws for ws in workspaces if ws.root in only]
+
+    old = tallies(counted(before)) if before is not None else {}
+    new = tallies(counted(after))
     head = reason or f"reloaded {plural(len(new), 'workspace')}"
     return f"{head}: {summary(old, new)}"
+
+
+@dataclass
+class WorkspacesReread(Message):
+    """Changed workspaces read again (``core.dashboard.reread``), to be shown."""
+
+    reread: Reread
+    live_seq: int
+    reason: str
 
 
 class Reloads:
@@ -61,6 +80,8 @@ class Reloads:
     _writing: int  # actions of ours writing now
     _own_writes: int  # bumped when one starts and when one ends: a check spanning either is dropped
     _told_failures: dict[str, str]  # remote row key -> the sync error said last (background syncs)
+    _changed: dict[str, None]  # roots changed on disk, not yet read again (in the order seen)
+    _rereading: bool  # a reread of changed workspaces is under way (the next waits for it)
     _events: FileEvents | None  # the OS's file events below the local workspaces, once started
     _polling: bool  # the events could not start or failed: check_files runs every watch_seconds
     watch_seconds: float = WATCH_SECONDS
@@ -74,6 +95,8 @@ class Reloads:
         self._told_failures = {}
         self._events = None
         self._polling = False
+        self._changed = {}
+        self._rereading = False
 
     def _local_roots(self) -> list[str]:
         return [ws.root for ws in self.data.federation.workspaces if not ws.remote_cache] if self.data else []
@@ -186,9 +209,63 @@ class Reloads:
                 app.post_message(FilesChanged(sorted(changed)))
 
     def on_files_changed(self, message: FilesChanged) -> None:
+        self._changed.update(dict.fromkeys(message.roots))
+        if not self._rereading:
+            self._reread_changed()
+
+    def _reread_changed(self) -> None:
+        """Read the workspaces changed on disk again (all that changed meanwhile, at once)."""
         app: Any = self
-        names = ", ".join(shorten_path(root, [str(r) for r in self.roots]) for root in message.roots)
-        app.load_data(f"{names} changed on disk")
+        roots, self._changed = list(self._changed), {}
+        if not roots:
+            return
+        names = ", ".join(shorten_path(root, [str(r) for r in self.roots]) for root in roots)
+        self._rereading = True
+        self._reread(roots, f"{names} changed on disk", app._live_seq)
+
+    @work(thread=True, group="reread", name="reread changed workspaces")
+    def _reread(self, roots: list[str], reason: str, live_seq: int) -> None:
+        """Only the changed workspaces, the others as loaded (``core.dashboard.reread``); a full
+        load where that cannot say what changed."""
+        from core.dashboard import reread
+        from core.dolt.reuse import reusing
+
+        app: Any = self
+        data = self.data
+        try:
+            with reusing(app.dolt_reads):
+                found = reread(data, roots, app.settings, app.clock()) if data is not None else None
+        except Exception as exc:  # noqa: BLE001 - the dashboard must say what failed, not die
+            app.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
+            app.call_from_thread(self._reread_done)
+            return
+        if found is None:
+            app.call_from_thread(self._reread_in_full, reason)
+        else:
+            app.post_message(WorkspacesReread(found, live_seq, reason))
+
+    def _reread_in_full(self, reason: str) -> None:
+        app: Any = self
+        app.load_data(reason)
+        self._reread_done()
+
+    def _reread_done(self) -> None:
+        self._rereading = False
+        if self._changed:
+            self._reread_changed()
+
+    def on_workspaces_reread(self, message: WorkspacesReread) -> None:
+        """Show the workspaces read again: the graph is updated here, on the UI thread that
+        reads it, and only if nothing else was shown since they were read."""
+        app: Any = self
+        before = self.data
+        if message.reread.base is not before:
+            app.load_data(message.reason)
+        else:
+            data = message.reread.apply()
+            note = reload_note(message.reason, before, data, only=message.reread.roots)
+            app.on_data_loaded(DataLoaded(data, message.live_seq, note))
+        self._reread_done()
 
     def own_writes_begin(self) -> None:
         """An action of ours is about to write (on the UI thread, before its worker starts)."""
