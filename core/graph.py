@@ -218,9 +218,10 @@ def _fill(graph: nx.MultiDiGraph, nodes: dict[str, dict[str, Any]], edges: list[
     """``graph.add_nodes_from(nodes.items()); graph.add_edges_from(edges)`` on a new graph, with
     the same result (tests/test_graph_fill.py compares them), in a third of the time: the
     adjacency dicts are filled directly, without networkx's checks and bookkeeping per edge. The
-    nodes' attribute dicts are taken as they are (the builder made each one for its node); each
-    edge gets its own copy of its attributes, as networkx gives it (membership edges share one
-    in the builder). Every edge end is a node already (``_Builder.stubs``)."""
+    nodes' and edges' attribute dicts are taken as they are (the builder made each one for its
+    node or edge), but for the one the builder shares between work units' membership edges: each
+    of those gets its own copy, as networkx gives every edge. Every edge end is a node already
+    (``_Builder.stubs``)."""
     node, succ, pred = graph._node, graph._succ, graph._pred
     for key, attrs in nodes.items():
         node[key] = attrs
@@ -232,6 +233,6 @@ def _fill(graph: nx.MultiDiGraph, nodes: dict[str, dict[str, Any]], edges: list[
             keyed = succ[source][target] = pred[target][source] = {}
         known = keyed.get(kind)
         if known is None:
-            keyed[kind] = dict(attrs)
+            keyed[kind] = dict(attrs) if attrs is _MEMBERSHIP_ATTRS else attrs
         else:  # the same edge again: networkx updates its attributes
             known.update(attrs)
