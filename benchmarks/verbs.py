@@ -60,23 +60,25 @@ DONE = {"closed", "tombstone"}
 class Run:
     """One finished child: wall seconds, CPU seconds, peak RSS in bytes, exit code."""
 
-    def __init__(self, cmd: list[str], env: dict[str, str], capture: bool = False):
-        out = subprocess.PIPE if capture else subprocess.DEVNULL
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=out, stderr=out)
-        if capture:  # untimed checks only: read the output, then reap
-            self.stdout, self.stderr = proc.communicate()
-            self.wall = time.perf_counter() - start
-            self.cpu = self.peak = 0.0
-            self.code = proc.returncode
+    def __init__(self, cmd: list[str], env: dict[str, str], capture: bool = False, stderr: Path | None = None):
+        """``capture``: untimed, stdout and stderr read through pipes. Else stdout goes to
+        /dev/null and stderr (a few hundred lines of warnings) to the file ``stderr``."""
+        if capture:
+            done = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, check=False)
+            self.stdout, self.stderr, self.code = done.stdout, done.stderr, done.returncode
+            self.wall = self.cpu = self.peak = 0.0
             return
-        _, status, usage = os.wait4(proc.pid, 0)
-        self.wall = time.perf_counter() - start
+        with open(stderr or os.devnull, "wb") as err:
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            self.wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
         self.code = proc.returncode
         self.cpu = usage.ru_utime + usage.ru_stime
         self.peak = usage.ru_maxrss * 1024.0  # KiB on Linux
-        self.stdout = self.stderr = b""
+        self.stdout = b""
+        self.stderr = stderr.read_bytes() if stderr is not None else b""
 
 
 def _verb_cmd(verb: str, root: Path, ref: str | None, no_cache: bool = False) -> list[str]:
@@ -176,14 +178,13 @@ def measure(root: Path, verbs: list[str], repeat: int, ref: str | None, work: Pa
     cache_bytes: dict[str, int] = {}
 
     def one(name: str, cmd: list[str], env: dict[str, str], record: dict[str, list[Run]] | None) -> None:
-        run = Run(cmd, env)
-        if name not in codes:
-            codes[name] = run.code
-            if run.code not in (0, 1):  # 1: some file unreadable, still a full run
-                err = Run(cmd, env, capture=True).stderr.decode(errors="replace")[-3000:]
-                raise RuntimeError(f"{name} exited {run.code}:\n{err}")
-        elif run.code != codes[name]:
-            raise RuntimeError(f"{name} exited {run.code}, {codes[name]} before")
+        run = Run(cmd, env, stderr=work / "stderr")
+        crashed = b"Traceback (most recent call last)" in run.stderr
+        expected = codes.setdefault(name, run.code)
+        # exit 1 is a full run that found an unreadable file; a crash also exits 1
+        if crashed or run.code not in (0, 1) or run.code != expected:
+            err = run.stderr.decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{name} exited {run.code} (before: {expected}):\n{err}")
         if record is not None:
             record.setdefault(name, []).append(run)
 
