@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -123,9 +123,12 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
     """Load every workspace below ``roots``; never raises for bad input.
 
     With a ``cache`` (``core.cache``), a workspace whose files have not changed since its entry
-    was written is read from the entry, with only the heavy record kinds in ``wanted`` (None:
-    all; the others are left empty, their counts kept); the others are read from their files and
-    their entries written."""
+    was written is read from the entry; the others are read from their files and their entries
+    written. ``wanted``: the bulky record kinds (``core.cache.entry.HEAVY``) the caller reads
+    (None: all); the others are left empty, their counts kept, and a workspace read from its
+    files gives them up as soon as the references between workspaces have been checked against
+    it, so a verb that reads few records holds one workspace's records at a time (it then loads
+    on one process: ``core.sources.parallel`` ships whole workspaces)."""
     limits = limits or ReadLimits()
     fed = Federation(roots=[str(r) for r in roots])
     with gc_paused(), server_session():
@@ -134,70 +137,105 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
         fed.diagnostics.extend(found_diags)
         cached = [cache.read(item.path, item.kind, limits, wanted) if cache is not None else None for item in found]
         missed = [item for item, hit in zip(found, cached, strict=True) if hit is None]
-        if cache is not None:
-            def load(item: Found) -> tuple[Workspace | None, Diagnostics]:
+        identities = _identities(found, limits) if cache is not None else []
+        kept = cache.federation_part(identities) if cache is not None and not missed else None
+        references = References() if kept is None else None
+
+        def load(item: Found) -> tuple[Workspace | None, Diagnostics]:
+            if cache is not None:
                 return cache.load(item.path, item.kind, limits)
-        else:
-            def load(item: Found) -> tuple[Workspace | None, Diagnostics]:
-                return load_workspace(item.path, item.kind, limits)
-        read = iter(load_all(missed, load))
+            return load_workspace(item.path, item.kind, limits)
+
+        read = load_all(missed, load, share=wanted is None)
         names: dict[str, str] = {}
-        for ws, diags in (hit if hit is not None else next(read) for hit in cached):
+        for item, hit in zip(found, cached, strict=True):
+            ws, diags = hit if hit is not None else next(read)
             fed.diagnostics.extend(diags)
             if ws is None:
                 continue
+            if references is not None:
+                whole = ws if ws.counted is None else _whole(cache, item, limits)  # type: ignore[arg-type]
+                references.add(whole)
+                if wanted is not None and ws.counted is None:
+                    ws = without(ws, wanted)
             if ws.name in names:
                 fed.diagnostics.append(Diagnostic(
                     Severity.WARNING, ws.root, f"same workspace as {names[ws.name]} ({ws.name}); both loaded",
                     workspace=ws.name))
             names.setdefault(ws.name, ws.root)
             fed.workspaces.append(ws)
-        fed.diagnostics.extend(_references(fed.workspaces, found, limits, cache, complete=not missed))
+        if references is None:
+            fed.diagnostics.extend(kept or ())
+        else:
+            dangling = references.dangling(fed.workspaces)
+            fed.diagnostics.extend(dangling)
+            if cache is not None:
+                cache.keep_federation_part(identities, dangling)
     return fed
 
 
-def _references(workspaces: list[Workspace], found: Sequence[Found], limits: ReadLimits, cache: ParsedCache | None,
-                complete: bool) -> list[Diagnostic]:
-    """``dangling_references``, kept in the cache for a set of entries: when every workspace came
-    from the cache (``complete``) with its records, or was kept for those same entries."""
-    if cache is None:
-        return dangling_references(workspaces)
+def _identities(found: Sequence[Found], limits: ReadLimits) -> list[str]:
     from core.cache.store import identity
 
-    identities = [identity(item.path, item.kind, limits) for item in found]
-    kept = cache.federation_part(identities) if complete else None
-    if kept is not None:
-        return kept
-    if any(ws.counted is not None for ws in workspaces):  # some were read without their records
-        workspaces = [ws for ws, _ in (cache.read(item.path, item.kind, limits) or cache.load(item.path, item.kind, limits)
-                                       for item in found) if ws is not None]
-    out = dangling_references(workspaces)
-    cache.keep_federation_part(identities, out)
-    return out
+    return [identity(item.path, item.kind, limits) for item in found]
+
+
+def _whole(cache: ParsedCache, item: Found, limits: ReadLimits) -> Workspace:
+    """A workspace read from the cache without some of its records, with all of them (from its
+    entry again, else from its files)."""
+    whole, _ = cache.read(item.path, item.kind, limits) or cache.load(item.path, item.kind, limits)
+    return whole if whole is not None else Workspace(kind=item.kind, name="", root=str(item.path))
+
+
+def without(ws: Workspace, wanted: Collection[str]) -> Workspace:
+    """``ws`` without the bulky record kinds not in ``wanted``; its counts kept (``counted``)."""
+    from core.cache.entry import HEAVY
+
+    dropped = {name: [] for name in HEAVY if name not in wanted}
+    return msgspec.structs.replace(ws, **dropped, counted=ws.counts()) if dropped else ws
 
 
 def dangling_references(workspaces: Sequence[Workspace]) -> list[Diagnostic]:
-    """Warnings for references that resolve to nothing loaded. A reference into a workspace that
-    is not loaded at all is a remote reference (the graph makes it a stub), not a warning; nor is
-    one into a ``.beads`` folder whose beads could not be read (its load warned once)."""
-    keys: set[str] = set()
+    """Warnings for references that resolve to nothing loaded (``References``)."""
+    references = References()
     for ws in workspaces:
-        keys.update(unit.key for unit in ws.work_units)
-    loaded = tuple(sorted({_workspace_prefix(ws) for ws in workspaces}, key=len, reverse=True))
-    unread = NotLoaded(workspaces)
-    out: list[Diagnostic] = []
-    for ws in workspaces:
-        for rel in ws.relationships:
+        references.add(ws)
+    return references.dangling(workspaces)
+
+
+class References:
+    """The references between workspaces, taken one workspace at a time, and those that resolve
+    to nothing loaded: a warning each. A reference into a workspace that is not loaded at all is a
+    remote reference (the graph makes it a stub), not a warning; nor is one into a ``.beads``
+    folder whose beads could not be read (its load warned once)."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.relationships: list[tuple[str, Any]] = []  # (workspace name, relationship)
+
+    def add(self, ws: Workspace) -> None:
+        self.keys.update(unit.key for unit in ws.work_units)
+        name = ws.name
+        self.relationships.extend((name, rel) for rel in ws.relationships)
+
+    def dangling(self, workspaces: Sequence[Workspace]) -> list[Diagnostic]:
+        """The warnings, once every workspace has been added (``workspaces``: those loaded)."""
+        keys = self.keys
+        loaded = tuple(sorted({_workspace_prefix(ws) for ws in workspaces}, key=len, reverse=True))
+        unread = NotLoaded(workspaces)
+        out: list[Diagnostic] = []
+        for name, rel in self.relationships:
             target = rel.to_key
             if target is None:
                 out.append(Diagnostic(Severity.WARNING, rel.source,
                                       f"{rel.type} reference {rel.to_ref!r} from {rel.from_ref} cannot be resolved",
-                                      rel.line, ws.name))
+                                      rel.line, name))
             elif target not in keys and target.startswith(loaded) and target not in unread:
-                out.append(Diagnostic(Severity.WARNING, rel.source,
-                                      f"{rel.type} reference from {rel.from_ref} points to {rel.to_ref}, which is not there",
-                                      rel.line, ws.name))
-    return out
+                out.append(Diagnostic(
+                    Severity.WARNING, rel.source,
+                    f"{rel.type} reference from {rel.from_ref} points to {rel.to_ref}, which is not there",
+                    rel.line, name))
+        return out
 
 
 def _workspace_prefix(ws: Workspace) -> str:

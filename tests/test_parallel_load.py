@@ -83,12 +83,12 @@ def test_a_child_that_dies_only_costs_time(federation: Path, monkeypatch: pytest
     parent = os.getpid()
     original = parallel.load_all
 
-    def load_all(found, load):  # type: ignore[no-untyped-def]
+    def load_all(found, load, **options):  # type: ignore[no-untyped-def]
         def dying(item):  # type: ignore[no-untyped-def]
             if os.getpid() != parent:
                 os._exit(3)  # the child dies on its first workspace
             return load(item)
-        return original(found, dying)
+        return original(found, dying, **options)
 
     monkeypatch.setattr("core.federation.load_all", load_all)
     assert _encoded(load_federation([federation])) == _encoded(expected)

@@ -64,16 +64,20 @@ _INFO = {WorkspaceKind.TOWN: msgspec.msgpack.Decoder(Town | None),
          WorkspaceKind.REALM: msgspec.msgpack.Decoder(Realm | None)}
 
 
-def load_all(found: Sequence[Found], load: LoadOne) -> list[Loaded]:
-    """``load(item)`` for every item, in order; on two processes when that is safe and worth it."""
+def load_all(found: Sequence[Found], load: LoadOne, *, share: bool = True) -> Iterator[Loaded]:
+    """``load(item)`` for every item, in order; on two processes when that is safe and worth it
+    (and ``share``). On one process each is loaded as the caller asks for it, so a caller that
+    keeps little of each holds one workspace at a time."""
     shared = [i for i, item in enumerate(found) if item.kind in SHIPPABLE]
     results: list[Loaded | None] = [None] * len(found)
-    if len(shared) >= MIN_SHARED and _can_fork():
+    if share and len(shared) >= MIN_SHARED and _can_fork():
         try:
             _load_on_two(found, shared, load, results)
         except OSError:  # no pipe, file or process to be had: what is missing loads here
             pass
-    return [result if result is not None else load(item) for item, result in zip(found, results, strict=True)]
+    for i, item in enumerate(found):
+        result, results[i] = results[i], None
+        yield result if result is not None else load(item)
 
 
 def _load_on_two(found: Sequence[Found], shared: list[int], load: LoadOne, results: list[Loaded | None]) -> None:
