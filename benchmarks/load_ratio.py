@@ -12,8 +12,7 @@ floor  reads every ``*.jsonl`` / ``*.json`` / ``*.yaml`` (``*.yml``) file below 
        file; the garbage collector at its defaults.
 load   ``core.federation.load_federation([DIR])`` and nothing else.
 
-Also measured in the same rounds (context, not part of the ratio): the load kept to one process
-(``core/sources/parallel.py`` loads a large federation on two), ``imports`` (the load
+Also measured in the same rounds (context, not part of the ratio): ``imports`` (the load
 process's imports only) and ``bare`` (an interpreter that does nothing).
 
 Then, untimed for the ratio: record counts (floor side: files, lines, bytes; load side: what
@@ -73,17 +72,6 @@ from core.federation import load_federation
 fed = load_federation([Path(sys.argv[1])])
 """
 
-# The same load kept to one process (core/sources/parallel.py forks a second one for a large
-# federation on two or more CPUs): context, to show what the second process buys and costs.
-LOAD_ONE = r"""
-import sys
-from pathlib import Path
-import core.sources.parallel
-core.sources.parallel.MIN_SHARED = 10**9
-from core.federation import load_federation
-fed = load_federation([Path(sys.argv[1])])
-"""
-
 IMPORTS = r"""
 from core.federation import load_federation
 """
@@ -98,9 +86,6 @@ from pathlib import Path
 t0 = time.perf_counter()
 import core.federation as F
 imports_s = time.perf_counter() - t0
-import core.sources.parallel as P
-forking = P.MIN_SHARED
-P.MIN_SHARED = 10**9  # by kind in one process: a forked child's timers would not come back
 root = Path(sys.argv[1])
 runs = int(sys.argv[2])
 timers = {}
@@ -154,18 +139,7 @@ for run in range(runs):
     results.append({"total": total, "phases": phases, "teardown": teardown})
     gc.collect()
 
-P.MIN_SHARED = forking
-two = []
-for run in range(runs):
-    start = time.perf_counter()
-    fed = F.load_federation([root])
-    total = time.perf_counter() - start
-    start = time.perf_counter()
-    del fed
-    two.append({"total": total, "teardown": time.perf_counter() - start})
-    gc.collect()
-
-print(json.dumps({"imports_s": imports_s, "runs": results, "two_process": two, "loaded": loaded}))
+print(json.dumps({"imports_s": imports_s, "runs": results, "loaded": loaded}))
 """
 
 # Untimed: the floor's own work, warm and in-process, split by the workspace each file belongs
@@ -275,8 +249,6 @@ def wrap(name, fn):
 
 import core.federation as F
 import core.model as M
-import core.sources.parallel
-core.sources.parallel.MIN_SHARED = 10**9  # one process: a forked child's time would not be counted
 for target in TARGETS:
     mod_name, attr = target.split(":")
     try:
@@ -364,8 +336,6 @@ import cProfile, pstats, sys, io, json
 from pathlib import Path
 import core.federation as F
 import core.sources.realm  # imported up front so the profile is the load, not the import
-import core.sources.parallel
-core.sources.parallel.MIN_SHARED = 10**9  # one process: a forked child is not profiled
 root = Path(sys.argv[1])
 F.load_federation([root])  # warm-up (first-call costs, page cache)
 prof = cProfile.Profile()
@@ -468,7 +438,7 @@ def _git() -> dict[str, Any]:
 
 def measure(root: Path, repeat: int) -> dict[str, Any]:
     arg = [str(root)]
-    kinds = {"floor": FLOOR, "load": LOAD, "load_one": LOAD_ONE, "imports": IMPORTS, "bare": BARE}
+    kinds = {"floor": FLOOR, "load": LOAD, "imports": IMPORTS, "bare": BARE}
     for code in kinds.values():  # warm-up round: page cache, .pyc files
         _run_timed(code, arg)
     times: dict[str, list[float]] = {k: [] for k in kinds}
@@ -487,7 +457,6 @@ def measure(root: Path, repeat: int) -> dict[str, Any]:
     return {"times": times, "median": med, "ratio": med["load"] / med["floor"],
             "pair_ratios": pair_ratios, "median_pair_ratio": statistics.median(pair_ratios),
             "cpu": cpu, "cpu_median": cpu_med, "cpu_ratio": cpu_med["load"] / cpu_med["floor"],
-            "one_process": {"ratio": med["load_one"] / med["floor"], "cpu_ratio": cpu_med["load_one"] / cpu_med["floor"]},
             "min_ratio": min(times["load"]) / min(times["floor"]), "spread": spread,
             "loadavg": {"before": loadavg_before, "after": _loadavg()}}
 
@@ -509,16 +478,13 @@ def report(res: dict[str, Any]) -> str:
         f"{res['timing']['median_pair_ratio']:.2f}x)   target <= 2.00x: "
         + ("PASS" if res["timing"]["ratio"] <= 2.0 else "FAIL"),
         (f"  cross-checks: best-of ratio {res['timing']['min_ratio']:.2f}x (min load / min floor); CPU-time "
-         f"ratio {res['timing']['cpu_ratio']:.2f}x (user+sys of the load and its forked child: floor "
+         f"ratio {res['timing']['cpu_ratio']:.2f}x (user+sys: floor "
          f"{res['timing']['cpu_median']['floor']:.3f} s, load {res['timing']['cpu_median']['load']:.3f} s)"),
-        (f"  one process (no fork): load {m['load_one']:.3f} s, ratio {res['timing']['one_process']['ratio']:.2f}x, "
-         f"CPU-time ratio {res['timing']['one_process']['cpu_ratio']:.2f}x"),
         f"  context: imports only {m['imports']:.3f} s, bare interpreter {m['bare']:.3f} s; bytecode cache "
         + ("on" if res.get("bytecode_cache") else "off (compiling core/ in every process)")
         + f"; load average {res['timing']['loadavg']['before']} -> {res['timing']['loadavg']['after']}",
         "  all runs: floor " + " ".join(f"{t:.3f}" for t in res["timing"]["times"]["floor"])
-        + " | load " + " ".join(f"{t:.3f}" for t in res["timing"]["times"]["load"])
-        + " | one process " + " ".join(f"{t:.3f}" for t in res["timing"]["times"]["load_one"]),
+        + " | load " + " ".join(f"{t:.3f}" for t in res["timing"]["times"]["load"]),
     ]
     if res["timing"]["spread"] > 1.25:
         lines.append(f"  WARNING: runs spread {res['timing']['spread']:.2f}x (max/min): the machine was busy; "
@@ -560,11 +526,6 @@ def report(res: dict[str, Any]) -> str:
                      f"{statistics.median(r['total'] for r in warm):.3f}")
         lines.append(f"  {'teardown (del fed)':40} {runs[0]['teardown']:.3f}  "
                      f"{statistics.median(r['teardown'] for r in warm):.3f}")
-        two = bd.get("two_process")
-        if two:
-            lines.append(f"  {'two processes: load_federation':40} {two[0]['total']:.3f}  "
-                         f"{statistics.median(r['total'] for r in two[1:] or two):.3f}   teardown "
-                         f"{statistics.median(r['teardown'] for r in two[1:] or two):.3f}")
         if floor_sec:
             fmt = ", ".join(f"{k} {v:.3f}" for k, v in sorted(floor_sec.items()))
             lines.append(f"  floor in-process, same files: {fmt}")

@@ -1,12 +1,15 @@
 """What-if: a loader variant against the floor, measured the way ``load_ratio.py`` measures (a fresh
 process each, alternating with the floor, medians), with a digest of what each variant loads.
 
-    python benchmarks/whatif.py DIR [--repeat 5] [--variants baseline,one-process]
+    python benchmarks/whatif.py DIR [--repeat 5] [--variants baseline]
 
-Variants (each set up in the measured process, then ``load_federation`` runs):
+Variants (each set up in the measured process by ``apply``, then ``load_federation`` runs):
 
-baseline      core as it is (a large federation loads on two processes where it can fork).
-one-process   the same core kept to one process (``core.sources.parallel.MIN_SHARED`` raised).
+baseline      core as it is.
+
+A prototype is added as a variant: ``apply`` patches core for it. The last one kept here, the
+load on one process against the load on two (a forked child), was settled: the two-process load
+was removed (it did not pay on a busy 2-core machine, and the parsed cache serves repeat runs).
 
 The prototypes this script once held (a compiled ``Schema.read``, beads and sudocode lines decoded
 straight into structs, a cheaper resolver) are in core now; see benchmarks/README.md. The digest
@@ -25,14 +28,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_ratio import FLOOR, LAST_CPU, OUT, _run_json, _run_timed
 
-VARIANTS = ("baseline", "one-process")
+VARIANTS = ("baseline",)
 
 
 def apply(variant: str) -> None:
-    if variant == "one-process":
-        import core.sources.parallel
-
-        core.sources.parallel.MIN_SHARED = 10**9
+    """Set up ``variant`` in this process (baseline: nothing)."""
 
 
 # -- measuring ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Loading a federation: discover the workspaces below the roots, load each with its adapter,
-then check that the references between them point somewhere. On a machine with two cores, a large
-federation's workspaces load on two processes (``core/sources/parallel.py``).
+then check that the references between them point somewhere. Through the parsed cache
+(``core.cache``), a workspace whose files did not change is read from its entry.
 
 The cyclic GC is paused during the bulk load and what was loaded is frozen afterwards: records
 hold no cycles, and re-scanning a growing heap of 100k records is most of a naive load's time
@@ -25,7 +25,6 @@ from core.not_loaded import NotLoaded
 from core.sources.beads import load_beads_workspace
 from core.sources.discover import Found, discover
 from core.sources.files import ReadLimits
-from core.sources.parallel import load_all
 from core.sources.sudocode import load_sudocode
 from core.sources.town import load_town
 
@@ -127,8 +126,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
     written. ``wanted``: the bulky record kinds (``core.cache.entry.HEAVY``) the caller reads
     (None: all); the others are left empty, their counts kept, and a workspace read from its
     files gives them up as soon as the references between workspaces have been checked against
-    it, so a verb that reads few records holds one workspace's records at a time (it then loads
-    on one process: ``core.sources.parallel`` ships whole workspaces)."""
+    it, so a verb that reads few records holds one workspace's records at a time."""
     limits = limits or ReadLimits()
     fed = Federation(roots=[str(r) for r in roots])
     with gc_paused(), server_session():
@@ -146,7 +144,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
                 return cache.load(item.path, item.kind, limits)
             return load_workspace(item.path, item.kind, limits)
 
-        read = load_all(missed, load, share=wanted is None)
+        read = map(load, missed)  # each read when its turn comes: one workspace's records at a time
         names: dict[str, str] = {}
         for item, hit in zip(found, cached, strict=True):
             ws, diags = hit if hit is not None else next(read)
