@@ -67,8 +67,10 @@ def info_decoder(kind: WorkspaceKind) -> msgspec.msgpack.Decoder[Any] | None:
 
 
 def encode(ws: Workspace, diagnostics: list[Diagnostic], *, code: str, identity: str, entry_id: str,
-           seen: Seen) -> bytes:
-    """The entry's bytes; raises ``ValueError`` for a workspace that does not encode exactly."""
+           seen: Seen) -> list[bytes]:
+    """The entry's bytes, in parts to be written one after another (not joined: a large
+    workspace's entry is tens of megabytes); raises ``ValueError`` for a workspace that does
+    not encode exactly."""
     blocks: dict[str, tuple[int, int]] = {}
     parts: list[bytes] = []
     offset = 0
@@ -83,7 +85,7 @@ def encode(ws: Workspace, diagnostics: list[Diagnostic], *, code: str, identity:
     header = _encode(Header(code=code, identity=identity, entry_id=entry_id, seen=seen, kind=ws.kind, name=ws.name,
                             root=ws.root, counts=ws.counts(), sources=ws.sources, maintainers=ws.maintainers,
                             diagnostics=diagnostics, blocks=blocks))
-    return b"".join([MAGIC, _LENGTH.pack(len(header)), header, *parts])
+    return [MAGIC, _LENGTH.pack(len(header)), header, *parts]
 
 
 HEAD = len(MAGIC) + _LENGTH.size  # bytes before the header

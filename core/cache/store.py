@@ -92,12 +92,12 @@ class ParsedCache:
         key = identity(path, kind, limits)
         entry_id = secrets.token_hex(8)
         try:
-            data = entry.encode(ws, diagnostics, code=code_identity(), identity=key, entry_id=entry_id, seen=seen)
+            parts = entry.encode(ws, diagnostics, code=code_identity(), identity=key, entry_id=entry_id, seen=seen)
         except ValueError:
             return
-        if kind not in _JSON_ONLY and not entry.round_trips(ws, data):
+        if kind not in _JSON_ONLY and not entry.round_trips(ws, b"".join(parts)):
             return
-        if self._put(self._file(key), data):
+        if self._put(self._file(key), parts):
             self.entry_ids[key] = entry_id
 
     # -- the federation-wide part ---------------------------------------------------------------
@@ -117,7 +117,7 @@ class ParsedCache:
     def keep_federation_part(self, identities: Sequence[str], diagnostics: list[Diagnostic]) -> None:
         key = self._federation_key(identities)
         if key is not None:
-            self._put(self.folder / (_FEDERATION + key), _encode((key, diagnostics)))
+            self._put(self.folder / (_FEDERATION + key), [_encode((key, diagnostics))])
 
     def _federation_key(self, identities: Sequence[str]) -> str | None:
         ids = [self.entry_ids.get(key) for key in identities]
@@ -144,7 +144,7 @@ class ParsedCache:
     def _file(self, identity: str) -> Path:
         return self.folder / hashlib.blake2b(identity.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
-    def _put(self, path: Path, data: bytes) -> bool:
+    def _put(self, path: Path, parts: list[bytes]) -> bool:
         """Write ``path`` whole (a temporary file renamed over it); False when it cannot be."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -153,7 +153,7 @@ class ParsedCache:
             return False
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                handle.writelines(parts)
             os.replace(tmp, path)
             return True
         except OSError:
