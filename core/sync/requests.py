@@ -17,6 +17,7 @@ sent twice).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
@@ -310,6 +311,12 @@ def deliver(receiver: Workspace, record: dict[str, Any], actor: str, now: dt.dat
     commit them, under the receiver's lock; a request with the same id from the same requester
     already there is not written again (a delivery can be retried). Raises ``RequestError`` when
     the id is taken by another requester's request."""
+    with group.writing() if group is not None else contextlib.nullcontext():  # its burst waits for it
+        return _deliver(receiver, record, actor, now, started, lock_timeout, group)
+
+
+def _deliver(receiver: Workspace, record: dict[str, Any], actor: str, now: dt.datetime, started: float | None,
+             lock_timeout: float, group: GroupCommitter | None) -> Delivered:
     started = time.monotonic() if started is None else started
     request_id, from_repo = record["request_id"], record["from_repo"]
     logs = record_logs(receiver)

@@ -1,0 +1,75 @@
+"""The server commits the requests that arrive together in one commit, and a request that arrives
+alone does not wait for company: the group's leader waits only for the writers still writing
+(at most the committer's window), not the whole window every time."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.http_fixtures import FRONTEND, SCRAPER, Served
+from tests.test_server_pending_memory import pending
+
+WINDOW = 30.0  # seconds: a leader that waited its whole window would fail every bound below
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def committed(sudocode_copy: Path, start_server: Any) -> Served:
+    """api-service as a git repository, served with a long commit window."""
+    root = sudocode_copy / "api-service"
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-qm", "start")
+    served: Served = start_server(root)
+    served.running.state.served.committer.window = WINDOW
+    return served
+
+
+def commits(root: Path) -> int:
+    return int(git(root, "rev-list", "--count", "HEAD").strip()) - 1  # less the start
+
+
+def test_a_lone_request_is_committed_without_waiting_for_the_window(committed: Served) -> None:
+    with committed.client(committed.token(FRONTEND), timeout=WINDOW * 2) as client:
+        started = time.monotonic()
+        answer = client.post("/mutate", json=pending("req-alone"))
+        took = time.monotonic() - started
+    assert answer.status_code == 202, answer.text
+    assert took < WINDOW / 2
+    assert commits(committed.root) == 1
+    assert "req-alone" in git(committed.root, "show", "HEAD", "--", ".sudocode/federation/requests.jsonl")
+
+
+def test_requests_arriving_together_share_commits_and_none_waits_the_window(committed: Served) -> None:
+    tokens = {FRONTEND: committed.token(FRONTEND), SCRAPER: committed.token(SCRAPER)}
+    answers: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def send(n: int) -> None:
+        sender = FRONTEND if n % 2 else SCRAPER
+        with committed.client(tokens[sender], timeout=WINDOW * 4) as client:
+            start.wait()
+            began = time.monotonic()
+            status = client.post("/mutate", json=pending(f"req-burst-{n}", sender)).status_code
+            with lock:
+                answers.append((status, time.monotonic() - began))
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WINDOW * 8)
+    assert sorted(status for status, _ in answers) == [202] * 8
+    assert max(took for _, took in answers) < WINDOW / 2
+    assert 1 <= commits(committed.root) < 8
+    assert git(committed.root, "status", "--porcelain") == ""
