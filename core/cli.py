@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import re
 import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from core import __version__
-from core.commands import (
-    approvals, audit, blockers, chains, check, demo,
-    graph, list_work, remote, show, stale, summary,
-)
-from core.commands import cache, decide, delegate, doctor, mcp, query, realm, request, serve, sync, token, watch
 from core.commands.json_guard import guarded, wants_json
 from core.commands.output import EXIT_UNUSABLE
 from core.diagnostics import Diagnostics
@@ -29,8 +26,17 @@ from core.settings import config_path, load_settings, use_demo_home
 if TYPE_CHECKING:
     from core.federation import Federation
 
-VERBS = (summary, demo, stale, check, approvals, audit, list_work, remote, show, blockers, graph, chains, decide, sync,
-         query, realm, delegate, request, watch, serve, mcp, token, doctor, cache)
+# Each verb and the module of core/commands that defines it (its ``add_parser`` registers it), in
+# the order ``--help`` lists them. A run names one verb, and only its module is imported: the
+# others (the HTTP client, the policy language, semver, ...) cost a verb's start a tenth of a
+# second or more. tests/test_cli_verbs.py checks this table against what each module registers.
+VERB_MODULES = {
+    "summary": "summary", "demo": "demo", "stale": "stale", "check": "check", "approvals": "approvals",
+    "audit": "audit", "list": "list_work", "remote": "remote", "show": "show", "blockers": "blockers",
+    "graph": "graph", "chains": "chains", "approve": "decide", "reject": "decide", "sync": "sync",
+    "query": "query", "realm": "realm", "delegate": "delegate", "close": "delegate", "request": "request",
+    "watch": "watch", "serve": "serve", "mcp": "mcp", "token": "token", "doctor": "doctor", "cache": "cache",
+}
 
 
 _INVALID_VERB = re.compile(r"argument VERB: invalid choice: '([^']*)'")
@@ -57,7 +63,16 @@ def _verb_names() -> list[str]:
             for name in action.choices]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def verb_modules(verb: str | None = None) -> list[ModuleType]:
+    """The modules defining ``verb`` (one), or every verb's when it is not one (``--help``, a
+    mistyped verb, no verb)."""
+    names = [VERB_MODULES[verb]] if verb in VERB_MODULES else list(dict.fromkeys(VERB_MODULES.values()))
+    return [importlib.import_module(f"core.commands.{name}") for name in names]
+
+
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: with ``verb``, only that verb's (and the names every verb
+    shares: ``tui``, ``web``); else every verb's."""
     parser = _Parser(prog="crossdeck", description="Cross-repository federation: towns, realms and sudocode repos.")
     parser.add_argument("--version", action="version", version=f"crossdeck {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
@@ -65,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     # here so that --help and a mistyped verb name it
     sub.add_parser("tui", help="open the dashboard on the roots (the default with no verb)")
     sub.add_parser("web", help="serve the dashboard in a browser (loopback, a token in the URL)")
-    for verb in VERBS:
-        verb.add_parser(sub)
+    for module in verb_modules(verb):
+        module.add_parser(sub)
     return parser
 
 
@@ -78,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: list[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(next((word for word in argv if not word.startswith("-")), None))
     args, extra = parser.parse_known_args(argv)
     # argparse stops filling ROOT... at the first option: ``graph REF --format text ROOT`` leaves
     # ROOT over. Give such leftovers to the roots; anything else left over is a usage error.

@@ -1,0 +1,43 @@
+"""The command line imports only the module of the verb it runs (core/cli.py ``VERB_MODULES``):
+the table must name every verb each module registers, and a run of one verb must not import the
+others' modules (their imports are what a verb's start would pay for)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+
+from core.cli import VERB_MODULES, build_parser
+from tests.conftest import PROJECT
+
+
+def test_the_table_names_every_verb_each_module_registers() -> None:
+    registered: dict[str, str] = {}
+    for module in dict.fromkeys(VERB_MODULES.values()):
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        importlib.import_module(f"core.commands.{module}").add_parser(sub)
+        registered.update(dict.fromkeys(sub.choices, module))
+    assert registered == VERB_MODULES
+
+
+def test_help_lists_every_verb_in_the_table_order() -> None:
+    actions = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert list(actions[0].choices) == ["tui", "web", *VERB_MODULES]
+
+
+def test_a_verb_imports_only_its_own_module(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = ("import sys; from core.cli import main; main(['summary', '--json', sys.argv[1]]); "
+            "print(sorted(m for m in sys.modules if m.startswith(('core.commands.', 'httpx', 'networkx'))), "
+            "file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code, str(PROJECT / "sample_workspaces")], capture_output=True,
+                         text=True, env={"PYTHONPATH": str(PROJECT), "CROSSDECK_HOME": str(tmp_path), "PATH": ""},
+                         timeout=120)
+    loaded = eval(run.stderr.strip().splitlines()[-1])  # noqa: S307 - our own process's list of names
+    assert "core.commands.summary" in loaded
+    for other in ("core.commands.approvals", "core.commands.decide", "core.commands.realm", "core.commands.sync",
+                  "core.commands.delegate", "core.commands.serve"):
+        assert other not in loaded
+    assert not [name for name in loaded if name.startswith(("httpx", "networkx"))]  # summary needs neither
