@@ -50,7 +50,8 @@ class DashboardData(msgspec.Struct, kw_only=True):
     local_diagnostics: int = 0  # federation.diagnostics[:n] came from reading the local workspaces
     remote_status: dict[str, str] = {}  # each remote workspace's cached status, as the graph's stubs show it
     synced: dict[tuple[str, str], Any] = {}  # (workspace, remote) -> its last successful sync (approvals)
-    dangling: int = -1  # how many of those local diagnostics are dangling_references' (the last ones); -1: not counted
+    dangling: Any = None  # core.dangling_update.Dangling of the local workspaces, once made (prepare_reread)
+    parts: dict[str, Any] = {}  # root -> core.graph_update.Part of a workspace read again, as the graph holds it
 
 
 def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
@@ -128,10 +129,11 @@ class Reread:
     so call it where the graph is read (the dashboard's UI thread), once."""
 
     def __init__(self, base: DashboardData, data: DashboardData, changes: list[tuple[int, Workspace, Workspace]],
-                 today: dt.date, stale_again: bool) -> None:
+                 graph_changes: list[Any], today: dt.date, stale_again: bool) -> None:
         self.base = base  # the data it was read against: apply only while that is the data shown
         self.roots = [new.root for _, _, new in changes]
-        self._data, self._changes, self._today, self._stale_again = data, changes, today, stale_again
+        self._data, self._changes, self._graph_changes = data, changes, graph_changes
+        self._today, self._stale_again = today, stale_again
 
     @property
     def changed(self) -> list[tuple[Workspace, Workspace]]:
@@ -139,15 +141,13 @@ class Reread:
         return [(old, new) for _, old, new in self._changes]
 
     def apply(self) -> DashboardData:
-        from core import graph_update
-
         data = self._data
         graph, workspaces = data.graph, list(self.base.federation.workspaces)
-        for n, (index, old, new) in enumerate(self._changes):
+        for n, ((index, _, new), change) in enumerate(zip(self._changes, self._graph_changes, strict=True)):
             workspaces[index] = new
             step = data.federation if n == len(self._changes) - 1 else Federation(
                 roots=data.federation.roots, workspaces=list(workspaces))
-            graph_update.update(graph, old, new, step, data.remote_status)
+            change.apply(graph, step)
         stale = stale_imports(graph, self._today) if self._stale_again else data.stale
         return msgspec.structs.replace(data, stale=stale, chains=delegation_chains(graph, self._today))
 
@@ -176,13 +176,14 @@ def reread(data: DashboardData, roots: Sequence[str], settings: Settings, now: d
         if i is None or workspace_kind(Path(root)) is not local[i].kind:
             return None
         new, diags = load_workspace(Path(root), local[i].kind, settings.limits)
-        if new is None or not can_update(local[i], new):
-            return None
+        if new is None or not can_update(local[i], new) or sum(ws.name == new.name for ws in local) > 1:
+            return None  # (two copies of one workspace: the graph holds the last one's nodes)
         if any(r.transport == "git" for r in new.remotes):  # as the full load: requests its remotes' copies hold
             add_fetched_requests(Federation(roots=fed.roots, workspaces=[new, *remote]))
         new_local[i], read[i] = new, diags.items
         changes.append((i, local[i], new))
-    dangling_before = data.dangling if data.dangling >= 0 else len(dangling_references(local))
+    dangling = _dangling(data, local)
+    dangling_before = len(dangling) if dangling is not None else len(dangling_references(local))
     split = _split(fed.diagnostics[:data.local_diagnostics - dangling_before], local)
     if split is None:
         return None
@@ -196,11 +197,17 @@ def reread(data: DashboardData, roots: Sequence[str], settings: Settings, now: d
                                           workspace=ws.name))
         names.setdefault(ws.name, ws.root)
         diagnostics.extend(after[i])
-    dangling = dangling_references(new_local)
-    diagnostics.extend(dangling)
+    if dangling is not None:
+        for i, old, new in changes:
+            dangling.replace(i, old, new, new_local)
+        diagnostics.extend(dangling.all())
+    else:
+        diagnostics.extend(dangling_references(new_local))
     local_diagnostics = len(diagnostics)
     diagnostics.extend(fed.diagnostics[data.local_diagnostics:])
     new_fed = Federation(roots=list(fed.roots), workspaces=[*new_local, *remote], diagnostics=diagnostics)
+    if dangling is not None:
+        dangling.fed = new_fed
     today = now.date()
     from core.commands.summary import summarize
 
@@ -210,9 +217,29 @@ def reread(data: DashboardData, roots: Sequence[str], settings: Settings, now: d
         data, federation=new_fed, summary=summarize(new_fed),
         approvals=approvals_of(new_fed.workspaces, today, synced=data.synced) if requests else data.approvals,
         audit=AuditTimeline(new_fed.workspaces) if audit else data.audit,
-        loaded_at=now, local_diagnostics=local_diagnostics, dangling=len(dangling))
+        loaded_at=now, local_diagnostics=local_diagnostics, dangling=dangling)
+    from core.graph_update import Change
+
+    graph_changes = [Change(old, new, data.remote_status, data.parts.get(new.root)) for _, old, new in changes]
+    pending.parts = {**data.parts, **{new.root: change.after for (_, _, new), change in zip(changes, graph_changes)}}
     stale_again = any(WorkspaceKind.REALM in (old.kind, new.kind) for _, old, new in changes)
-    return Reread(data, pending, changes, today, stale_again)
+    return Reread(data, pending, changes, graph_changes, today, stale_again)
+
+
+def prepare_reread(data: DashboardData) -> None:
+    """Make ahead what ``reread`` needs beyond the data (the dangling references by workspace),
+    so the first change on disk does not wait for it: in the load worker, after the data is shown."""
+    _dangling(data, [ws for ws in data.federation.workspaces if not ws.remote_cache])
+
+
+def _dangling(data: DashboardData, local: list[Workspace]) -> Any:
+    """``data``'s dangling references by workspace (made when missing or of other data), or None
+    where they cannot be kept by workspace."""
+    from core.dangling_update import Dangling
+
+    if data.dangling is None or data.dangling.fed is not data.federation:
+        data.dangling = Dangling.of(data.federation, local)
+    return data.dangling
 
 
 _SAME = "same workspace as"  # core.federation.load_federation's warning for a second copy of a workspace
@@ -224,7 +251,7 @@ def _split(diagnostics: Sequence[Diagnostic], local: Sequence[Workspace]) \
     discovery's, then each workspace's own (by the file they name, else the workspace), each
     followed by what came after it and is no loaded workspace's (a folder that failed to load).
     The "same workspace" warnings are left out (made again). None when the order does not fit."""
-    roots = sorted(((ws.root, i) for i, ws in enumerate(local)), key=lambda pair: len(pair[0]), reverse=True)
+    at = {ws.root: i for i, ws in enumerate(local)}
     counts: dict[str, int] = {}
     for ws in local:
         counts[ws.name] = counts.get(ws.name, 0) + 1
@@ -234,7 +261,7 @@ def _split(diagnostics: Sequence[Diagnostic], local: Sequence[Workspace]) \
     after: list[list[Diagnostic]] = [[] for _ in local]
     last = -1
     for diag in diagnostics:
-        owner = next((i for root, i in roots if diag.path == root or diag.path.startswith(root + os.sep)), None)
+        owner = _innermost(diag.path, at)
         if owner is None and diag.workspace is not None:
             owner = by_name.get(diag.workspace)
         if owner is not None and diag.path == local[owner].root and diag.message.startswith(_SAME):
@@ -247,3 +274,15 @@ def _split(diagnostics: Sequence[Diagnostic], local: Sequence[Workspace]) \
             own[owner].append(diag)
             last = owner
     return found, own, after
+
+
+def _innermost(path: str, roots: Mapping[str, int]) -> int | None:
+    """The value of the innermost of ``roots`` that is ``path`` or holds it."""
+    while True:
+        found = roots.get(path)
+        if found is not None:
+            return found
+        parent = os.path.dirname(path)
+        if parent == path or not parent:
+            return None
+        path = parent

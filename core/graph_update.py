@@ -1,12 +1,13 @@
 """The federation graph after one workspace was read again, updated in place instead of built
 anew (the dashboard's reload of what changed on disk: ``core.dashboard.reread``).
 
-What a workspace puts in the graph is what ``core.graph``'s builder makes of it alone (``part``):
+What a workspace puts in the graph is what ``core.graph``'s builder makes of it alone (``Part``):
 its own nodes (itself, its rigs, domains, exports, imports, work units) and the edges its records
 state. The update takes out the old part's edges and the nodes the new part no longer has (an
 edge another workspace states into such a node stays, to a stub, as a full build makes it), puts
 in the new part, gives every new edge end that is no node a stub, and drops the stubs no edge
-reaches any more. Delegation edges, merged across workspaces, are made again from every
+reaches any more; what the two parts share is not touched (``Change``: appending one bead to a rig
+of thousands changes a node and a few edges). Delegation edges, merged across workspaces, are made again from every
 workspace's delegations when the workspace's own changed.
 
 What the update does not do (``can_update`` says no, and the caller builds the graph anew): a
@@ -22,8 +23,8 @@ analysis reads (each sorts what it reports).
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from core.federation import Federation
 from core.graph import Edge, _Builder
@@ -45,61 +46,97 @@ def can_update(old: Workspace, new: Workspace) -> bool:
             and not NotLoaded([old]) and not NotLoaded([new]))
 
 
-def part(ws: Workspace, remote_status: Mapping[str, str]) -> _Builder:
-    """What ``ws`` alone puts in the graph: its nodes and the edges its records state."""
-    builder = _Builder(remote_status)
-    builder.workspace(ws)
-    return builder
+class Part(NamedTuple):
+    """What one workspace alone puts in the graph (``core.graph``'s builder on it): its own nodes
+    and its edges by (source, target, key) with the attributes the graph gives each (an edge
+    stated twice: the later attributes update the earlier, as networkx does). The edges between
+    shared nodes (an employment: unchanged when ``can_update``, and maybe stated by another
+    workspace too) are left out."""
+
+    nodes: dict[str, dict[str, Any]]
+    edges: dict[tuple[str, str, str], dict[str, Any]]
+
+    @classmethod
+    def of(cls, ws: Workspace, remote_status: Mapping[str, str]) -> Part:
+        builder = _Builder(remote_status)
+        builder.workspace(ws)
+        shared = {key for key, attrs in builder.nodes.items() if attrs["kind"] in _SHARED}
+        edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for source, target, kind, attrs in builder.edges:
+            if source in shared and target in shared:
+                continue
+            held = edges.get((source, target, kind))
+            edges[source, target, kind] = attrs if held is None else {**held, **attrs}
+        return cls({key: attrs for key, attrs in builder.nodes.items() if key not in shared}, edges)
+
+
+class Change:
+    """How the graph's part of a workspace changes when ``old`` is read again as ``new``
+    (``can_update``): found without the graph (in a worker), applied to it by ``apply`` (where
+    the graph is read). ``before``: the old part, when kept from the change before."""
+
+    def __init__(self, old: Workspace, new: Workspace, remote_status: Mapping[str, str],
+                 before: Part | None = None) -> None:
+        before = before or Part.of(old, remote_status)
+        self.after = after = Part.of(new, remote_status)  # the next change's ``before``
+        self.remote_status = remote_status
+        self.gone_edges = [edge for edge in before.edges if edge not in after.edges]
+        self.new_edges: list[Edge] = []
+        self.changed_edges: list[tuple[tuple[str, str, str], dict[str, Any]]] = []
+        for edge, attrs in after.edges.items():
+            held = before.edges.get(edge)
+            if held is None:
+                self.new_edges.append((*edge, attrs))
+            elif held != attrs:
+                self.changed_edges.append((edge, attrs))
+        self.gone_nodes = [key for key in before.nodes if key not in after.nodes]
+        self.set_nodes = [(key, attrs) for key, attrs in after.nodes.items() if before.nodes.get(key) != attrs]
+        self.delegations = old.delegations != new.delegations
+
+    def apply(self, graph: Any, fed: Federation) -> None:
+        """Make ``graph`` (built from a federation holding the old workspace) the graph of
+        ``fed``, which holds the new one in its place."""
+        loose: set[str] = set()  # ends of edges taken out: stubs there may be reached by nothing now
+        for edge in self.gone_edges:
+            if graph.has_edge(*edge):
+                graph.remove_edge(*edge)
+                loose.update(edge[:2])
+        for edge, attrs in self.changed_edges:
+            if graph.has_edge(*edge):
+                held = graph.edges[edge]
+                held.clear()
+                held.update(attrs)
+        adding = list(self.new_edges)
+        if self.delegations:  # merged across workspaces: all of them made again
+            for source, target, kind, _ in _delegation_edges(_delegations(graph.graph["federation"].workspaces)):
+                if graph.has_edge(source, target, kind):
+                    graph.remove_edge(source, target, kind)
+                    loose.update((source, target))
+            adding.extend(_delegation_edges(_delegations(fed.workspaces)))
+        for key in self.gone_nodes:
+            if key in graph:
+                adding.extend(graph.in_edges(key, keys=True, data=True))  # another workspace's edge: to a stub now
+                adding.extend(graph.out_edges(key, keys=True, data=True))
+                graph.remove_node(key)
+        nodes = graph._node
+        for key, attrs in self.set_nodes:
+            if key not in nodes:
+                graph.add_node(key)
+            nodes[key] = attrs  # new, read again, or a stub that is real now
+        graph.add_nodes_from(_stubs(adding, nodes, fed.workspaces, self.remote_status).items())
+        graph.add_edges_from(adding)
+        for key in loose:
+            if key in nodes and nodes[key]["kind"] is NodeKind.STUB and not graph.degree(key):
+                graph.remove_node(key)
+        for name in [name for name in graph.graph if name != "federation"]:
+            del graph.graph[name]  # what analyses kept on the graph (indexes, timelines) is of the old one
+        graph.graph["federation"] = fed
 
 
 def update(graph: Any, old: Workspace, new: Workspace, fed: Federation, remote_status: Mapping[str, str]) -> None:
-    """Make ``graph`` (built from a federation holding ``old``) the graph of ``fed``, which holds
-    ``new`` in its place, when ``can_update(old, new)``."""
-    before, after = part(old, remote_status), part(new, remote_status)
-    owned = {key: attrs for key, attrs in after.nodes.items() if attrs["kind"] not in _SHARED}
-    loose: set[str] = set()  # ends of edges taken out: stubs there may be reached by nothing now
-    for source, target, kind, _ in _own_edges(before.edges, before.nodes):
-        if graph.has_edge(source, target, kind):
-            graph.remove_edge(source, target, kind)
-            loose.update((source, target))
-    adding: list[Edge] = list(_own_edges(after.edges, after.nodes))
-    if old.delegations != new.delegations:  # merged across workspaces: all of them made again
-        for source, target, kind, _ in _delegation_edges(_delegations(graph.graph["federation"].workspaces)):
-            if graph.has_edge(source, target, kind):
-                graph.remove_edge(source, target, kind)
-                loose.update((source, target))
-        adding.extend(_delegation_edges(_delegations(fed.workspaces)))
-    for key, attrs in before.nodes.items():
-        if attrs["kind"] in _SHARED or key in owned or key not in graph:
-            continue
-        adding.extend(graph.in_edges(key, keys=True, data=True))  # another workspace's edge: to a stub now
-        adding.extend(graph.out_edges(key, keys=True, data=True))
-        graph.remove_node(key)
-    nodes = graph._node
-    for key, attrs in owned.items():
-        if key in nodes:
-            nodes[key] = attrs  # a stub that is real now, or the node as read again
-        else:
-            graph.add_node(key)
-            nodes[key] = attrs
-    stubs = _stubs(adding, nodes, fed.workspaces, remote_status)
-    graph.add_nodes_from(stubs.items())
-    graph.add_edges_from(adding)
-    for key in loose:
-        if key in nodes and nodes[key]["kind"] is NodeKind.STUB and not graph.degree(key):
-            graph.remove_node(key)
-    for name in [name for name in graph.graph if name != "federation"]:
-        del graph.graph[name]  # what analyses kept on the graph (indexes, timelines) is of the old one
-    graph.graph["federation"] = fed
-
-
-def _own_edges(edges: Iterable[Edge], nodes: Mapping[str, dict[str, Any]]) -> Iterable[Edge]:
-    """The edges of a workspace's part but those between shared nodes (an employment: unchanged
-    when the update is allowed, and maybe stated by another workspace too)."""
-    for edge in edges:
-        ends = (nodes.get(edge[0]), nodes.get(edge[1]))
-        if not all(end is not None and end["kind"] in _SHARED for end in ends):
-            yield edge
+    """``Change(old, new, remote_status).apply(graph, fed)``: the graph of ``fed`` (which holds
+    ``new`` in the place of ``old``), when ``can_update(old, new)``."""
+    Change(old, new, remote_status).apply(graph, fed)
 
 
 def _delegations(workspaces: Sequence[Workspace]) -> list[Delegation]:

@@ -105,6 +105,26 @@ def test_a_request_decided_and_an_event_written(demo: Path) -> None:
     assert got.audit.query(AuditQuery()).events[0].actor == "web/crew/bob"
 
 
+def test_changes_one_after_another(demo: Path) -> None:
+    """Each reread starts from the last one's data (what it kept of the graph's parts and the
+    dangling references included), as the dashboard does while changes keep coming."""
+    settings = Settings()
+    data = load_dashboard([demo], settings, NOW)
+    gateway = demo / "towns" / "globex-payments" / "gateway" / ".beads" / "issues.jsonl"
+    events = demo / "towns" / "kestrel" / ".events.jsonl"
+    steps = [(demo / "towns" / "globex-payments", lambda n: append(gateway, {
+                 "id": f"gw-9z{n}", "title": f"change {n}", "status": "open", "created_at": "2026-11-20T11:00:00Z"})),
+             (demo / "towns" / "kestrel", lambda n: append(events, {
+                 "ts": f"2026-11-20T11:0{n}:00Z", "type": "nudge", "actor": "deacon"}))]
+    for n in range(4):
+        root, change = steps[n % 3 % 2]  # the town twice, kestrel, the town again
+        change(n)
+        plan = reread(data, [str(root)], settings, NOW)
+        assert plan is not None
+        data = plan.apply()
+        assert_same(data, load_dashboard([demo], settings, NOW))
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated") / "fed"
@@ -124,15 +144,19 @@ def _rig_beads(fed: Path) -> list[Path]:
     return sorted(p for p in (fed / "towns").glob("*/*/.beads/issues.jsonl") if p.stat().st_size)
 
 
-@pytest.mark.parametrize("change", ["append", "close", "drop-referenced", "delegate", "unlink", "retitle-all"])
+@pytest.mark.parametrize("change", ["append", "close", "drop-referenced", "delegate", "unlink", "fill-stub",
+                                    "retitle-all"])
 def test_a_change_to_one_rig_of_a_generated_federation(generated: Path, tmp_path: Path, change: str) -> None:
     fed = Path(shutil.copytree(generated, tmp_path / "fed", symlinks=True))
     beads = _rig_beads(fed)
-    everything = "\n".join(p.read_text(encoding="utf-8") for p in fed.rglob("*.jsonl"))
-    # a rig whose beads others refer to: dropping one of them makes their references stubs
-    target = next(p for p in beads if any(f'{r["id"]}"' in everything.replace(p.read_text(encoding="utf-8"), "")
-                                          for r in _lines(p)[:50]))
-    if change == "unlink":  # a rig with references to wisps never exported: stubs only it points to
+
+    def elsewhere(rig: Path) -> str:  # every record file of the other workspaces
+        town = rig.parents[2]
+        return "\n".join(p.read_text(encoding="utf-8") for p in fed.rglob("*.jsonl") if town not in p.parents)
+
+    # a rig whose beads other workspaces refer to: dropping them makes those references dangle
+    target = next(p for p in beads if (other := elsewhere(p)) and any(f'{r["id"]}"' in other for r in _lines(p)))
+    if change in ("unlink", "fill-stub"):  # a rig with references to wisps never exported (stubs)
         target = next(p for p in beads if "-wisp-" in p.read_text(encoding="utf-8"))
     records = _lines(target)
     town = target.parents[2]
@@ -143,13 +167,21 @@ def test_a_change_to_one_rig_of_a_generated_federation(generated: Path, tmp_path
         elif change == "close":
             _rewrite(target, [{**r, "status": "closed"} if i % 3 == 0 else r for i, r in enumerate(records)])
         elif change == "drop-referenced":
-            other = everything.replace(target.read_text(encoding="utf-8"), "")
-            _rewrite(target, [r for r in records if f'{r["id"]}"' not in other])
+            other = elsewhere(target)
+            kept = [r for r in records if f'{r["id"]}"' not in other]
+            assert len(kept) < len(records)
+            _rewrite(target, kept)
         elif change == "delegate":
             meta = {**records[1].get("metadata", {}), "delegated_from": records[0]["id"]}
             _rewrite(target, [records[0], {**records[1], "metadata": meta}, *records[2:]])
         elif change == "unlink":  # its references go: stubs only it pointed to go with them
             _rewrite(target, [{k: v for k, v in r.items() if k != "dependencies"} for r in records])
+        elif change == "fill-stub":  # the wisps it refers to are exported now: their stubs are real
+            wisps = sorted({d["depends_on_id"] for r in records for d in r.get("dependencies", [])
+                            if "-wisp-" in d["depends_on_id"] and ":" not in d["depends_on_id"]})
+            assert wisps
+            append(target, *({**records[0], "id": wisp, "title": "exported at last", "dependencies": []}
+                             for wisp in wisps))
         else:
             _rewrite(target, [{**r, "title": r["title"] + " (again)"} for r in records])
 

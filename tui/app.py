@@ -142,6 +142,13 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, Reloads, App[None]):
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(DataLoaded(data, seq, note))
+        if self.watch_files:  # what a reread after a change on disk needs, made now (tui/reloads.py)
+            from core.dashboard import prepare_reread
+
+            try:
+                prepare_reread(data)
+            except Exception:  # noqa: BLE001, S110 - only made ahead: the reread makes it when missing
+                pass
 
     def on_load_progress(self, message: LoadProgress) -> None:
         self.query_one("#status-line", Static).update(f"{message.what}… {message.fraction:.0%}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from rich.text import Text
@@ -23,8 +24,15 @@ def literal_block(value: object, style: str = "") -> Text:
 def shorten_path(path: str, roots: list[str]) -> str:
     """``path`` relative to the root that holds it (shorter, and the same on every machine)."""
     for root in sorted(roots, key=len, reverse=True):
-        resolved = str(Path(root).resolve())
+        resolved = _resolved(root)
         for base in (root.rstrip("/"), resolved):
             if path.startswith(base + "/"):
                 return path[len(base) + 1:]
     return path
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(root: str) -> str:
+    """A root with its links resolved, once: the Overview shortens thousands of diagnostics' paths
+    against the same few roots."""
+    return str(Path(root).resolve())
