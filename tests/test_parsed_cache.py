@@ -210,3 +210,23 @@ def test_real_data_diagnostics_are_replayed_exactly(cache: ParsedCache, monkeypa
     warm, read = _hits(cache, monkeypatch, [REALDATA])
     assert read == on_server
     assert warm == plain
+
+
+def test_federation_parts_do_not_pile_up(demo: Path, cache: ParsedCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each change makes a new set of entries and so a new federation-wide part: only the newest
+    ``FEDERATION_PARTS`` stay; a workspace's entry is replaced in place."""
+    from core.cache import store
+
+    monkeypatch.setattr(store, "FEDERATION_PARTS", 3)
+    entries = None
+    for n in range(6):
+        with open(demo / RIG, "a", encoding="utf-8") as handle:
+            handle.write(f'{{"id":"gp-n{n}","title":"change {n}","status":"open"}}\n')
+        load_federation([demo], cache=_fresh(cache))
+        load_federation([demo], cache=_fresh(cache))  # all from the cache: keeps the part for this set
+        names = [p.name for p in cache.folder.iterdir() if not p.name.startswith(".")]
+        parts = [name for name in names if name.startswith("federation-")]
+        assert len(parts) <= 3
+        count = len(names) - len(parts)
+        assert entries in (None, count)
+        entries = count

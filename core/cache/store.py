@@ -33,6 +33,7 @@ from core.sources.limits import ReadLimits
 from core.sources.seen import Seen, recording
 
 _FEDERATION = "federation-"  # the federation-wide part's files start so; a workspace's entry does not
+FEDERATION_PARTS = 16  # federation-wide parts kept (several roots or federations read in turn)
 _JSON_ONLY = frozenset({WorkspaceKind.TOWN, WorkspaceKind.SUDOCODE, WorkspaceKind.BEADS})
 _federation_part = msgspec.msgpack.Decoder(tuple[str, list[Diagnostic]]).decode
 _encode = msgspec.msgpack.Encoder().encode
@@ -115,9 +116,21 @@ class ParsedCache:
         return diagnostics if kept_key == key else None
 
     def keep_federation_part(self, identities: Sequence[str], diagnostics: list[Diagnostic]) -> None:
+        """Keep the part for these entries; only the newest ``FEDERATION_PARTS`` are kept (each
+        change to any workspace makes a new set of entries: without a bound they would pile up)."""
         key = self._federation_key(identities)
-        if key is not None:
-            self._put(self.folder / (_FEDERATION + key), [_encode((key, diagnostics))])
+        if key is None or not self._put(self.folder / (_FEDERATION + key), [_encode((key, diagnostics))]):
+            return
+        try:
+            parts = [(entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(self.folder)
+                     if entry.name.startswith(_FEDERATION)]
+        except OSError:
+            return
+        for _, path in sorted(parts, reverse=True)[FEDERATION_PARTS:]:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
     def _federation_key(self, identities: Sequence[str]) -> str | None:
         ids = [self.entry_ids.get(key) for key in identities]
