@@ -1,6 +1,6 @@
 """The dashboard's reload of what changed: from the OS's file event to the repaint.
 
-    python benchmarks/tui_reload.py DIR [--changes 5] [--rig largest|median]
+    python benchmarks/tui_reload.py DIR [--changes 5] [--rig largest|median] [--panes first|all]
 
 DIR is a generated federation (``benchmarks/generate.py DIR --units 100000``); it is copied to a
 temporary folder first, so it is never changed. The dashboard (``tui.app.CrossdeckApp``, run
@@ -21,8 +21,10 @@ worker: dangling references updated, diagnostics, summary, approvals and audit w
 ``hop`` (the worker's result reaching the UI thread), ``graph`` (the graph updated in place),
 ``chains`` (delegation chains; stale imports too after a realm changed),
 ``show`` (every mounted pane given the new data), ``repaint`` (to the end of the next refresh).
-For comparison, one full ``load_dashboard`` of the same federation (what every change cost
-before) is timed in the same process. Target: event to repaint within 150 ms at 100k units.
+``cpu`` is the CPU time the whole process (every thread) spent from the event to the repaint: on a
+busy machine, what the reload cost without the waits for a processor. For comparison, one full
+``load_dashboard`` of the same federation (what every change cost before) is timed in the same
+process. Target: event to repaint within 150 ms at 100k units.
 """
 
 from __future__ import annotations
@@ -48,10 +50,13 @@ class Clock:
 
     def __init__(self) -> None:
         self.marks: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}  # process CPU time (every thread) at each mark
         self.spans: dict[str, float] = {}
 
     def mark(self, name: str) -> None:
-        self.marks.setdefault(name, time.perf_counter())
+        if name not in self.marks:
+            self.marks[name] = time.perf_counter()
+            self.cpu[name] = time.process_time()
 
     def timed(self, name: str, call: Callable[..., Any]) -> Callable[..., Any]:
         def timing(*args: Any, **kwargs: Any) -> Any:
@@ -64,6 +69,7 @@ class Clock:
 
     def reset(self) -> None:
         self.marks.clear()
+        self.cpu.clear()
         self.spans.clear()
 
 
@@ -123,7 +129,7 @@ def pick_rig(fed: Path, which: str) -> tuple[Path, Path]:
     return town, rig
 
 
-async def run(fed: Path, changes: int, which: str) -> list[dict[str, float]]:
+async def run(fed: Path, changes: int, which: str, every_pane: bool) -> list[dict[str, float]]:
     sys.path.insert(0, str(PROJECT))
     from tui.app import CrossdeckApp
     from tui.widgets.table import FastTable
@@ -143,6 +149,15 @@ async def run(fed: Path, changes: int, which: str) -> list[dict[str, float]]:
         print(f"{sum(len(w.work_units) for w in app.data.federation.workspaces):,} work units in "
               f"{len(app.data.federation.workspaces)} workspaces; changing {rig.relative_to(fed)} "
               f"({ws.name}: {len(ws.work_units):,} work units, {rig.stat().st_size:,} bytes in the rig's file)")
+        if every_pane:  # each pane mounted (as after a user visited them all), the Overview on screen
+            from tui.panes.registry import PANES
+
+            for spec in PANES:
+                await pilot.press(spec.key)
+                await pilot.pause(0.1)
+            await pilot.press(PANES[0].key)
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.5)
         instrument(app, clock)
         table = app.query_one("#overview-workspaces", FastTable)
         for n in range(changes):
@@ -174,6 +189,7 @@ def _breakdown(clock: Clock) -> dict[str, float]:
     ui_work = s.get("graph", 0.0) + s.get("chains", 0.0)
     return {
         "event->repaint": m["repaint"] - m["event"],
+        "cpu": clock.cpu["repaint"] - clock.cpu["event"],
         "write->event": m["event"] - m["write"],
         "look": m["looked"] - m["event"],
         "queue": m["worker"] - m["looked"],
@@ -206,10 +222,12 @@ def main() -> int:
     parser.add_argument("dir", type=Path)
     parser.add_argument("--changes", type=int, default=5)
     parser.add_argument("--rig", choices=("largest", "median"), default="largest")
+    parser.add_argument("--panes", choices=("first", "all"), default="first",
+                        help="mount only the first pane (as opened), or every pane (as after visiting each)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tui-reload-") as tmp:
         fed = Path(shutil.copytree(args.dir, Path(tmp) / "fed", symlinks=True))
-        rows = asyncio.run(run(fed, args.changes, args.rig))
+        rows = asyncio.run(run(fed, args.changes, args.rig, args.panes == "all"))
         full = full_load(fed)
     keys = list(rows[0])
     print("change  " + "  ".join(f"{k:>14}" for k in keys) + "   (ms)")
@@ -219,7 +237,8 @@ def main() -> int:
     print("median  " + "  ".join(f"{median[k] * 1000:>14.1f}" for k in keys))
     total = median["event->repaint"] * 1000
     print(f"file event to repaint: median {total:.0f} ms, worst {max(r['event->repaint'] for r in rows) * 1000:.0f} ms "
-          f"(target <= {TARGET_MS:.0f} ms); a full reload of the same federation: {full * 1000:.0f} ms")
+          f"(target <= {TARGET_MS:.0f} ms), the process's CPU meanwhile median {median['cpu'] * 1000:.0f} ms; "
+          f"a full reload of the same federation: {full * 1000:.0f} ms")
     return 0 if total <= TARGET_MS else 1
 
 

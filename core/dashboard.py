@@ -24,7 +24,7 @@ from core.analysis.delegation import DelegationChains, delegation_chains
 from core.analysis.reach import RemotesSummary, remotes_report
 from core.analysis.stale import ImportReport, stale_imports
 from core.diagnostics import Diagnostic, Diagnostics, Severity
-from core.federation import Federation, dangling_references, load_federation, load_workspace
+from core.federation import Federation, dangling_references, gc_paused, load_federation, load_workspace
 from core.graph import build_graph
 from core.model import Workspace, WorkspaceKind
 from core.settings import Settings
@@ -157,7 +157,13 @@ def reread(data: DashboardData, roots: Sequence[str], settings: Settings, now: d
     kept as loaded; None when only a full ``load_dashboard`` can say what changed: a root that
     is no loaded workspace or whose kind changed, a workspace that no longer loads or whose name,
     shared records (``core.graph_update.can_update``) changed, diagnostics that cannot be told
-    apart by workspace."""
+    apart by workspace. The cyclic GC is paused meanwhile, as for a full load (a collection over
+    the 100k records' heap, set off by the new ones, would cost more than the reread)."""
+    with gc_paused():
+        return _reread(data, roots, settings, now)
+
+
+def _reread(data: DashboardData, roots: Sequence[str], settings: Settings, now: dt.datetime) -> Reread | None:
     fed = data.federation
     local = [ws for ws in fed.workspaces if not ws.remote_cache]
     remote = fed.workspaces[len(local):]

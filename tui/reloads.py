@@ -259,13 +259,19 @@ class Reloads:
         reads it, and only if nothing else was shown since they were read."""
         app: Any = self
         before = self.data
-        if message.reread.base is not before:
-            app.load_data(message.reason)
-        else:
-            data = message.reread.apply()
+        try:
+            if message.reread.base is not before:
+                app.load_data(message.reason)
+                return
+            try:
+                data = message.reread.apply()
+            except Exception:  # noqa: BLE001 - the graph may be half updated: read everything again
+                app.load_data(message.reason)
+                return
             note = reload_note(message.reason, before, data, only=message.reread.roots)
             app.on_data_loaded(DataLoaded(data, message.live_seq, note))
-        self._reread_done()
+        finally:
+            self._reread_done()
 
     def own_writes_begin(self) -> None:
         """An action of ours is about to write (on the UI thread, before its worker starts)."""

@@ -51,8 +51,10 @@ class ChainsPane(Pane):
         return self.query_one("#chains-tree", ChainTree)
 
     def show(self, data: DashboardData) -> None:
-        self._data = data
+        previous, self._data = self._data, data
         result = data.chains
+        if previous is not None and result == previous.chains:
+            return  # the same chains (a reload of what changed touched none): the tree is not filled again
         self._chains = list(result.chains)
         self.query_one("#chains-headline", Static).update(literal(labels.headline(result)))
         cycles = self.query_one("#chains-cycles", Static)

@@ -3,7 +3,7 @@ no workspace found, what the command line says then: nothing here, and how to st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,6 +27,7 @@ class OverviewPane(Pane):
         Binding("d", "focus_diagnostics", "Diagnostics"),
         Binding("w", "focus_workspaces", "Workspaces"),
     ]
+    _diagnostics_shown: tuple[list[Any], list[str]] | None = None  # the diagnostics (and roots) in the table
 
     def compose(self) -> ComposeResult:
         yield Static("", id="overview-headline", classes="pane-headline")
@@ -56,6 +57,9 @@ class OverviewPane(Pane):
         health = " · ".join(f"{n} {state}" for state, n in counts.items() if n) or "no remotes configured"
         self.query_one("#overview-remotes", Static).update(literal(f"Remotes: {health}"))
         diags = data.federation.diagnostics
+        if (diags, data.federation.roots) == self._diagnostics_shown:
+            return  # the same (a reload of what changed, most often): thousands of rows not made again
+        self._diagnostics_shown = (list(diags), list(data.federation.roots))
         rows = [[d.severity.value, shorten_path(d.location(), data.federation.roots), d.message] for d in diags]
         self.query_one("#overview-diagnostics", FastTable).set_rows(rows, [str(i) for i in range(len(rows))])
 
