@@ -1,6 +1,7 @@
 """The server commits the requests that arrive together in one commit, and a request that arrives
 alone does not wait for company: the group's leader waits only for the writers still writing
-(at most the committer's window), not the whole window every time."""
+(at most the committer's window), not the whole window every time. Its writer threads take turns
+on the workspace's lock within the process."""
 
 from __future__ import annotations
 
@@ -73,3 +74,49 @@ def test_requests_arriving_together_share_commits_and_none_waits_the_window(comm
     assert max(took for _, took in answers) < WINDOW / 2
     assert 1 <= commits(committed.root) < 8
     assert git(committed.root, "status", "--porcelain") == ""
+
+
+def test_writers_of_one_process_take_turns_on_the_workspace_lock(tmp_path: Path, crossdeck_home: Path) -> None:
+    """The server's writer threads wait for each other in the process (core/sync/lock.py), one
+    at a time, and a writer that waits too long is told which workspace is locked, as a process
+    waiting for another process is."""
+    from core.sync.lock import WorkspaceLocked, workspace_lock
+
+    inside: list[int] = []
+    most = [0]
+    guard = threading.Lock()
+
+    def writer() -> None:
+        for _ in range(20):
+            with workspace_lock(tmp_path, timeout=WINDOW * 2):
+                with guard:
+                    inside.append(1)
+                    most[0] = max(most[0], len(inside))
+                with guard:
+                    inside.pop()
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WINDOW * 4)
+    assert most[0] == 1 and not any(thread.is_alive() for thread in threads)
+
+    refused: list[BaseException] = []
+
+    def late() -> None:
+        try:
+            with workspace_lock(tmp_path, timeout=0.2):
+                pass
+        except WorkspaceLocked as exc:
+            refused.append(exc)
+
+    with workspace_lock(tmp_path):
+        other = threading.Thread(target=late)
+        other.start()
+        other.join(WINDOW)
+    assert len(refused) == 1 and f"the workspace at {tmp_path} is locked" in str(refused[0])
+    other = threading.Thread(target=late)
+    other.start()
+    other.join(WINDOW)
+    assert len(refused) == 1  # let go: the next writer takes it
