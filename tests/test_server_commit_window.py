@@ -120,3 +120,36 @@ def test_writers_of_one_process_take_turns_on_the_workspace_lock(tmp_path: Path,
     other.start()
     other.join(WINDOW)
     assert len(refused) == 1  # let go: the next writer takes it
+
+
+def test_a_replay_is_answered_while_every_writer_slot_is_taken(served: Served) -> None:
+    """A mutate sent again with its request_id gets its first answer at once, not after the
+    writers queued for the workspace's lock (a replay writes nothing)."""
+    from core.sync.lock import workspace_lock
+
+    token = served.token(FRONTEND)
+    with served.client(token, timeout=WINDOW * 4) as client:
+        assert client.post("/mutate", json=pending("req-first")).status_code == 202
+    writers = served.running.state.writers
+    assert writers is not None
+    finished: list[int] = []
+
+    def write(n: int) -> None:
+        with served.client(token, timeout=WINDOW * 4) as client:
+            finished.append(client.post("/mutate", json=pending(f"req-queued-{n}")).status_code)
+
+    with workspace_lock(served.root):  # another writer holds the workspace: the server's writers wait
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + WINDOW
+        while not writers.locked() and time.monotonic() < deadline:  # every writer slot taken
+            time.sleep(0.01)
+        assert writers.locked()
+        with served.client(token, timeout=WINDOW * 4) as client:
+            again = client.post("/mutate", json=pending("req-first"))
+        assert (again.status_code, again.headers.get("Idempotent-Replay")) == (202, "true")
+        assert finished == []  # the writers are still waiting
+    for thread in threads:
+        thread.join(WINDOW * 4)
+    assert finished == [202] * 4

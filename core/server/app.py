@@ -6,7 +6,9 @@ its watcher (started and stopped with the app, restarted after a failure: ``task
 limiter, idempotency, the open streams' caps, and the door (``door.Door``: the Host check) in
 front of it all. Work that reads files or SQLite runs in the thread pool, never on the event loop;
 calls that write the workspace (mutate, delegate, approve, reject) take turns for a few writer
-slots on the loop first (``WRITERS``), so a crowd of writers waits there, not in the threads.
+slots on the loop first (``WRITERS``), so a crowd of writers waits there, not in the threads; a
+mutate or delegate whose ``request_id`` has its answer kept already (a replay) is answered
+without one.
 """
 
 from __future__ import annotations
@@ -290,18 +292,22 @@ async def _receive(call: Call, kind: Any, handle: Any) -> Response:
     state = call.state
     check_from(_caller(call), message.from_, state.served, call.today)
 
-    async with _writer_slot(state) as waited:
-        def work() -> tuple[int, dict[str, Any]]:
-            outcome = None
-            try:
-                outcome = handle(state.served, _caller(call), message, now(), call.started,
-                                 on_written=lambda: setattr(call, "audited", True),
-                                 lock_timeout=max(1.0, mutating.LOCK_TIMEOUT - waited))
-            finally:
-                state.settled(outcome)
-            return outcome.status, outcome
+    def work(waited: float) -> tuple[int, dict[str, Any]]:
+        outcome = None
+        try:
+            outcome = handle(state.served, _caller(call), message, now(), call.started,
+                             on_written=lambda: setattr(call, "audited", True),
+                             lock_timeout=max(1.0, mutating.LOCK_TIMEOUT - waited))
+        finally:
+            state.settled(outcome)
+        return outcome.status, outcome
 
-        return await _once(call, raw, message.request_id, work)
+    assert state.idempotency is not None
+    if message.request_id is not None and await run_in_threadpool(state.idempotency.answered, _caller(call).key,
+                                                                  message.request_id):
+        return await _once(call, raw, message.request_id, lambda: work(0.0))  # a replay: no writer slot
+    async with _writer_slot(state) as waited:
+        return await _once(call, raw, message.request_id, lambda: work(waited))
 
 
 @contextlib.asynccontextmanager

@@ -34,6 +34,11 @@ class Idempotency:
         self._locks: dict[tuple[str, str], tuple[threading.Lock, int]] = {}
         self._guard = threading.Lock()
 
+    def answered(self, caller: str, request_id: str) -> bool:
+        """Whether the first answer to ``caller``'s ``request_id`` is kept (a call with it is a
+        replay: ``run`` answers it without its work; kept answers are never dropped)."""
+        return self.db.answer(caller, request_id) is not None
+
     def run(self, caller: str, request_id: str | None, sha: str,
             work: Callable[[], tuple[int, dict[str, Any]]]) -> tuple[int, bytes, bool]:
         """(status, JSON body, replayed) of ``work``'s answer, or of the first answer to this id.
