@@ -22,9 +22,11 @@ analysis reads (each sorts what it reports).
 
 from __future__ import annotations
 
-from collections import ChainMap
+from collections import ChainMap, Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
+
+import msgspec
 
 from core.federation import Federation
 from core.graph import Edge, _Builder
@@ -49,12 +51,15 @@ def can_update(old: Workspace, new: Workspace) -> bool:
 class Part(NamedTuple):
     """What one workspace alone puts in the graph (``core.graph``'s builder on it): its own nodes
     and its edges by (source, target, key) with the attributes the graph gives each (an edge
-    stated twice: the later attributes update the earlier, as networkx does). The edges between
-    shared nodes (an employment: unchanged when ``can_update``, and maybe stated by another
-    workspace too) are left out."""
+    stated twice: the later attributes update the earlier, as networkx does), how many times
+    each edge is stated and each work unit key held. The edges between shared nodes (an
+    employment: unchanged when ``can_update``, and maybe stated by another workspace too) are
+    left out."""
 
     nodes: dict[str, dict[str, Any]]
     edges: dict[tuple[str, str, str], dict[str, Any]]
+    stated: Counter[tuple[str, str, str]]
+    units: Counter[str]
 
     @classmethod
     def of(cls, ws: Workspace, remote_status: Mapping[str, str]) -> Part:
@@ -62,36 +67,50 @@ class Part(NamedTuple):
         builder.workspace(ws)
         shared = {key for key, attrs in builder.nodes.items() if attrs["kind"] in _SHARED}
         edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+        stated: Counter[tuple[str, str, str]] = Counter()
         for source, target, kind, attrs in builder.edges:
             if source in shared and target in shared:
                 continue
-            held = edges.get((source, target, kind))
-            edges[source, target, kind] = attrs if held is None else {**held, **attrs}
-        return cls({key: attrs for key, attrs in builder.nodes.items() if key not in shared}, edges)
+            key = (source, target, kind)
+            stated[key] += 1
+            held = edges.get(key)
+            edges[key] = attrs if held is None else {**held, **attrs}
+        nodes = {key: attrs for key, attrs in builder.nodes.items() if key not in shared}
+        return cls(nodes, edges, stated, Counter(unit.key for unit in ws.work_units))
 
 
 class Change:
     """How the graph's part of a workspace changes when ``old`` is read again as ``new``
     (``can_update``): found without the graph (in a worker), applied to it by ``apply`` (where
-    the graph is read). ``before``: the old part, when kept from the change before."""
+    the graph is read). ``before``: the old part, when kept from the change before.
+
+    When only a run of work units and relationships differs (an appended bead, one edited), only
+    that run is made into graph records, on each side (``_run``); the whole new part is made
+    only when the run's nodes or edges are also stated by records outside it (a bead id twice,
+    a dependency stated twice), whose attributes would then have to be merged again."""
 
     def __init__(self, old: Workspace, new: Workspace, remote_status: Mapping[str, str],
                  before: Part | None = None) -> None:
         before = before or Part.of(old, remote_status)
-        self.after = after = Part.of(new, remote_status)  # the next change's ``before``
         self.remote_status = remote_status
-        self.gone_edges = [edge for edge in before.edges if edge not in after.edges]
+        self.delegations = old.delegations != new.delegations
+        runs = _runs(old, new, before, remote_status)
+        if runs is None:
+            gone, came = before, Part.of(new, remote_status)
+            self.after = came  # the next change's ``before``
+        else:
+            gone, came, self.after = runs
+        self.gone_edges = [edge for edge in gone.edges if edge not in came.edges]
         self.new_edges: list[Edge] = []
         self.changed_edges: list[tuple[tuple[str, str, str], dict[str, Any]]] = []
-        for edge, attrs in after.edges.items():
-            held = before.edges.get(edge)
+        for edge, attrs in came.edges.items():
+            held = gone.edges.get(edge)
             if held is None:
                 self.new_edges.append((*edge, attrs))
             elif held != attrs:
                 self.changed_edges.append((edge, attrs))
-        self.gone_nodes = [key for key in before.nodes if key not in after.nodes]
-        self.set_nodes = [(key, attrs) for key, attrs in after.nodes.items() if before.nodes.get(key) != attrs]
-        self.delegations = old.delegations != new.delegations
+        self.gone_nodes = [key for key in gone.nodes if key not in came.nodes]
+        self.set_nodes = [(key, attrs) for key, attrs in came.nodes.items() if gone.nodes.get(key) != attrs]
 
     def apply(self, graph: Any, fed: Federation) -> None:
         """Make ``graph`` (built from a federation holding the old workspace) the graph of
@@ -137,6 +156,63 @@ def update(graph: Any, old: Workspace, new: Workspace, fed: Federation, remote_s
     """``Change(old, new, remote_status).apply(graph, fed)``: the graph of ``fed`` (which holds
     ``new`` in the place of ``old``), when ``can_update(old, new)``."""
     Change(old, new, remote_status).apply(graph, fed)
+
+
+def _runs(old: Workspace, new: Workspace, before: Part, remote_status: Mapping[str, str]) \
+        -> tuple[Part, Part, Part] | None:
+    """(the old run's part, the new run's part, the whole new part) when ``old`` and ``new``
+    differ only in one run of work units and one of relationships (the rest of their records
+    equal) and what the runs state is stated nowhere else in the workspace; else None."""
+    if old.info != new.info or old.contracts != new.contracts or old.imports != new.imports:
+        return None
+    old_units, new_units = _middle(old.work_units, new.work_units)
+    old_rels, new_rels = _middle(old.relationships, new.relationships)
+    if len(new_units) + len(new_rels) > (len(new.work_units) + len(new.relationships)) // 2:
+        return None  # most of it changed: the whole part is as quick
+    gone, came = _run(old, old_units, old_rels, remote_status), _run(new, new_units, new_rels, remote_status)
+    units, stated = before.units.copy(), before.stated.copy()
+    units.subtract(gone.units)
+    stated.subtract(gone.stated)
+    if any(units[key] > 0 for key in (*gone.units, *came.units)) or \
+            any(stated[edge] > 0 for edge in (*gone.stated, *came.stated)):
+        return None  # also stated outside the runs
+    units.update(came.units)
+    stated.update(came.stated)
+    for key in gone.units:
+        if units[key] <= 0:
+            del units[key]
+    for edge in gone.stated:
+        if stated[edge] <= 0:
+            del stated[edge]
+    nodes, edges = dict(before.nodes), dict(before.edges)
+    for key in gone.nodes:
+        del nodes[key]
+    for edge in gone.edges:
+        del edges[edge]
+    nodes.update(came.nodes)
+    edges.update(came.edges)
+    return gone, came, Part(nodes, edges, stated, units)
+
+
+def _middle(old: list[Any], new: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The runs of ``old`` and ``new`` between their common beginning and common end."""
+    shortest = min(len(old), len(new))
+    start = 0
+    while start < shortest and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < shortest - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return old[start:len(old) - end], new[start:len(new) - end]
+
+
+def _run(ws: Workspace, units: list[Any], relationships: list[Any], remote_status: Mapping[str, str]) -> Part:
+    """What these work units and relationships of ``ws`` put in the graph, alone."""
+    alone = msgspec.structs.replace(ws, info=None, work_units=units, relationships=relationships, employments=[],
+                                    entities=[], remotes=[], contracts=[], imports=[])
+    part = Part.of(alone, remote_status)
+    del part.nodes[ws.name]  # the workspace's own node: in the part outside the run
+    return part
 
 
 def _delegations(workspaces: Sequence[Workspace]) -> list[Delegation]:

@@ -145,7 +145,7 @@ def _rig_beads(fed: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("change", ["append", "close", "drop-referenced", "delegate", "unlink", "fill-stub",
-                                    "retitle-all"])
+                                    "same-id-again", "dependency-twice", "retitle-all"])
 def test_a_change_to_one_rig_of_a_generated_federation(generated: Path, tmp_path: Path, change: str) -> None:
     fed = Path(shutil.copytree(generated, tmp_path / "fed", symlinks=True))
     beads = _rig_beads(fed)
@@ -182,6 +182,13 @@ def test_a_change_to_one_rig_of_a_generated_federation(generated: Path, tmp_path
             assert wisps
             append(target, *({**records[0], "id": wisp, "title": "exported at last", "dependencies": []}
                              for wisp in wisps))
+        elif change == "dependency-twice":  # a bead states one of its dependencies again, first, dated otherwise
+            i = next(i for i, r in enumerate(records) if r.get("dependencies"))
+            first = {**records[i]["dependencies"][0], "created_at": "2026-11-20T11:00:00Z"}
+            again = {**records[i], "dependencies": [first, *records[i]["dependencies"]]}
+            _rewrite(target, [*records[:i], again, *records[i + 1:]])
+        elif change == "same-id-again":  # a bead appended with the id of one already there
+            append(target, {**records[3], "title": "the same id again", "status": "closed"})
         else:
             _rewrite(target, [{**r, "title": r["title"] + " (again)"} for r in records])
 

@@ -70,8 +70,8 @@ class ExplorerPane(Pane):
         self._headline(f"building the outline of {units} work units…")
         if units <= BUILD_INLINE:
             self._outline_ready(data, Outline(data.federation))
-        else:
-            self._build_outline(data)
+        else:  # after the next refresh: the other panes' new data is on screen before it takes the GIL
+            self.call_after_refresh(self._build_outline, data)
 
     @work(thread=True, exclusive=True, group="explorer-outline", name="explorer outline",
           description="build the outline of the federation")
