@@ -2,7 +2,7 @@
 (issue 17: "the server's mutate cost does not grow with the workspace").
 
     PYTHONPATH=. .venv/bin/python benchmarks/server_mutate.py [--items 10,10000] [--mutates 200]
-                                                              [--warmup 20] [--json]
+                                                              [--warmup 20] [--clients 1] [--json]
 
 For each size in ``--items``: copies the sample api-service (sample_workspaces/sudocode; its rate
 and daily create limits raised, as benchmarks/http_load.py does) into a temporary folder, appends
@@ -13,6 +13,8 @@ repository (so every mutate commits, as in a real checkout), and starts
 ``--mutates`` ``create_issue`` mutates at priority 1, one after the other, each under a fresh
 ``request_id``: the policy's ``require_approval`` holds each for a human (202), so each is one
 request line and one audit line, committed. Only the ``--mutates`` calls after the warm-up count.
+With ``--clients N``, N clients share the measured mutates, sending at the same time (the
+warm-up is still one client's).
 
 Reported, per size: the median, p90 and p99 latency of a call (whole milliseconds, measured by the
 client around the HTTP call) and the size of ``issues.jsonl``; and the ratio of the largest size's
@@ -24,11 +26,13 @@ whatever else the machine is doing (say so beside the figures).
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -36,8 +40,8 @@ from typing import Any
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from benchmarks.http_load import percentile, prepare, serve  # noqa: E402
-from benchmarks.server_siege import make_repository  # noqa: E402
+from benchmarks.http_load import percentile, prepare, serve
+from benchmarks.server_siege import make_repository
 
 FRONTEND_REMOTE = "acme-dev/frontend"
 
@@ -62,7 +66,7 @@ def grow(root: Path, items: int) -> int:
     return issues.stat().st_size
 
 
-def measure(items: int, mutates: int, warmup: int) -> dict[str, Any]:
+def measure(items: int, mutates: int, warmup: int, clients: int = 1) -> dict[str, Any]:
     from core import tokens
     from core.sync.http_remote import HttpRemote
 
@@ -75,21 +79,32 @@ def measure(items: int, mutates: int, warmup: int) -> dict[str, Any]:
         _, token = tokens.issue("acme-dev/api-service", remote=FRONTEND_REMOTE)
         process, url = serve(root, {**os.environ, "PYTHONPATH": str(PROJECT)}, base / "serve.log")
         latencies: list[float] = []
-        statuses: dict[int, int] = {}
-        try:
+        statuses: collections.Counter[int] = collections.Counter()
+        lock = threading.Lock()
+
+        def send(numbers: range, kept: bool) -> None:
             with HttpRemote(url, token) as remote:
-                for n in range(warmup + mutates):
+                for n in numbers:
                     started = time.perf_counter()
-                    status, _ = remote.mutate(f"bench-{n:06d}", "create_issue",
-                                              {"title": f"bench {n}", "priority": 1})
+                    status, _ = remote.mutate(f"bench-{n:06d}", "create_issue", {"title": f"bench {n}", "priority": 1})
                     elapsed = (time.perf_counter() - started) * 1000
-                    statuses[status] = statuses.get(status, 0) + 1
-                    if n >= warmup:
-                        latencies.append(elapsed)
+                    with lock:
+                        statuses[status] += 1
+                        if kept:
+                            latencies.append(elapsed)
+
+        try:
+            send(range(warmup), kept=False)
+            threads = [threading.Thread(target=send, args=(range(warmup + c, warmup + mutates, clients), True))
+                       for c in range(clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         finally:
             process.terminate()
             process.wait(10)
-    return {"items": items, "issues_bytes": size, "mutates": mutates, "statuses": statuses,
+    return {"items": items, "issues_bytes": size, "mutates": mutates, "clients": clients, "statuses": dict(statuses),
             "median_ms": round(statistics.median(latencies)), "p90_ms": round(percentile(latencies, 0.90)),
             "p99_ms": round(percentile(latencies, 0.99)), "mean_ms": round(statistics.fmean(latencies))}
 
@@ -99,10 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", default="10,10000", help="workspace sizes in items, comma-separated")
     parser.add_argument("--mutates", type=int, default=200, help="mutates measured per size")
     parser.add_argument("--warmup", type=int, default=20, help="mutates sent first and not measured")
+    parser.add_argument("--clients", type=int, default=1, help="clients sending the measured mutates at once")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     sizes = [int(part) for part in args.items.split(",") if part.strip()]
-    runs = [measure(items, args.mutates, args.warmup) for items in sizes]
+    runs = [measure(items, args.mutates, args.warmup, args.clients) for items in sizes]
     small, large = min(runs, key=lambda r: r["items"]), max(runs, key=lambda r: r["items"])
     report = {"runs": runs, "load_average": os.getloadavg()[0],
               "ratio_median": round(large["median_ms"] / max(small["median_ms"], 1), 2),
@@ -112,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for run in runs:
             print(f"{run['items']:>7,} items ({run['issues_bytes']:,} bytes of issues): {run['mutates']} pending "
-                  f"mutates, median {run['median_ms']} ms, p90 {run['p90_ms']} ms, p99 {run['p99_ms']} ms "
+                  f"mutates by {run['clients']} client(s), median {run['median_ms']} ms, p90 {run['p90_ms']} ms, p99 {run['p99_ms']} ms "
                   f"(answers {run['statuses']})")
         print(f"{large['items']:,} items / {small['items']:,} items: median {report['ratio_median']}x, "
               f"p99 {report['ratio_p99']}x (load average {report['load_average']:.2f})")
