@@ -46,7 +46,9 @@ def unit_ids(app: CrossdeckApp) -> set[str]:
 
 
 def following(app: CrossdeckApp) -> bool:
-    return app._events is not None and app._events.running and app._files is not None
+    """The dashboard follows its files' events and holds their stamps to compare with."""
+    events = getattr(app, "_events", None)
+    return events is not None and events.running and app._files is not None
 
 
 def append_bead(demo: Path, bead: dict[str, Any]) -> None:
