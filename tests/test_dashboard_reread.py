@@ -49,7 +49,7 @@ def assert_same(got: DashboardData, want: DashboardData) -> None:
         assert mine[part] == full[part], part
 
 
-def reread_then_compare(root: Path, changed: Path, change: Callable[[], None]) -> DashboardData:
+def reread_then_compare(root: Path, changed: Path, change: Callable[[], object]) -> DashboardData:
     settings = Settings()
     before = load_dashboard([root], settings, NOW)
     change()

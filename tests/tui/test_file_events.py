@@ -23,6 +23,14 @@ BEAD = {"id": "gw-9zz", "title": "Added while the dashboard was open", "status":
         "created_at": "2026-11-20T11:00:00Z", "updated_at": "2026-11-20T11:00:00Z"}
 
 
+def seen_by(seen: list[FilesChanged]) -> Callable[[object], None]:
+    """A message hook keeping every FilesChanged the app posts."""
+    def hook(message: object) -> None:
+        if isinstance(message, FilesChanged):
+            seen.append(message)
+    return hook
+
+
 def events_app(root: Path, poll_seconds: float) -> tuple[CrossdeckApp, Notes, list[FilesChanged]]:
     """The dashboard following its files (not its HTTP remotes nor Dolt servers), with a poll
     interval of ``poll_seconds`` should it ever poll."""
@@ -59,7 +67,7 @@ def append_bead(demo: Path, bead: dict[str, Any]) -> None:
 async def test_a_change_arrives_by_the_file_event_with_no_poll(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tui.app.WATCH_SECONDS", 3600, raising=False)  # where polling was all there was
     app, notes, seen = events_app(demo, poll_seconds=3600)  # a poll would come after an hour
-    async with app.run_test(size=(120, 40), message_hook=lambda m: isinstance(m, FilesChanged) and seen.append(m)) as pilot:
+    async with app.run_test(size=(120, 40), message_hook=seen_by(seen)) as pilot:
         await settle(app, pilot)
         await until(pilot, lambda: following(app))
         append_bead(demo, BEAD)
@@ -80,7 +88,7 @@ async def test_without_file_events_it_says_so_once_and_polls(demo: Path) -> None
 
     app, notes, seen = events_app(demo, poll_seconds=0.2)
     app.file_events = NoEvents
-    async with app.run_test(size=(120, 40), message_hook=lambda m: isinstance(m, FilesChanged) and seen.append(m)) as pilot:
+    async with app.run_test(size=(120, 40), message_hook=seen_by(seen)) as pilot:
         await settle(app, pilot)
         await until(pilot, lambda: app._files is not None)
         assert notes.titled("file events unavailable") == [
@@ -93,7 +101,7 @@ async def test_without_file_events_it_says_so_once_and_polls(demo: Path) -> None
 
 async def test_our_own_action_is_no_file_event_to_announce(demo: Path, actor: str) -> None:
     app, notes, seen = events_app(demo, poll_seconds=3600)
-    async with app.run_test(size=(120, 40), message_hook=lambda m: isinstance(m, FilesChanged) and seen.append(m)) as pilot:
+    async with app.run_test(size=(120, 40), message_hook=seen_by(seen)) as pilot:
         await settle(app, pilot)
         await until(pilot, lambda: following(app))
         await approve(app, pilot, "req-7c2e41")  # writes the api-service's request log and audit
