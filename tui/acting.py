@@ -114,4 +114,4 @@ def _run(node: Widget, done: str, not_done: str, call: Callable[[], Any],
 
 def _done(node: Widget, text: str, severity: Severity, title: str) -> None:
     say(node, text, severity, title=title)
-    node.app.load_data()  # type: ignore[attr-defined]  # show what is on disk now
+    node.app.reload_after_action()  # type: ignore[attr-defined]  # show what is on disk now (tui/reloads.py)

@@ -22,6 +22,7 @@ Mixed into ``CrossdeckApp`` (as ``tui.live.FollowsRemotes`` is):
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ class WorkspacesReread(Message):
 
     reread: Reread
     live_seq: int
-    reason: str
+    reason: str | None  # why, to say with what changed; None: an action of ours (its notice says it)
 
 
 class Reloads:
@@ -82,6 +83,8 @@ class Reloads:
     _told_failures: dict[str, str]  # remote row key -> the sync error said last (background syncs)
     _changed: dict[str, None]  # roots changed on disk, not yet read again (in the order seen)
     _rereading: bool  # a reread of changed workspaces is under way (the next waits for it)
+    _action_before: tuple[Snapshot | None, Any]  # the files and the store's stamp when an action began
+    _action_wrote: list[str] | None  # the roots the last action wrote in (None: not known)
     _events: FileEvents | None  # the OS's file events below the local workspaces, once started
     _polling: bool  # the events could not start or failed: check_files runs every watch_seconds
     watch_seconds: float = WATCH_SECONDS
@@ -97,6 +100,8 @@ class Reloads:
         self._polling = False
         self._changed = {}
         self._rereading = False
+        self._action_before = (None, None)
+        self._action_wrote = None
 
     def _local_roots(self) -> list[str]:
         return [ws.root for ws in self.data.federation.workspaces if not ws.remote_cache] if self.data else []
@@ -224,7 +229,7 @@ class Reloads:
         self._reread(roots, f"{names} changed on disk", app._live_seq)
 
     @work(thread=True, group="reread", name="reread changed workspaces")
-    def _reread(self, roots: list[str], reason: str, live_seq: int) -> None:
+    def _reread(self, roots: list[str], reason: str | None, live_seq: int) -> None:
         """Only the changed workspaces, the others as loaded (``core.dashboard.reread``); a full
         load where that cannot say what changed."""
         from core.dashboard import reread
@@ -244,7 +249,7 @@ class Reloads:
         else:
             app.post_message(WorkspacesReread(found, live_seq, reason))
 
-    def _reread_in_full(self, reason: str) -> None:
+    def _reread_in_full(self, reason: str | None) -> None:
         app: Any = self
         app.load_data(reason)
         self._reread_done()
@@ -268,7 +273,8 @@ class Reloads:
             except Exception:  # noqa: BLE001 - the graph may be half updated: read everything again
                 app.load_data(message.reason)
                 return
-            note = reload_note(message.reason, before, data, only=message.reread.roots)
+            note = None if message.reason is None else reload_note(message.reason, before, data,
+                                                                    only=message.reread.roots)
             app.on_data_loaded(DataLoaded(data, message.live_seq, note))
         finally:
             self._reread_done()
@@ -278,19 +284,36 @@ class Reloads:
         with self._writes_lock:
             self._writing += 1
             self._own_writes += 1
+            self._action_before = (self._files, _store_stamp())
 
     def own_writes_end(self) -> None:
         """The action's writes are done (in its worker thread): look at the files now, so the
-        next check compares against what it wrote."""
-        from core.watch import Snapshot
+        next check compares against what it wrote, and note the workspaces it wrote in (None:
+        not known, or the store changed too: a full load then)."""
+        from core.watch import Snapshot, changed_workspaces
 
         roots = self._local_roots()
         now = Snapshot.take(roots) if roots else None
         with self._writes_lock:
+            files, store = self._action_before
             if now is not None:
                 self._files = now
             self._writing -= 1
             self._own_writes += 1
+            known = now is not None and files is not None and files.roots == now.roots and store == _store_stamp()
+            self._action_wrote = sorted(changed_workspaces(files, now, roots)) if known else None  # type: ignore[arg-type]
+
+    def reload_after_action(self) -> None:
+        """After an action of ours (tui/acting.py): read again the workspaces it wrote in, or
+        everything when that is not known (the files were not looked at before it, it changed
+        the store, another reread is under way)."""
+        app: Any = self
+        roots, self._action_wrote = self._action_wrote, None
+        if roots is None or self._rereading or self.data is None:
+            app.load_data()
+        elif roots:
+            self._rereading = True
+            self._reread(roots, None, app._live_seq)
 
     # -- remote syncs -------------------------------------------------------------------------------
     @work(thread=True, group="sync", name="sync remotes")
@@ -330,6 +353,22 @@ class Reloads:
         elif not message.background and not message.failures:
             app.notify(f"synced {plural(message.count, 'remote')}", markup=False)
         app.load_data()
+
+
+def _store_stamp() -> tuple[tuple[int, int] | None, ...]:
+    """The store's files' (mtime_ns, size): an action that changed them changed more than files."""
+    from core.store import db_path
+
+    path = db_path()
+    stamps: list[tuple[int, int] | None] = []
+    for name in (path, path.with_name(path.name + "-wal")):
+        try:
+            info = os.stat(name)
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
 
 
 def _first_line(error: str) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from core.dashboard import load_dashboard
+from tests.test_dashboard_reread import assert_same
 from tests.tui.conftest import NOW, settle
 from tests.tui.test_first_hour_dashboard import Notes, approve
 from tui.app import CrossdeckApp
@@ -106,6 +108,8 @@ async def test_our_own_action_is_no_file_event_to_announce(demo: Path, actor: st
         await until(pilot, lambda: following(app))
         await approve(app, pilot, "req-7c2e41")  # writes the api-service's request log and audit
         assert notes.titled("Request approved"), notes.text()
+        assert "req-7c2e41" not in {row.request_id for row in app.data.approvals.pending}  # type: ignore[union-attr]
+        assert_same(app.data, load_dashboard([demo], app.settings, NOW))  # only api-service was read again
         app.own_writes_begin()  # an action quicker than its file event: the event comes after its end
         with (demo / "towns" / "kestrel" / ".events.jsonl").open("a", encoding="utf-8") as out:
             out.write(json.dumps({"ts": "2026-11-20T11:59:00Z", "type": "nudge", "actor": "deacon"}) + "\n")
