@@ -2,7 +2,8 @@
 (issue 17: "the server's mutate cost does not grow with the workspace").
 
     PYTHONPATH=. .venv/bin/python benchmarks/server_mutate.py [--items 10,10000] [--mutates 200]
-                                                              [--warmup 20] [--clients 1] [--json]
+                                                              [--warmup 20] [--clients 1] [--requests 0]
+                                                              [--json]
 
 For each size in ``--items``: copies the sample api-service (sample_workspaces/sudocode; its rate
 and daily create limits raised, as benchmarks/http_load.py does) into a temporary folder, appends
@@ -14,7 +15,8 @@ repository (so every mutate commits, as in a real checkout), and starts
 ``request_id``: the policy's ``require_approval`` holds each for a human (202), so each is one
 request line and one audit line, committed. Only the ``--mutates`` calls after the warm-up count.
 With ``--clients N``, N clients share the measured mutates, sending at the same time (the
-warm-up is still one client's).
+warm-up is still one client's). With ``--requests N`` the workspace's request and audit logs hold
+N settled requests (and an audit line each) before the first call.
 
 Reported, per size: the median, p90 and p99 latency of a call (whole milliseconds, measured by the
 client around the HTTP call) and the size of ``issues.jsonl``; and the ratio of the largest size's
@@ -66,7 +68,25 @@ def grow(root: Path, items: int) -> int:
     return issues.stat().st_size
 
 
-def measure(items: int, mutates: int, warmup: int, clients: int = 1) -> dict[str, Any]:
+def settled(root: Path, requests: int) -> None:
+    """``requests`` rejected requests of the frontend in ``root``'s request log, an audit line each."""
+    folder = root / ".sudocode" / "federation"
+    with (folder / "requests.jsonl").open("a") as log, (folder / "audit.jsonl").open("a") as audit:
+        for n in range(requests):
+            ident = f"old-{n:06d}"
+            log.write(json.dumps({
+                "request_id": ident, "direction": "incoming", "from_repo": "github.com/acme-dev/frontend",
+                "to_repo": "github.com/acme-dev/api-service", "request_type": "create_issue", "status": "rejected",
+                "payload": {"title": f"old {n}", "priority": 1}, "rejection_reason": "not now",
+                "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:00:00Z"}) + "\n")
+            audit.write(json.dumps({
+                "timestamp": "2026-11-01T10:00:00Z", "operation_type": "mutate", "direction": "incoming",
+                "local_repo": "github.com/acme-dev/api-service", "remote_repo": "github.com/acme-dev/frontend",
+                "request_id": ident, "payload": {}, "result": None, "status": "pending", "error_message": None,
+                "duration_ms": 3, "actor": "acme-dev/frontend"}) + "\n")
+
+
+def measure(items: int, mutates: int, warmup: int, clients: int = 1, requests: int = 0) -> dict[str, Any]:
     from core import tokens
     from core.sync.http_remote import HttpRemote
 
@@ -75,6 +95,7 @@ def measure(items: int, mutates: int, warmup: int, clients: int = 1) -> dict[str
         os.environ["CROSSDECK_HOME"] = str(base / "home")
         root = prepare(base)
         size = grow(root, items)
+        settled(root, requests)
         make_repository(root)
         _, token = tokens.issue("acme-dev/api-service", remote=FRONTEND_REMOTE)
         process, url = serve(root, {**os.environ, "PYTHONPATH": str(PROJECT)}, base / "serve.log")
@@ -104,7 +125,8 @@ def measure(items: int, mutates: int, warmup: int, clients: int = 1) -> dict[str
         finally:
             process.terminate()
             process.wait(10)
-    return {"items": items, "issues_bytes": size, "mutates": mutates, "clients": clients, "statuses": dict(statuses),
+    return {"items": items, "issues_bytes": size, "requests": requests, "mutates": mutates, "clients": clients,
+            "statuses": dict(statuses),
             "median_ms": round(statistics.median(latencies)), "p90_ms": round(percentile(latencies, 0.90)),
             "p99_ms": round(percentile(latencies, 0.99)), "mean_ms": round(statistics.fmean(latencies))}
 
@@ -115,10 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutates", type=int, default=200, help="mutates measured per size")
     parser.add_argument("--warmup", type=int, default=20, help="mutates sent first and not measured")
     parser.add_argument("--clients", type=int, default=1, help="clients sending the measured mutates at once")
+    parser.add_argument("--requests", type=int, default=0, help="settled requests in the log before the first call")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     sizes = [int(part) for part in args.items.split(",") if part.strip()]
-    runs = [measure(items, args.mutates, args.warmup, args.clients) for items in sizes]
+    runs = [measure(items, args.mutates, args.warmup, args.clients, args.requests) for items in sizes]
     small, large = min(runs, key=lambda r: r["items"]), max(runs, key=lambda r: r["items"])
     report = {"runs": runs, "load_average": os.getloadavg()[0],
               "ratio_median": round(large["median_ms"] / max(small["median_ms"], 1), 2),
@@ -127,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report, indent=2))
     else:
         for run in runs:
-            print(f"{run['items']:>7,} items ({run['issues_bytes']:,} bytes of issues): {run['mutates']} pending "
+            print(f"{run['items']:>7,} items ({run['issues_bytes']:,} bytes of issues, {run['requests']:,} requests): "
+                  f"{run['mutates']} pending "
                   f"mutates by {run['clients']} client(s), median {run['median_ms']} ms, p90 {run['p90_ms']} ms, p99 {run['p99_ms']} ms "
                   f"(answers {run['statuses']})")
         print(f"{large['items']:,} items / {small['items']:,} items: median {report['ratio_median']}x, "
