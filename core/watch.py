@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SKIPPED_FOLDERS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"})
 
@@ -141,15 +142,23 @@ def changed_workspaces(old: Snapshot, new: Snapshot, workspace_roots: Iterable[s
 
 
 class FileEvents:
-    """The operating system's file events below ``roots``, on a thread of its own (``watchfiles``,
-    whose Rust ``notify`` backend uses inotify on Linux). ``start`` returns once the roots are
+    """The operating system's file events below ``roots`` (``watchfiles``, whose Rust ``notify``
+    backend uses inotify on Linux), on threads of their own. ``start`` returns once the roots are
     watched, or raises (``OSError``, ``RuntimeError``) when they cannot be (the inotify watch
-    limit reached). Then each batch of changed paths goes to ``on_change`` (a batch
-    ends when no event came for ``STEP_MS``, or after ``DEBOUNCE_MS``); a failure later (the
-    kernel's event queue overflowed) goes to ``on_error`` once and ends the watch. Both are called
-    on the watch thread."""
+    limit reached). Then each batch of changed paths goes to ``on_change`` (a batch ends when no
+    event came for ``STEP_MS``, or after ``DEBOUNCE_MS``); a failure later (the kernel's event
+    queue overflowed) goes to ``on_error`` once and ends the watch. Both are called on a watch
+    thread.
 
-    STEP_MS = 20  # how often the thread looks for events (a batch ends after one quiet step)
+    What is watched is what a walk reads: each root's own entries, and every folder below it
+    but the skipped ones. notify watches a folder with all its subfolders, with no way to leave
+    some out, so each root is watched alone and each of its folders but ``.git``,
+    ``node_modules`` and the like with everything below it (a git repository's ``.git`` alone
+    holds a few hundred folders: watched, 200 workspaces would take tens of thousands of the
+    user's inotify watches). A folder made in a root later is watched from when its event comes,
+    before the batch naming it is handed on (which looks into it)."""
+
+    STEP_MS = 20  # how often a thread looks for events (a batch ends after one quiet step)
     DEBOUNCE_MS = 300  # the longest a burst of events (a git checkout) is gathered into one batch
 
     def __init__(self, roots: Iterable[str | Path], on_change: Callable[[set[str]], None],
@@ -158,38 +167,98 @@ class FileEvents:
         self.on_change = on_change
         self.on_error = on_error
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._below: frozenset[str] = frozenset()  # the folders watched with all below them
+        self._below_stop = threading.Event()  # ends the watch of those (when they are watched anew)
+        self._polling = False
 
     def start(self) -> None:
-        from watchfiles._rust_notify import RustNotify  # the backend watchfiles.watch drives (documented)
-
         try:  # watchfiles' own choice: polling where events do not work (WSL's Windows drives) or when asked
             from watchfiles.main import _default_force_polling
 
-            polling = _default_force_polling(None)
+            self._polling = _default_force_polling(None)
         except ImportError:
-            polling = bool(os.environ.get("WATCHFILES_FORCE_POLLING"))
-        notify = RustNotify(list(self.roots), False, polling, 300, True, True)
-        self._thread = threading.Thread(target=self._run, args=(notify,), name="crossdeck-file-events", daemon=True)
-        self._thread.start()
+            self._polling = bool(os.environ.get("WATCHFILES_FORCE_POLLING"))
+        top = self._notify([root for root in self.roots if os.path.isdir(root)], recursive=False)
+        self._watch_below()
+        self._spawn(top, self._stop, self._top_changed)
 
     def stop(self) -> None:
         self._stop.set()
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+        return any(thread.is_alive() for thread in self._threads) and not self._stop.is_set()
 
-    def _run(self, notify: object) -> None:
-        watch = notify.watch  # type: ignore[attr-defined]
+    @property
+    def folders(self) -> frozenset[str]:
+        """The folders watched with everything below them."""
+        return self._below
+
+    def _notify(self, paths: list[str], recursive: bool) -> Any:
+        from watchfiles._rust_notify import RustNotify  # the backend watchfiles.watch drives (documented)
+
+        return RustNotify(paths, False, self._polling, 300, recursive, True)
+
+    def _watch_below(self) -> bool:
+        """Watch every folder of the roots but the skipped ones, each with all below it, when
+        they are not those watched already (a new watch first, then the old one ends: no gap)."""
+        below = frozenset(entry.path for root in self.roots for entry in _folders(root))
+        if below == self._below:
+            return False
+        stop = threading.Event()
+        if below:
+            self._spawn(self._notify(sorted(below), recursive=True), _Either(self._stop, stop), self._below_changed)
+        self._below_stop.set()
+        self._below, self._below_stop = below, stop
+        return True
+
+    def _below_changed(self, paths: set[str]) -> None:
+        self.on_change(paths)
+
+    def _top_changed(self, paths: set[str]) -> None:
+        """A root's own entries changed: a folder made, removed or renamed there is watched (or
+        no longer) before the batch is handed on."""
+        if any(os.path.dirname(path) in self.roots and os.path.basename(path) not in SKIPPED_FOLDERS
+               and (path in self._below or os.path.isdir(path)) for path in paths):
+            self._watch_below()
+        self.on_change(paths)
+
+    def _spawn(self, notify: Any, stop: Any, deliver: Callable[[set[str]], None]) -> None:
+        thread = threading.Thread(target=self._run, args=(notify, stop, deliver), name="crossdeck-file-events",
+                                  daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def _run(self, notify: Any, stop: Any, deliver: Callable[[set[str]], None]) -> None:
         try:
-            while not self._stop.is_set():
-                changes = watch(self.DEBOUNCE_MS, self.STEP_MS, 0, self._stop)
+            while not stop.is_set():
+                changes = notify.watch(self.DEBOUNCE_MS, self.STEP_MS, 0, stop)
                 if isinstance(changes, set) and changes:
-                    self.on_change({path for _, path in changes})
+                    deliver({path for _, path in changes})
         except Exception as exc:  # noqa: BLE001 - the caller falls back to polling and says why
             if not self._stop.is_set():
+                self._stop.set()
                 self.on_error(exc)
         finally:
-            self._stop.set()
-            notify.close()  # type: ignore[attr-defined]
+            notify.close()
+
+
+class _Either:
+    """Set when either event is (what RustNotify.watch asks of its stop event: ``is_set``)."""
+
+    def __init__(self, *events: threading.Event) -> None:
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self.events)
+
+
+def _folders(root: str) -> list[os.DirEntry[str]]:
+    """The folders directly in ``root`` that a walk goes into (not skipped, not links)."""
+    try:
+        with os.scandir(root) as entries:
+            return [entry for entry in entries
+                    if entry.name not in SKIPPED_FOLDERS and entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []

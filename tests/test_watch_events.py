@@ -34,6 +34,63 @@ def test_an_appended_line_is_an_event_naming_the_file(roots: list[Path]) -> None
         events.stop()
 
 
+class Batches:
+    """The batches a FileEvents hands over, and a wait for one naming a path."""
+
+    def __init__(self) -> None:
+        self.seen: list[set[str]] = []
+        self.errors: list[Exception] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, paths: set[str]) -> None:
+        with self._changed:
+            self.seen.append(paths)
+            self._changed.notify_all()
+
+    def named(self, path: Path) -> bool:
+        return any(str(path) in batch for batch in self.seen)
+
+    def wait_for(self, path: Path) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.named(path), BOUND), (path, self.seen, self.errors)
+
+
+def test_git_and_other_skipped_folders_are_not_watched(roots: list[Path]) -> None:  # noqa: F811
+    batches = Batches()
+    events = FileEvents(roots, batches, batches.errors.append)
+    (roots[0] / "node_modules" / "pkg").mkdir(parents=True)
+    events.start()
+    try:
+        assert not any(".git" in folder or "node_modules" in folder for folder in events.folders)
+        head = roots[0] / ".git" / "HEAD"
+        head.write_text("ref: refs/heads/other\n")
+        (roots[0] / ".git" / "objects" / "ab").mkdir()
+        (roots[0] / "node_modules" / "pkg" / "index.js").write_text("x")
+        barrier = roots[0] / ".beads" / "issues.jsonl"  # written after them: its batch comes after theirs
+        with barrier.open("a", encoding="utf-8") as out:
+            out.write("{}\n")
+        batches.wait_for(barrier)
+        assert not any(".git" in path or "node_modules" in path for batch in batches.seen for path in batch)
+    finally:
+        events.stop()
+
+
+def test_a_folder_made_in_a_root_is_watched_from_then_on(roots: list[Path]) -> None:  # noqa: F811
+    batches = Batches()
+    events = FileEvents(roots, batches, batches.errors.append)
+    events.start()
+    try:
+        rig = roots[1] / "newrig"
+        (rig / ".beads").mkdir(parents=True)
+        batches.wait_for(rig)  # handed on once the new folder is watched
+        target = rig / ".beads" / "issues.jsonl"
+        target.write_text('{"id": "nr-1"}\n')
+        batches.wait_for(target)
+        assert str(rig) in events.folders
+    finally:
+        events.stop()
+
+
 def test_looking_again_at_the_named_paths_is_a_new_walk(roots: list[Path], tmp_path: Path) -> None:  # noqa: F811
     before = Snapshot.take(roots)
     edited = roots[1] / "gateway" / ".beads" / "issues.jsonl"
