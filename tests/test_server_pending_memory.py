@@ -138,3 +138,43 @@ def test_concurrent_pending_mutates_are_held_in_the_logs_order(quiet: Served, lo
     assert answers == [202] * 24
     assert loads == []
     assert held(quiet).requests == on_disk(quiet).requests
+
+
+def test_a_pending_mutate_is_not_held_up_by_a_reread_under_way(quiet: Served, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """While the watcher reads the workspace again (someone else changed an issue), a mutate that
+    waits for a human is answered all the same; what the re-read then installs keeps its request."""
+    real = served_module.load_workspace
+    reading, release = threading.Event(), threading.Event()
+
+    def slow(path: Path, kind: Any, *args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        assert release.wait(WAIT * 6), "the test never let the re-read go on"
+        return real(path, kind, *args, **kwargs)
+
+    monkeypatch.setattr(served_module, "load_workspace", slow)
+    with (quiet.root / ".sudocode" / "issues.jsonl").open("a") as out:  # an editor adds an issue
+        out.write(json.dumps({"id": "i-while", "title": "Added while the server works", "status": "open",
+                              "priority": 2, "created_at": "2026-12-01T00:00:00Z",
+                              "updated_at": "2026-12-01T00:00:00Z"}) + "\n")
+    rescan = threading.Thread(target=quiet.rescan)
+    rescan.start()
+    try:
+        assert reading.wait(WAIT)
+        answers: list[int] = []
+
+        def send() -> None:
+            with quiet.client(quiet.token(FRONTEND)) as client:
+                answers.append(client.post("/mutate", json=pending("req-during")).status_code)
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        sender.join(WAIT * 3)
+        assert answers == [202]  # answered while the re-read is still under way
+        assert rescan.is_alive()
+    finally:
+        release.set()
+        rescan.join(WAIT * 6)
+    assert "req-during" in {r.request_id for r in held(quiet).requests}
+    assert "i-while" in {unit.id for unit in held(quiet).work_units}
+    assert held(quiet).requests == on_disk(quiet).requests

@@ -279,25 +279,29 @@ class Watcher:
         self.poll_seconds = poll_seconds
         self._snapshot = Snapshot.take([served.root])
         self._scan_lock = threading.Lock()
+        self._held_lock = threading.Lock()  # the workspace held, its wire form and the events published
         self._wire: tuple[Workspace, Wire] | None = None  # the last workspace read and its wire form
 
     def rescan(self) -> list[Event]:
-        """Look now: when a file changed, re-read the workspace and publish what changed."""
-        with self._scan_lock:
+        """Look now: when a file changed, re-read the workspace and publish what changed. The
+        reading holds up no ``took``: what it puts in meanwhile is put into what was read."""
+        with self._scan_lock:  # one look at a time
             snapshot = Snapshot.take([self.served.root])
             changed = changed_paths(self._snapshot, snapshot)
             if not changed:
                 return []
             self._snapshot = snapshot
-            before, after = self.served.reload(changed)
-            old = self._held(before)
-            self._wire = (after, wire_of(after, old))
-            return self.hub.publish(wire_diff(old[1], self._wire[1], after.name))
+            fresh = self.served.read(changed)
+            with self._held_lock:
+                before, after = self.served.install(fresh)
+                old = self._held(before)
+                self._wire = (after, wire_of(after, old))
+                return self.hub.publish(wire_diff(old[1], self._wire[1], after.name))
 
     def took(self, request: Request) -> list[Event]:
         """Put ``request``, just written and left pending by this server, into the workspace
         held in memory (``Served.took``) and publish its event: no re-read."""
-        with self._scan_lock:
+        with self._held_lock:
             before, after = self.served.took(request)
             if after is before:
                 return []

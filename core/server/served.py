@@ -46,6 +46,7 @@ class Served:
         self._ws = ws
         self._lock = threading.Lock()
         self._policy: tuple[Workspace, dt.date, WorkspacePolicy] | None = None
+        self._taken: list[Request] | None = None  # what ``took`` put in while a re-read is under way
         self.committer = GroupCommitter(self.root)  # the requests this server takes, committed in bursts
 
     @property
@@ -53,14 +54,30 @@ class Served:
         return self._ws
 
     def reload(self, changed: Collection[str] | None = None) -> tuple[Workspace, Workspace]:
-        """(before, after) reading the workspace again from disk: only its request and audit
-        logs when ``changed`` (the paths of the files that changed) names nothing else."""
-        with self._lock:  # a request ``took`` puts in meanwhile would be lost
-            before = self._ws
-            fresh = _logs_reread(before, changed) if changed else None
-            if fresh is None:
-                fresh, _ = load_workspace(self.root, self.kind)
+        """(before, after) reading the workspace again from disk (``read`` then ``install``)."""
+        return self.install(self.read(changed))
+
+    def read(self, changed: Collection[str] | None = None) -> Workspace | None:
+        """The workspace read again from disk, not yet held: only its request and audit logs when
+        ``changed`` (the paths of the files that changed) names nothing else. Calls of ``took``
+        while it reads are kept, for ``install`` to put into what it read. One read at a time."""
+        with self._lock:
+            ws, self._taken = self._ws, []
+        fresh = _logs_reread(ws, changed) if changed else None
+        if fresh is None:
+            fresh, _ = load_workspace(self.root, self.kind)
+        return fresh
+
+    def install(self, fresh: Workspace | None) -> tuple[Workspace, Workspace]:
+        """(before, after) holding ``fresh`` from ``read`` (with the requests ``took`` put in
+        meanwhile, which the read may have missed); None keeps the last good copy."""
+        with self._lock:
+            before, taken, self._taken = self._ws, self._taken or [], None
             if fresh is not None and fresh.name == self.name:
+                for request in taken:
+                    requests = _with(fresh.requests, request)
+                    if requests is not None:
+                        fresh = msgspec.structs.replace(fresh, requests=requests)
                 self._ws = fresh
             return before, self._ws
 
@@ -71,6 +88,8 @@ class Served:
         order. An older state than the one held changes nothing."""
         with self._lock:
             before = self._ws
+            if self._taken is not None:  # a re-read is under way: it gets it too
+                self._taken.append(request)
             requests = _with(before.requests, request)
             if requests is not None:
                 self._ws = msgspec.structs.replace(before, requests=requests)
