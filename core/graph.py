@@ -50,7 +50,8 @@ def remote_key(name: str) -> str:
 
 
 class _Builder:
-    def __init__(self, remote_status: Mapping[str, str]):
+    def __init__(self, remote_status: Mapping[str, str], membership: bool = True):
+        self.membership = membership  # the work units' membership edges (build_graph)
         self.nodes: dict[str, dict[str, Any]] = {}
         self.edges: list[Edge] = []
         self.remote_status = remote_status
@@ -77,9 +78,10 @@ class _Builder:
         work_unit = NodeKind.WORK_UNIT
         self.nodes.update((u.key, {"kind": work_unit, "label": u.title, "workspace": name, "record": u})
                           for u in ws.work_units)
-        membership = EdgeKind.MEMBERSHIP.value
-        self.edges.extend((u.key, f"{name}/{u.rig}" if u.rig else name, membership, _MEMBERSHIP_ATTRS)
-                          for u in ws.work_units)
+        if self.membership:
+            membership = EdgeKind.MEMBERSHIP.value
+            self.edges.extend((u.key, f"{name}/{u.rig}" if u.rig else name, membership, _MEMBERSHIP_ATTRS)
+                              for u in ws.work_units)
         if ws.kind is WorkspaceKind.SUDOCODE:
             for unit in ws.work_units:
                 if unit.parent_id:
@@ -192,15 +194,19 @@ class _Builder:
         return workspace.rsplit("/", 1)[-1] in self.known_remote_workspaces
 
 
-def build_graph(fed: Federation, remote_status: Mapping[str, str] | None = None) -> nx.MultiDiGraph:
+def build_graph(fed: Federation, remote_status: Mapping[str, str] | None = None, *,
+                membership: bool = True) -> nx.MultiDiGraph:
     """The federation as one MultiDiGraph; ``graph.graph["federation"]`` is the loaded federation.
 
     ``remote_status`` maps a workspace name to its cached remote status (synced, stale,
-    unreachable), shown on stubs of that workspace.
+    unreachable), shown on stubs of that workspace. ``membership=False`` leaves out the work
+    units' membership edges (one per unit: most of a large graph's edges), which the walks of
+    ``chains`` and ``blockers`` never follow (blocking, parent-child, delegation and implements
+    edges): a graph for those verbs only (tests/test_graph_fill.py checks they answer the same).
     """
     import networkx as nx  # imported here: a verb that builds no graph does not pay for it
 
-    builder = _Builder(remote_status or {})
+    builder = _Builder(remote_status or {}, membership)
     with gc_paused():
         delegations: list[Delegation] = []
         for ws in fed.workspaces:

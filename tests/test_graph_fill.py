@@ -4,6 +4,7 @@ have (the demo, a generated one with stubs, repeated edges and delegations, real
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import networkx as nx
@@ -63,3 +64,34 @@ def test_edges_of_each_node_are_independent_dicts(tmp_path: Path) -> None:
 @pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata is not here (a user's own clone); CI has it")
 def test_real_towns_graphs_are_the_ones_networkx_builds(monkeypatch: pytest.MonkeyPatch) -> None:
     _same(graph_module.build_graph(load_federation([REALDATA])), _by_networkx(monkeypatch, [REALDATA]))
+
+
+def _walk_answers(graph: nx.MultiDiGraph) -> tuple[object, ...]:
+    """What chains and blockers answer on ``graph``: every chain, and the blockers of every
+    work unit (their reports as the verbs encode them)."""
+    import msgspec
+
+    from core.analysis.blocking import blockers
+    from core.analysis.delegation import delegation_chains, flat_chains
+
+    day = dt.date(2026, 12, 7)
+    chains = msgspec.to_builtins(flat_chains(delegation_chains(graph, day)))
+    units = sorted(key for key, attrs in graph._node.items() if attrs["kind"].value == "work_unit")
+    return chains, [msgspec.to_builtins(blockers(graph, key)) for key in units]
+
+
+@pytest.mark.parametrize("where", ["demo", "generated", "realdata"])
+def test_chains_and_blockers_answer_the_same_without_membership_edges(where: str, tmp_path: Path) -> None:
+    """``chains`` and ``blockers`` build their graph without the work units' membership edges
+    (``build_graph(membership=False)``): every chain and every unit's blockers must be the same
+    as on the whole graph."""
+    if where == "realdata" and not REALDATA.is_dir():
+        pytest.skip("../shared/realdata is not here (a user's own clone); CI has it")
+    root = {"demo": SAMPLES, "realdata": REALDATA}.get(where)
+    if root is None:
+        root = tmp_path / "fed"
+        generate(root, units=3000, workspaces=24)
+    fed = load_federation([root])
+    whole, lean = graph_module.build_graph(fed), graph_module.build_graph(fed, membership=False)
+    assert lean.number_of_edges() < whole.number_of_edges()
+    assert _walk_answers(lean) == _walk_answers(whole)

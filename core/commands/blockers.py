@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace, fed: Federation) -> int:
-    opened = open_ref(args, fed)
+    opened = open_ref(args, fed, walks_only=True)
     if opened is None:
         return EXIT_UNUSABLE
     return respond(args, fed, blockers(*opened), _text)

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
         report_diagnostics(fed.diagnostics, verbose=args.verbose)
         sys.stderr.write("no workspace could be loaded below: " + one_line(", ".join(fed.roots)) + "\n")
         return EXIT_UNUSABLE
-    result = delegation_chains(graph_of(fed), today())
+    result = delegation_chains(graph_of(fed, walks_only=True), today())
     if args.json:
         emit_json(flat_chains(result))  # flat: a JSON encoder recurses once per level of a tree
     else:

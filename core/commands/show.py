@@ -41,14 +41,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser.set_defaults(run=run)
 
 
-def open_ref(args: argparse.Namespace, fed: Federation) -> tuple[nx.MultiDiGraph, str] | None:
-    """The graph and the key ``args.ref`` names; None (after saying why on stderr) when there is
-    nothing loaded or the reference names no single node."""
+def open_ref(args: argparse.Namespace, fed: Federation, *,
+             walks_only: bool = False) -> tuple[nx.MultiDiGraph, str] | None:
+    """The graph (``walks_only``: as ``graph_of`` says) and the key ``args.ref`` names; None
+    (after saying why on stderr) when there is nothing loaded or the reference names no single
+    node."""
     if not fed.workspaces:
         report_diagnostics(fed.diagnostics, verbose=args.verbose)
         sys.stderr.write("no workspace could be loaded below: " + one_line(", ".join(fed.roots)) + "\n")
         return None
-    graph = graph_of(fed)
+    graph = graph_of(fed, walks_only=walks_only)
     try:
         return graph, find_node(graph, args.ref)
     except RefLookupError as exc:
