@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from core.diagnostics import Diagnostic, Severity
-from core.federation import Federation, dangling_references
-from core.model import Workspace, WorkspaceKind
+from core.diagnostics import Diagnostic
+from core.federation import Federation, dangling_references, loaded_prefixes, unresolved
+from core.model import Workspace
 from core.not_loaded import NotLoaded
 
 
@@ -36,7 +36,7 @@ class Dangling:
         self.blocks: list[list[Diagnostic]] = [[] for _ in workspaces]
         for diag in dangling_references(workspaces):
             self.blocks[at[diag.workspace or ""]].append(diag)
-        self._loaded = tuple(sorted({_prefix(ws) for ws in workspaces}, key=len, reverse=True))
+        self._loaded = loaded_prefixes(workspaces)
 
     @classmethod
     def of(cls, fed: Federation, workspaces: Sequence[Workspace]) -> Dangling | None:
@@ -75,22 +75,5 @@ class Dangling:
             self.blocks[j] = self._check(workspaces[j], unread)
 
     def _check(self, ws: Workspace, unread: NotLoaded) -> list[Diagnostic]:
-        """``dangling_references``' warnings for the references of ``ws`` (the same test, the
-        same words: tests/test_dashboard_reread.py compares them)."""
-        keys, loaded = self.keys, self._loaded
-        out: list[Diagnostic] = []
-        for rel in ws.relationships:
-            target = rel.to_key
-            if target is None:
-                out.append(Diagnostic(Severity.WARNING, rel.source,
-                                      f"{rel.type} reference {rel.to_ref!r} from {rel.from_ref} cannot be resolved",
-                                      rel.line, ws.name))
-            elif target not in keys and target.startswith(loaded) and target not in unread:
-                out.append(Diagnostic(Severity.WARNING, rel.source,
-                                      f"{rel.type} reference from {rel.from_ref} points to {rel.to_ref}, which is not there",
-                                      rel.line, ws.name))
-        return out
-
-
-def _prefix(ws: Workspace) -> str:
-    return ws.name + ("#" if ws.kind is WorkspaceKind.SUDOCODE else "/")
+        """``dangling_references``' warnings for the references of ``ws`` (the same code)."""
+        return list(unresolved(ws.name, ws.relationships, self.keys, self._loaded, unread))

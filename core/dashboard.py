@@ -56,10 +56,14 @@ class DashboardData(msgspec.Struct, kw_only=True):
 
 def load_dashboard(roots: Sequence[Path], settings: Settings, now: dt.datetime,
                    progress: Progress | None = None) -> DashboardData:
-    """Load the federation below ``roots`` and compute every pane's data."""
+    """Load the federation below ``roots`` (through the parsed cache: a workspace whose files did
+    not change since a verb or the dashboard last read it comes from its entry) and compute every
+    pane's data."""
+    from core.cache.store import ParsedCache
+
     say = progress or (lambda what, fraction: None)
     say("reading workspaces", 0.05)
-    fed = load_federation(roots, settings.limits, settings.discovery_max_depth)
+    fed = load_federation(roots, settings.limits, settings.discovery_max_depth, cache=ParsedCache.default())
     return _with_remotes(fed, settings, now, say)
 
 

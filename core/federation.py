@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from core.diagnostics import Diagnostic, Diagnostics, Severity
 from core.dolt.session import server_session
-from core.model import Workspace, WorkspaceKind
+from core.model import Relationship, Workspace, WorkspaceKind
 from core.not_loaded import NotLoaded
 from core.sources.beads import load_beads_workspace
 from core.sources.discover import Found, discover
@@ -203,38 +203,47 @@ def dangling_references(workspaces: Sequence[Workspace]) -> list[Diagnostic]:
 
 class References:
     """The references between workspaces, taken one workspace at a time, and those that resolve
-    to nothing loaded: a warning each. A reference into a workspace that is not loaded at all is a
-    remote reference (the graph makes it a stub), not a warning; nor is one into a ``.beads``
-    folder whose beads could not be read (its load warned once)."""
+    to nothing loaded: a warning each (``unresolved``)."""
 
     def __init__(self) -> None:
         self.keys: set[str] = set()
-        self.relationships: list[tuple[str, Any]] = []  # (workspace name, relationship)
+        self.relationships: list[tuple[str, list[Relationship]]] = []  # (workspace name, its relationships)
 
     def add(self, ws: Workspace) -> None:
         self.keys.update(unit.key for unit in ws.work_units)
-        name = ws.name
-        self.relationships.extend((name, rel) for rel in ws.relationships)
+        self.relationships.append((ws.name, ws.relationships))
 
     def dangling(self, workspaces: Sequence[Workspace]) -> list[Diagnostic]:
         """The warnings, once every workspace has been added (``workspaces``: those loaded)."""
-        keys = self.keys
-        loaded = tuple(sorted({_workspace_prefix(ws) for ws in workspaces}, key=len, reverse=True))
+        loaded = loaded_prefixes(workspaces)
         unread = NotLoaded(workspaces)
-        out: list[Diagnostic] = []
-        for name, rel in self.relationships:
-            target = rel.to_key
-            if target is None:
-                out.append(Diagnostic(Severity.WARNING, rel.source,
-                                      f"{rel.type} reference {rel.to_ref!r} from {rel.from_ref} cannot be resolved",
-                                      rel.line, name))
-            elif target not in keys and target.startswith(loaded) and target not in unread:
-                out.append(Diagnostic(
-                    Severity.WARNING, rel.source,
-                    f"{rel.type} reference from {rel.from_ref} points to {rel.to_ref}, which is not there",
-                    rel.line, name))
-        return out
+        return [diag for name, rels in self.relationships for diag in unresolved(name, rels, self.keys, loaded, unread)]
 
 
-def _workspace_prefix(ws: Workspace) -> str:
+def unresolved(name: str, relationships: Iterable[Relationship], keys: Container[str], loaded: tuple[str, ...],
+               unread: NotLoaded) -> Iterator[Diagnostic]:
+    """The warnings for workspace ``name``'s references that resolve to nothing loaded: ``keys``
+    the work units loaded, ``loaded`` the loaded workspaces' key prefixes (``loaded_prefixes``).
+    A reference into a workspace that is not loaded at all is a remote reference (the graph makes
+    it a stub), not a warning; nor is one into a ``.beads`` folder whose beads could not be read
+    (``unread``: its load warned once)."""
+    for rel in relationships:
+        target = rel.to_key
+        if target is None:
+            yield Diagnostic(Severity.WARNING, rel.source,
+                             f"{rel.type} reference {rel.to_ref!r} from {rel.from_ref} cannot be resolved",
+                             rel.line, name)
+        elif target not in keys and target.startswith(loaded) and target not in unread:
+            yield Diagnostic(Severity.WARNING, rel.source,
+                             f"{rel.type} reference from {rel.from_ref} points to {rel.to_ref}, which is not there",
+                             rel.line, name)
+
+
+def loaded_prefixes(workspaces: Iterable[Workspace]) -> tuple[str, ...]:
+    """The key prefixes of the workspaces loaded, longest first."""
+    return tuple(sorted({workspace_prefix(ws) for ws in workspaces}, key=len, reverse=True))
+
+
+def workspace_prefix(ws: Workspace) -> str:
+    """What the keys of ``ws``'s items start with."""
     return ws.name + ("#" if ws.kind is WorkspaceKind.SUDOCODE else "/")
