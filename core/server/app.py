@@ -271,6 +271,9 @@ async def query(call: Call) -> Response:
     message = read(raw, QueryMessage)
     served = call.state.served
     check_from(_caller(call), message.from_, served, call.today)
+    # Answer from the files as they are now: a change made on disk since the watcher's last look
+    # (a `crossdeck close` just before a `sync`) is read first. The look is a walk of stamps.
+    await run_in_threadpool(call.state.rescan)
     return await _once(call, raw, message.request_id,
                        lambda: (200, querying.run(_caller(call), served, message, call.today)))
 
