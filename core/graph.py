@@ -194,19 +194,33 @@ class _Builder:
         return workspace.rsplit("/", 1)[-1] in self.known_remote_workspaces
 
 
+class Walks:
+    """The graph as the walks of ``chains`` and ``blockers`` read it, without networkx: its
+    MultiDiGraph layout (``_node``, ``_succ``, ``_pred``: node -> neighbour -> edge key -> data,
+    one dict for both directions) and ``graph`` (``federation``), which is all those walks touch
+    (``core.analysis``: blocking, delegation, nearest, lookup)."""
+
+    __slots__ = ("_node", "_pred", "_succ", "graph")
+
+    def __init__(self, **attrs: Any):
+        self._node: dict[str, dict[str, Any]] = {}
+        self._succ: dict[str, dict[str, dict[str, Any]]] = {}
+        self._pred: dict[str, dict[str, dict[str, Any]]] = {}
+        self.graph: dict[str, Any] = dict(attrs)
+
+
 def build_graph(fed: Federation, remote_status: Mapping[str, str] | None = None, *,
-                membership: bool = True) -> nx.MultiDiGraph:
+                walks_only: bool = False) -> nx.MultiDiGraph:
     """The federation as one MultiDiGraph; ``graph.graph["federation"]`` is the loaded federation.
 
     ``remote_status`` maps a workspace name to its cached remote status (synced, stale,
-    unreachable), shown on stubs of that workspace. ``membership=False`` leaves out the work
-    units' membership edges (one per unit: most of a large graph's edges), which the walks of
-    ``chains`` and ``blockers`` never follow (blocking, parent-child, delegation and implements
-    edges): a graph for those verbs only (tests/test_graph_fill.py checks they answer the same).
+    unreachable), shown on stubs of that workspace. ``walks_only``: for ``chains`` and
+    ``blockers`` only, a ``Walks`` (no networkx to import) without the work units' membership
+    edges (one per unit: most of a large graph's edges), which their walks never follow
+    (blocking, parent-child, delegation and implements edges; tests/test_graph_fill.py checks
+    they answer the same).
     """
-    import networkx as nx  # imported here: a verb that builds no graph does not pay for it
-
-    builder = _Builder(remote_status or {}, membership)
+    builder = _Builder(remote_status or {}, membership=not walks_only)
     with gc_paused():
         delegations: list[Delegation] = []
         for ws in fed.workspaces:
@@ -215,12 +229,17 @@ def build_graph(fed: Federation, remote_status: Mapping[str, str] | None = None,
         builder.delegations(delegations)
         builder.unread = NotLoaded(fed.workspaces)
         builder.stubs()
-        graph = nx.MultiDiGraph(federation=fed)
+        if walks_only:
+            graph: Any = Walks(federation=fed)
+        else:
+            import networkx as nx  # imported here: a verb that builds no graph does not pay for it
+
+            graph = nx.MultiDiGraph(federation=fed)
         _fill(graph, builder.nodes, builder.edges)
-    return graph
+    return graph  # type: ignore[no-any-return]
 
 
-def _fill(graph: nx.MultiDiGraph, nodes: dict[str, dict[str, Any]], edges: list[Edge]) -> None:
+def _fill(graph: nx.MultiDiGraph | Walks, nodes: dict[str, dict[str, Any]], edges: list[Edge]) -> None:
     """``graph.add_nodes_from(nodes.items()); graph.add_edges_from(edges)`` on a new graph, with
     the same result (tests/test_graph_fill.py compares them), in a third of the time: the
     adjacency dicts are filled directly, without networkx's checks and bookkeeping per edge. The

@@ -41,3 +41,16 @@ def test_a_verb_imports_only_its_own_module(tmp_path) -> None:  # type: ignore[n
                   "core.commands.delegate", "core.commands.serve"):
         assert other not in loaded
     assert not [name for name in loaded if name.startswith(("httpx", "networkx"))]  # summary needs neither
+
+
+def test_chains_and_blockers_do_not_import_networkx(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Their walks read a ``core.graph.Walks``: networkx (a tenth of a second to import) is for the
+    verbs and panes that use its views."""
+    code = ("import sys; from core.cli import main; main(['chains', '--json', sys.argv[1]]); "
+            "main(['blockers', 'i-8b4c', '--json', sys.argv[1]]); "
+            "print(sorted(m for m in sys.modules if m.startswith('networkx')), file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code, str(PROJECT / "sample_workspaces")], capture_output=True,
+                         text=True, env={"PYTHONPATH": str(PROJECT), "CROSSDECK_HOME": str(tmp_path), "PATH": ""},
+                         timeout=120)
+    assert '"steps"' in run.stdout and '"chains"' in run.stdout, run.stderr
+    assert run.stderr.strip().splitlines()[-1] == "[]", run.stderr

@@ -56,11 +56,11 @@ def needs_sub_verb(parser: argparse.ArgumentParser) -> None:
 
 def graph_of(fed: Federation, *, walks_only: bool = False) -> nx.MultiDiGraph:
     """The federation graph, with each remote workspace's cached status from the state store;
-    ``walks_only``: without the work units' membership edges, for the verbs whose walks never
-    follow them (``chains``, ``blockers``: ``core.graph.build_graph``)."""
+    ``walks_only``: for ``chains`` and ``blockers``, the lighter graph their walks need
+    (``core.graph.build_graph``)."""
     from core.graph import build_graph
 
-    return build_graph(fed, remote_status=_cached_remote_status(), membership=not walks_only)
+    return build_graph(fed, remote_status=_cached_remote_status(), walks_only=walks_only)
 
 
 def _cached_remote_status() -> dict[str, str]:
