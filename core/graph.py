@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.federation import Federation, gc_paused
 from core.graph_kinds import BLOCKING, EdgeKind, NodeKind, StubKind, relationship_kind
-from core.model import Delegation, Realm, Town, Workspace, WorkspaceKind
+from core.model import Delegation, Realm, Remote, Town, Workspace, WorkspaceKind
 from core.not_loaded import NotLoaded
 from core.sources.federation_records import remote_name
 from core.uri import workspace_of
@@ -47,6 +47,16 @@ def entity_key(entity: str) -> str:
 
 def remote_key(name: str) -> str:
     return f"remote://{name}"
+
+
+def known_names(remote: Remote) -> set[str]:
+    """The names the workspace behind ``remote`` is known by: the remote's, its URL's, and the
+    workspace it says it serves."""
+    names = {remote.name, remote_name(remote.url)}
+    workspace = remote.extra.get("workspace")
+    if isinstance(workspace, str):
+        names.add(workspace)
+    return names
 
 
 class _Builder:
@@ -101,10 +111,7 @@ class _Builder:
             if key not in self.nodes:
                 self.node(key, NodeKind.REMOTE, remote.name, None, remote)
             self.edge(ws.name, key, EdgeKind.REMOTE, remote, trust_level=remote.trust_level)
-            self.known_remote_workspaces.update({remote.name, remote_name(remote.url)})
-            workspace = remote.extra.get("workspace")
-            if isinstance(workspace, str):
-                self.known_remote_workspaces.add(workspace)
+            self.known_remote_workspaces.update(known_names(remote))
 
     def _entity(self, ident: str, kind: str = "person", record: Any = None) -> None:
         key = entity_key(ident)

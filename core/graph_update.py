@@ -29,11 +29,10 @@ from typing import Any, NamedTuple
 import msgspec
 
 from core.federation import Federation
-from core.graph import Edge, _Builder
+from core.graph import Edge, _Builder, known_names
 from core.graph_kinds import EdgeKind, NodeKind
 from core.model import Delegation, Town, Workspace
 from core.not_loaded import NotLoaded
-from core.sources.federation_records import remote_name
 
 _SHARED = (NodeKind.ENTITY, NodeKind.REMOTE)  # nodes several workspaces state (core.graph._Builder._entity)
 _DELEGATION = EdgeKind.DELEGATION.value
@@ -240,9 +239,4 @@ def _stubs(edges: list[Edge], nodes: dict[str, dict[str, Any]], workspaces: Sequ
 
 def _known_remote_workspaces(workspaces: Sequence[Workspace]) -> set[str]:
     """The names a remote is known by, as ``_Builder.workspace`` gathers them."""
-    known: set[str] = set()
-    for remote in (remote for ws in workspaces for remote in ws.remotes):
-        known.update({remote.name, remote_name(remote.url)})
-        if isinstance(remote.extra.get("workspace"), str):
-            known.add(remote.extra["workspace"])
-    return known
+    return {name for ws in workspaces for remote in ws.remotes for name in known_names(remote)}

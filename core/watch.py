@@ -208,13 +208,10 @@ class FileEvents:
             return False
         stop = threading.Event()
         if below:
-            self._spawn(self._notify(sorted(below), recursive=True), _Either(self._stop, stop), self._below_changed)
+            self._spawn(self._notify(sorted(below), recursive=True), _Either(self._stop, stop), self.on_change)
         self._below_stop.set()
         self._below, self._below_stop = below, stop
         return True
-
-    def _below_changed(self, paths: set[str]) -> None:
-        self.on_change(paths)
 
     def _top_changed(self, paths: set[str]) -> None:
         """A root's own entries changed: a folder made, removed or renamed there is watched (or

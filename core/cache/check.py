@@ -4,15 +4,13 @@ those that were racily clean when read (``core.sources.seen``), the same content
 from __future__ import annotations
 
 import os
+from itertools import chain
 
 from core.sources.seen import Seen, digest, listing_digest, lstamp
 
 
 def unchanged(seen: Seen) -> bool:
-    for path, stamp in seen.files.items():
-        if lstamp(path) != stamp:
-            return False
-    for path, stamp in seen.folders.items():
+    for path, stamp in chain(seen.files.items(), seen.folders.items()):
         if lstamp(path) != stamp:
             return False
     for path, known in seen.digests.items():
