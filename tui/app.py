@@ -150,14 +150,26 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, Reloads, App[None]):
             except Exception:  # noqa: BLE001, S110 - only made ahead: the reread makes it when missing
                 pass
 
+    def _status_line(self) -> Static | None:
+        """The status line; None once the app is closing, when a load thread's late message
+        (it cannot be cancelled) arrives after the widgets are gone."""
+        found = self.query("#status-line").results(Static)
+        return next(found, None)
+
     def on_load_progress(self, message: LoadProgress) -> None:
-        self.query_one("#status-line", Static).update(f"{message.what}… {message.fraction:.0%}")
+        if (line := self._status_line()) is not None:
+            line.update(f"{message.what}… {message.fraction:.0%}")
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one("#status-line", Static).update(f"load failed: {message.error}")
+        if (line := self._status_line()) is None:
+            return
+        line.update(f"load failed: {message.error}")
         self.notify(message.error, severity="error", title="load failed", timeout=10, markup=False)
 
     def on_data_loaded(self, message: DataLoaded) -> None:
+        line = self._status_line()
+        if line is None:  # closing: nothing left to show it in
+            return
         first = self.data is None
         self.data = message.data
         fed = message.data.federation
@@ -165,7 +177,7 @@ class CrossdeckApp(FollowsRemotes, WatchesDolt, Reloads, App[None]):
         status = f"{plural(len(fed.workspaces), 'workspace')} · {plural(errors, 'error')} · {plural(warnings, 'warning')}"
         if not fed.workspaces:
             status = f"no workspace found below {', '.join(fed.roots)}: the Overview (1) says how to start"
-        self.query_one("#status-line", Static).update(literal(status))
+        line.update(literal(status))
         for pane in self.panes.values():
             pane.show(message.data)
         if message.note:
