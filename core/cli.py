@@ -117,7 +117,7 @@ def _run(argv: list[str]) -> int:
     try:
         with reading_as_of(ref):
             fed = load_roots(list(args.roots), cached=ref is None and not getattr(args, "no_cache", False),
-                             reads=getattr(args, "reads", None))
+                             reads=getattr(args, "reads", None), later=getattr(args, "reads_later", ()))
     except NoRoots as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_UNUSABLE
@@ -128,11 +128,12 @@ def _run(argv: list[str]) -> int:
     return int(args.run(args, fed))
 
 
-def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str] | None = None) -> Federation:
+def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str] | None = None,
+               later: Collection[str] = ()) -> Federation:
     """The federation a verb reads: below ``given`` (else the configured roots, else the current
     folder; raises NoRoots), with what ``sync`` fetched joined as remote workspaces. ``cached``:
     through the parsed cache (``core.cache``), reading only the bulky record kinds in ``reads``
-    (None: all) of the workspaces it holds."""
+    (None: all) of the workspaces it holds, and those in ``later`` when asked (``load_federation``)."""
     settings_diags = Diagnostics()
     settings = load_settings(settings_diags)
     roots = choose_roots(given, settings, config_path())
@@ -143,7 +144,7 @@ def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str]
         from core.cache.store import ParsedCache
 
         cache = ParsedCache.default()
-    fed = load_federation(roots, settings.limits, settings.discovery_max_depth, cache=cache, wanted=reads)
+    fed = load_federation(roots, settings.limits, settings.discovery_max_depth, cache=cache, wanted=reads, later=later)
     from core.store import remote_states
     from core.sync.remote_workspaces import include_remote_workspaces
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -55,6 +55,7 @@ class Federation(msgspec.Struct, kw_only=True, gc=False):
     roots: list[str]
     workspaces: list[Workspace] = []
     diagnostics: list[Diagnostic] = []
+    held: Any = None  # a Held when records were held back (load_federation's ``later``); never encoded
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -118,7 +119,8 @@ def load_workspace(path: Path, kind: WorkspaceKind, limits: ReadLimits | None = 
 
 
 def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max_depth: int = 8, *,
-                    cache: ParsedCache | None = None, wanted: Collection[str] | None = None) -> Federation:
+                    cache: ParsedCache | None = None, wanted: Collection[str] | None = None,
+                    later: Collection[str] = ()) -> Federation:
     """Load every workspace below ``roots``; never raises for bad input.
 
     With a ``cache`` (``core.cache``), a workspace whose files have not changed since its entry
@@ -126,16 +128,22 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
     written. ``wanted``: the bulky record kinds (``core.cache.entry.HEAVY``) the caller reads
     (None: all); the others are left empty, their counts kept, and a workspace read from its
     files gives them up as soon as the references between workspaces have been checked against
-    it, so a verb that reads few records holds one workspace's records at a time."""
+    it, so a verb that reads few records holds one workspace's records at a time. ``later``: the
+    kinds the caller reads for some workspaces only; with a cache they are held back too, and
+    ``Federation.held`` gives them back one workspace at a time (``Held.whole``), but for a
+    workspace the cache holds no entry of, which keeps them (without a cache they are wanted)."""
     limits = limits or ReadLimits()
+    if cache is None and wanted is not None:
+        wanted, later = {*wanted, *later}, ()
     fed = Federation(roots=[str(r) for r in roots])
+    held = Held(cache, limits) if later and cache is not None else None
     with gc_paused(), server_session():
         found_diags = Diagnostics()
         found = discover(roots, found_diags, limits, max_depth=max_depth)
         fed.diagnostics.extend(found_diags)
         cached = [cache.read(item.path, item.kind, limits, wanted) if cache is not None else None for item in found]
         missed = [item for item, hit in zip(found, cached, strict=True) if hit is None]
-        identities = _identities(found, limits) if cache is not None else []
+        identities = _identities(found, limits) if cache is not None else [""] * len(found)
         kept = cache.federation_part(identities) if cache is not None and not missed else None
         references = References() if kept is None else None
 
@@ -146,7 +154,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
 
         read = map(load, missed)  # each read when its turn comes: one workspace's records at a time
         names: dict[str, str] = {}
-        for item, hit in zip(found, cached, strict=True):
+        for item, key, hit in zip(found, identities, cached, strict=True):
             ws, diags = hit if hit is not None else next(read)
             fed.diagnostics.extend(diags)
             if ws is None:
@@ -154,8 +162,13 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
             if references is not None:
                 whole = ws if ws.counted is None else _whole(cache, item, limits)  # type: ignore[arg-type]
                 references.add(whole)
-                if wanted is not None and ws.counted is None:
-                    ws = without(ws, wanted)
+            if wanted is not None and ws.counted is None:
+                given_back = held is not None and key in held.cache.entry_ids
+                ws = without(ws, wanted if given_back else {*wanted, *later})
+            if held is not None:
+                held.found[key] = item
+                if ws.counted is None or (hit is None and key not in held.cache.entry_ids):
+                    held.kept.add(key)
             if ws.name in names:
                 fed.diagnostics.append(Diagnostic(
                     Severity.WARNING, ws.root, f"same workspace as {names[ws.name]} ({ws.name}); both loaded",
@@ -169,7 +182,40 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
             fed.diagnostics.extend(dangling)
             if cache is not None:
                 cache.keep_federation_part(identities, dangling)
+    fed.held = held
     return fed
+
+
+class Held:
+    """What gives back the records a federation was loaded without (``load_federation``'s
+    ``later``), one workspace at a time: the parsed cache, where each workspace was found, and
+    which other workspaces' items have edges stored in each (``core.graph_kinds.edges_from``)."""
+
+    def __init__(self, cache: ParsedCache, limits: ReadLimits):
+        self.cache, self.limits = cache, limits
+        self.found: dict[str, Found] = {}  # cache identity -> where the workspace was found
+        self.kept: set[str] = set()  # identities of those that kept the records held back (no entry to give them)
+
+    def whole(self, ws: Workspace) -> Workspace:
+        """``ws`` with all its records (itself when it kept them)."""
+        key = self._identity(ws)
+        if key in self.kept or key not in self.found:  # not found here: joined whole (a remote's copy)
+            return ws
+        return _whole(self.cache, self.found[key], self.limits)
+
+    def edges_from(self, ws: Workspace) -> list[str] | None:
+        """The workspaces whose items have edges stored in ``ws``; None when not known."""
+        key = self._identity(ws)
+        if key in self.kept or key not in self.found:
+            from core.graph_kinds import edges_from
+
+            return edges_from(ws)
+        return self.cache.edges_from.get(key)
+
+    def _identity(self, ws: Workspace) -> str:
+        from core.cache.store import identity
+
+        return identity(Path(ws.root), ws.kind, self.limits)
 
 
 def _identities(found: Sequence[Found], limits: ReadLimits) -> list[str]:

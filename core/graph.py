@@ -13,12 +13,11 @@ The graph is built in two bulk calls with the cyclic GC paused (PERF-NOTES.md).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from core.federation import Federation, gc_paused
-from core.graph_kinds import BLOCKING, EdgeKind, NodeKind, StubKind, relationship_kind
+from core.graph_kinds import BLOCKING, EdgeKind, NodeKind, StubKind, relationship_ends
 from core.model import Delegation, Realm, Remote, Town, Workspace, WorkspaceKind
 from core.not_loaded import NotLoaded
 from core.sources.federation_records import remote_name
@@ -35,7 +34,6 @@ _WORKSPACE_NODE = {
 }
 
 _MEMBERSHIP_ATTRS = {"kind": EdgeKind.MEMBERSHIP, "blocking": False, "record": None, "raw_type": "membership"}
-_relationship_kind = functools.lru_cache(maxsize=256)(relationship_kind)  # a few dozen distinct types
 
 Node = tuple[str, dict[str, Any]]
 Edge = tuple[str, str, str, dict[str, Any]]
@@ -146,14 +144,10 @@ class _Builder:
             self.edge(imp.key, f"{ws.name}/{imp.from_domain}/{imp.contract}", EdgeKind.IMPORTS, imp)
 
     def _relationship(self, ws: Workspace, rel: Any) -> None:
-        kind = _relationship_kind(rel.type)
-        if kind is EdgeKind.DELEGATED_FROM:
-            return  # a stored form of a delegation: the delegation edge stands for it
-        source, target = rel.from_key, rel.to_key or rel.to_ref
-        if source is None:
+        ends = relationship_ends(rel, ws.kind is WorkspaceKind.SUDOCODE)
+        if ends is None:
             return
-        if kind is EdgeKind.BLOCKS and ws.kind is WorkspaceKind.SUDOCODE:
-            source, target = target, source  # sudocode: A blocks B is stored from A; B depends on A
+        source, target, kind = ends
         self.edges.append((source, target, kind.value, {
             "kind": kind, "blocking": kind in BLOCKING, "record": rel, "raw_type": rel.type,
             "cross": workspace_of(source) != workspace_of(target)}))

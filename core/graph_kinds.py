@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import enum
+import functools
+
+from core.model import Relationship, Workspace, WorkspaceKind
+from core.uri import workspace_of
 
 
 class NodeKind(str, enum.Enum):
@@ -57,6 +61,7 @@ BLOCKING = frozenset({EdgeKind.BLOCKS, EdgeKind.CONDITIONAL_BLOCKS, EdgeKind.WAI
 _ALIASES = {"depends_on": EdgeKind.DEPENDS_ON, "depends-on": EdgeKind.DEPENDS_ON}
 
 
+@functools.lru_cache(maxsize=256)  # a few dozen distinct types
 def relationship_kind(raw_type: str) -> EdgeKind:
     """The edge kind of a relationship type as written (``depends_on`` and ``depends-on`` alike)."""
     kind = _ALIASES.get(raw_type)
@@ -71,3 +76,27 @@ def relationship_kind(raw_type: str) -> EdgeKind:
 
 _STRUCTURAL = frozenset({EdgeKind.EMPLOYMENT, EdgeKind.MEMBERSHIP, EdgeKind.REMOTE, EdgeKind.DELEGATION,
                          EdgeKind.IMPORTS, EdgeKind.OTHER})
+
+
+def relationship_ends(rel: Relationship, sudocode: bool) -> tuple[str, str, EdgeKind] | None:
+    """(source, target, kind) of the graph edge a relationship of a workspace stands for
+    (``sudocode``: of a sudocode repo); None for one that stands for no edge: a
+    ``delegated-from`` (its delegation edge stands for it) or one without a source key. Every
+    dependency edge runs from the dependent item: a sudocode ``blocks`` (A blocks B, stored from
+    A) becomes B -> A."""
+    kind = relationship_kind(rel.type)
+    if kind is EdgeKind.DELEGATED_FROM or rel.from_key is None:
+        return None
+    if kind is EdgeKind.BLOCKS and sudocode:
+        return rel.to_key or rel.to_ref, rel.from_key, kind
+    return rel.from_key, rel.to_key or rel.to_ref, kind
+
+
+def edges_from(ws: Workspace) -> list[str]:
+    """The other workspaces whose items have relationship edges going out of them stored in
+    ``ws`` (a sudocode ``blocks`` into them): a walk along relationships (``blockers``) out of an
+    item of one of those must read ``ws`` too (``core.graph_reach``). Delegation edges are not
+    counted: such a walk does not follow them."""
+    sudocode = ws.kind is WorkspaceKind.SUDOCODE
+    sources = {ends[0] for rel in ws.relationships if (ends := relationship_ends(rel, sudocode)) is not None}
+    return sorted({name for name in map(workspace_of, sources) if name is not None and name != ws.name})

@@ -50,6 +50,8 @@ def test_blockers_read_the_same_through_the_cache(tmp_path: Path) -> None:
     shutil.copytree(SAMPLES, demo)
     found = _same_three_ways(tmp_path / "home", ["blockers", "i-8b4c", str(demo), "--json"])
     assert found["steps"], "the README's blocked item has blockers"
+    # by its key, the walk reads only the workspaces it reaches (core.graph_reach): the same answer
+    assert _same_three_ways(tmp_path / "home", ["blockers", str(found["key"]), str(demo), "--json"]) == found
 
 
 def test_a_generated_federation_reads_the_same_through_the_cache(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from benchmarks.generate import generate
 from core import graph as graph_module
 from core.federation import load_federation
+from core.graph_kinds import NodeKind
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_workspaces"
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -76,21 +77,31 @@ def _walk_answers(graph: object) -> tuple[object, ...]:
 
     day = dt.date(2026, 12, 7)
     chains = msgspec.to_builtins(flat_chains(delegation_chains(graph, day)))
-    units = sorted(key for key, attrs in graph._node.items() if attrs["kind"].value == "work_unit")
+    units = sorted(key for key, attrs in graph._node.items() if attrs["kind"] is NodeKind.WORK_UNIT)
     return chains, [msgspec.to_builtins(blockers(graph, key)) for key in units]
 
 
-@pytest.mark.parametrize("where", ["demo", "generated", "realdata"])
-def test_chains_and_blockers_answer_the_same_without_membership_edges(where: str, tmp_path: Path) -> None:
-    """``chains`` and ``blockers`` build a ``Walks`` without the work units' membership edges
-    (``build_graph(walks_only=True)``): every chain and every unit's blockers must be the same
-    as on the whole networkx graph."""
+WALKED = ("demo", "generated", "realdata")
+
+
+def walked_root(where: str, tmp_path: Path) -> Path:
+    """The federation the walk tests walk: the demo, a generated one (cross-workspace blockers,
+    sudocode ``blocks`` stored in the other repo, delegations) or the real data."""
     if where == "realdata" and not REALDATA.is_dir():
         pytest.skip("../shared/realdata is not here (a user's own clone); CI has it")
     root = {"demo": SAMPLES, "realdata": REALDATA}.get(where)
     if root is None:
         root = tmp_path / "fed"
         generate(root, units=3000, workspaces=24)
+    return root
+
+
+@pytest.mark.parametrize("where", WALKED)
+def test_chains_and_blockers_answer_the_same_without_membership_edges(where: str, tmp_path: Path) -> None:
+    """``chains`` and ``blockers`` build a ``Walks`` without the work units' membership edges
+    (``build_graph(walks_only=True)``): every chain and every unit's blockers must be the same
+    as on the whole networkx graph."""
+    root = walked_root(where, tmp_path)
     fed = load_federation([root])
     whole, lean = graph_module.build_graph(fed), graph_module.build_graph(fed, walks_only=True)
     assert isinstance(lean, graph_module.Walks)

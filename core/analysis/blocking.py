@@ -130,6 +130,12 @@ class StepTree:
 
 def blockers(graph: nx.MultiDiGraph, key: str) -> BlockerReport:
     """The open blockers of ``key`` (a node of ``graph``), with paths, unresolved stubs, cycles."""
+    return walked_blockers(graph, key)[0]
+
+
+def walked_blockers(graph: nx.MultiDiGraph, key: str) -> tuple[BlockerReport, list[str]]:
+    """``blockers``, and every node the walk reached (``core.graph_reach``: a stub among them
+    may be an item of a workspace left out of ``graph``)."""
     attrs = graph._node[key]
     unit = attrs.get("record")
     is_unit = isinstance(unit, WorkUnit)
@@ -139,7 +145,7 @@ def blockers(graph: nx.MultiDiGraph, key: str) -> BlockerReport:
                            is_done=done, is_blocked=False, direct=[], blockers=[], steps=[], unresolved=[],
                            not_blocking=[], cycles=[])
     if done:
-        return report
+        return report, []
     walk = _Walk(graph, key)
     found = [k for k, s in walk.steps.items() if s.edge != PARENT and not s.unresolved and not s.no_status]
     stuck = [k for k, s in walk.steps.items() if s.unresolved]
@@ -151,7 +157,7 @@ def blockers(graph: nx.MultiDiGraph, key: str) -> BlockerReport:
     report.not_blocking = [walk.steps[k] for k in listed]
     report.cycles = cycles(walk.walked)
     report.is_blocked = bool(found)
-    return report
+    return report, list(walk.steps)
 
 
 class _Walk:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import core
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the header says which workspaces it has edges from
 _CORE = Path(core.__file__).parent
 # What decides the records a load makes: the loaders, the model, the diagnostics, the key rules.
 _SOURCES = ("sources", "dolt", "cache", "model.py", "diagnostics.py", "uri.py", "federation.py", "not_loaded.py",
-            "policy.py", "maintainers.py", "timeutil.py", "workspace_paths.py")
+            "graph_kinds.py", "policy.py", "maintainers.py", "timeutil.py", "workspace_paths.py")
 
 
 @functools.cache

@@ -50,6 +50,7 @@ class Header(msgspec.Struct, kw_only=True, gc=False):
     sources: list[BeadsSource]
     maintainers: Maintainers | None
     diagnostics: list[Diagnostic]
+    edges_from: list[str]  # core.graph_kinds.edges_from: what a walk needs without the records
     blocks: dict[str, tuple[int, int]]  # kind -> (offset after the header, length)
 
 
@@ -67,7 +68,7 @@ def info_decoder(kind: WorkspaceKind) -> msgspec.msgpack.Decoder[Any] | None:
 
 
 def encode(ws: Workspace, diagnostics: list[Diagnostic], *, code: str, identity: str, entry_id: str,
-           seen: Seen) -> list[bytes]:
+           seen: Seen, edges_from: list[str]) -> list[bytes]:
     """The entry's bytes, in parts to be written one after another (not joined: a large
     workspace's entry is tens of megabytes); raises ``ValueError`` for a workspace that does
     not encode exactly."""
@@ -84,7 +85,7 @@ def encode(ws: Workspace, diagnostics: list[Diagnostic], *, code: str, identity:
         offset += len(data)
     header = _encode(Header(code=code, identity=identity, entry_id=entry_id, seen=seen, kind=ws.kind, name=ws.name,
                             root=ws.root, counts=ws.counts(), sources=ws.sources, maintainers=ws.maintainers,
-                            diagnostics=diagnostics, blocks=blocks))
+                            diagnostics=diagnostics, edges_from=edges_from, blocks=blocks))
     return [MAGIC, _LENGTH.pack(len(header)), header, *parts]
 
 

@@ -28,6 +28,7 @@ from core.cache import entry
 from core.cache.check import unchanged
 from core.cache.code import code_identity
 from core.diagnostics import Diagnostic, Diagnostics
+from core.graph_kinds import edges_from
 from core.model import Workspace, WorkspaceKind
 from core.sources.limits import ReadLimits
 from core.sources.seen import Seen, recording
@@ -47,6 +48,7 @@ class ParsedCache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.entry_ids: dict[str, str] = {}  # identity -> id of the entry read or written by this process
+        self.edges_from: dict[str, list[str]] = {}  # identity -> its entry's edges_from (core.graph_kinds)
 
     @classmethod
     def default(cls) -> ParsedCache:
@@ -73,6 +75,7 @@ class ParsedCache:
         diags = Diagnostics()
         diags.items = header.diagnostics
         self.entry_ids[key] = header.entry_id
+        self.edges_from[key] = header.edges_from
         return ws, diags
 
     def load(self, path: Path, kind: WorkspaceKind, limits: ReadLimits) -> Loaded:
@@ -92,14 +95,17 @@ class ParsedCache:
             return  # its beads live on a server: read it each time
         key = identity(path, kind, limits)
         entry_id = secrets.token_hex(8)
+        edges = edges_from(ws)
         try:
-            parts = entry.encode(ws, diagnostics, code=code_identity(), identity=key, entry_id=entry_id, seen=seen)
+            parts = entry.encode(ws, diagnostics, code=code_identity(), identity=key, entry_id=entry_id, seen=seen,
+                                 edges_from=edges)
         except ValueError:
             return
         if kind not in _JSON_ONLY and not entry.round_trips(ws, b"".join(parts)):
             return
         if self._put(self._file(key), parts):
             self.entry_ids[key] = entry_id
+            self.edges_from[key] = edges
 
     # -- the federation-wide part ---------------------------------------------------------------
     def federation_part(self, identities: Sequence[str]) -> list[Diagnostic] | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.analysis.blocking import BlockerReport, Step, StepTree, blockers, step_reading, step_state
+from core.analysis.blocking import BlockerReport, Step, StepTree, blockers, step_reading, step_state, walked_blockers
 from core.analysis.neighbourhood import Glyphs, glyphs_for
-from core.commands.common import add_as_of, add_common, reads
+from core.commands.common import add_as_of, add_common, cached_remote_status, reads
 from core.commands.output import EXIT_UNUSABLE, respond
 from core.commands.show import add_ref_argument, open_ref
 from core.federation import Federation
@@ -20,16 +20,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("blockers", help="the open items blocking REF, with the path to each")
     add_ref_argument(parser)
     add_common(parser)
-    reads(parser, "work_units", "relationships", "delegations")
+    reads(parser, later=("work_units", "relationships", "delegations"))  # of the workspaces the walk reaches
     add_as_of(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, fed: Federation) -> int:
-    opened = open_ref(args, fed, walks_only=True)
-    if opened is None:
-        return EXIT_UNUSABLE
-    return respond(args, fed, blockers(*opened), _text)
+    """REF given as the key of an item walks the workspaces the walk reaches; any other REF (a
+    short id, a title) is looked up in the whole graph."""
+    from core.graph_reach import walk_near, whole
+
+    near = walk_near(fed, args.ref.strip(), walked_blockers, lambda walked: walked[1], cached_remote_status())
+    report = near[0] if near is not None else None
+    if report is None:
+        opened = open_ref(args, whole(fed), walks_only=True)
+        if opened is None:
+            return EXIT_UNUSABLE
+        report = blockers(*opened)
+    return respond(args, fed, report, _text)
 
 
 def _text(report: BlockerReport) -> list[str]:

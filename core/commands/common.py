@@ -29,12 +29,13 @@ def add_no_cache(parser: argparse.ArgumentParser) -> None:
                         help="read every workspace from its files (the parsed cache is neither read nor written)")
 
 
-def reads(parser: argparse.ArgumentParser, *kinds: str) -> None:
+def reads(parser: argparse.ArgumentParser, *kinds: str, later: tuple[str, ...] = ()) -> None:
     """The verb reads only these of a workspace's bulky record kinds (``core.cache.entry.HEAVY``:
     work_units, relationships, delegations, audit, requests, subscriptions); a workspace read
-    from the parsed cache leaves the others empty (its counts are kept). Verbs that do not say
-    read everything."""
-    parser.set_defaults(reads=frozenset(kinds))
+    from the parsed cache leaves the others empty (its counts are kept). ``later``: kinds it
+    reads of some workspaces only, asked for when needed (``Federation.held``). Verbs that do not
+    say read everything."""
+    parser.set_defaults(reads=frozenset(kinds), reads_later=later)
 
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:
@@ -60,10 +61,11 @@ def graph_of(fed: Federation, *, walks_only: bool = False) -> nx.MultiDiGraph:
     (``core.graph.build_graph``)."""
     from core.graph import build_graph
 
-    return build_graph(fed, remote_status=_cached_remote_status(), walks_only=walks_only)
+    return build_graph(fed, remote_status=cached_remote_status(), walks_only=walks_only)
 
 
-def _cached_remote_status() -> dict[str, str]:
+def cached_remote_status() -> dict[str, str]:
+    """Each remote workspace's cached status (synced, stale, unreachable), from the state store."""
     from core.store import remote_status_by_workspace
 
     return remote_status_by_workspace()

@@ -1,0 +1,62 @@
+"""``blockers`` on a key walks only the workspaces it reaches (``core.graph_reach``): through the
+parsed cache with the records held back, every work unit's report must be the one the whole
+graph gives, on the demo, a generated federation (cross-workspace blockers, sudocode ``blocks``
+stored in the other repo) and the real data, from an empty cache and from a filled one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from core.analysis.blocking import blockers, walked_blockers
+from core.cache.store import ParsedCache
+from core.federation import Federation, load_federation
+from core.graph import build_graph
+from core.graph_kinds import NodeKind
+from core.graph_reach import walk_near, whole
+from tests.test_graph_fill import SAMPLES, WALKED, walked_root
+
+LATER = ("work_units", "relationships", "delegations")
+
+
+def _near(fed: Federation, key: str) -> object:
+    found = walk_near(fed, key, walked_blockers, lambda walked: walked[1], {})
+    assert found is not None, f"{key} was walked in the whole graph"
+    return msgspec.to_builtins(found[0])
+
+
+@pytest.mark.parametrize("where", WALKED)
+def test_every_units_blockers_are_the_whole_graphs(where: str, tmp_path: Path) -> None:
+    root = walked_root(where, tmp_path)
+    graph = build_graph(load_federation([root]), walks_only=True)
+    units = sorted(key for key, attrs in graph._node.items() if attrs["kind"] is NodeKind.WORK_UNIT)
+    expected = {key: msgspec.to_builtins(blockers(graph, key)) for key in units}
+    # what makes the walk add workspaces: blockers that are items of other workspaces
+    crossed = [key for key, report in expected.items()
+               if any(step["cross"] and step["stub"] is None for step in report["steps"])]  # type: ignore[index]
+    assert crossed or where == "realdata"
+    # each walk reads its workspaces' entries again, as a run does: every crossing unit and a spread of the rest
+    walked = sorted({*crossed, *units[::max(1, len(units) // 300)]})
+    cache = ParsedCache(tmp_path / "cache")
+    for run in ("empty cache", "filled cache"):
+        fed = load_federation([root], cache=cache, wanted=frozenset(), later=LATER)
+        assert all(ws.counted is not None for ws in fed.workspaces), f"{run}: records were not held back"
+        assert {key: _near(fed, key) for key in walked} == {key: expected[key] for key in walked}, run
+
+
+def test_a_key_that_is_no_item_here_leaves_it_to_the_whole_graph(tmp_path: Path) -> None:
+    """A stub, a key of no loaded workspace, or no records held back: None (the verb then looks
+    the reference up in the whole graph, which says what it is)."""
+    cache = ParsedCache(tmp_path / "cache")
+    fed = load_federation([SAMPLES], cache=cache, wanted=frozenset(), later=LATER)
+    unit = next(ws for ws in fed.workspaces if ws.counts()["work_units"])
+    assert walk_near(fed, f"{unit.name}/nothing-here" if unit.kind.value != "sudocode" else f"{unit.name}#nothing",
+                     walked_blockers, lambda walked: walked[1], {}) is None
+    assert walk_near(fed, "hop://nobody@example.com/no-town/rig/x-1", walked_blockers, lambda w: w[1], {}) is None
+    plain = load_federation([SAMPLES])
+    assert plain.held is None
+    key = next(u.key for ws in plain.workspaces for u in ws.work_units)
+    assert walk_near(plain, key, walked_blockers, lambda walked: walked[1], {}) is None
+    assert [len(ws.work_units) for ws in whole(fed).workspaces] == [len(ws.work_units) for ws in plain.workspaces]
