@@ -117,7 +117,8 @@ def _run(argv: list[str]) -> int:
     try:
         with reading_as_of(ref):
             fed = load_roots(list(args.roots), cached=ref is None and not getattr(args, "no_cache", False),
-                             reads=getattr(args, "reads", None), later=getattr(args, "reads_later", ()))
+                             reads=getattr(args, "reads", None), later=getattr(args, "reads_later", ()),
+                             whole_if_changed=getattr(args, "whole_if_changed", False))
     except NoRoots as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_UNUSABLE
@@ -129,11 +130,12 @@ def _run(argv: list[str]) -> int:
 
 
 def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str] | None = None,
-               later: Collection[str] = ()) -> Federation:
+               later: Collection[str] = (), whole_if_changed: bool = False) -> Federation:
     """The federation a verb reads: below ``given`` (else the configured roots, else the current
     folder; raises NoRoots), with what ``sync`` fetched joined as remote workspaces. ``cached``:
     through the parsed cache (``core.cache``), reading only the bulky record kinds in ``reads``
-    (None: all) of the workspaces it holds, and those in ``later`` when asked (``load_federation``)."""
+    (None: all) of the workspaces it holds, and those in ``later`` when asked (``load_federation``,
+    with ``whole_if_changed``)."""
     settings_diags = Diagnostics()
     settings = load_settings(settings_diags)
     roots = choose_roots(given, settings, config_path())
@@ -144,7 +146,8 @@ def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str]
         from core.cache.store import ParsedCache
 
         cache = ParsedCache.default()
-    fed = load_federation(roots, settings.limits, settings.discovery_max_depth, cache=cache, wanted=reads, later=later)
+    fed = load_federation(roots, settings.limits, settings.discovery_max_depth, cache=cache, wanted=reads, later=later,
+                           whole_if_changed=whole_if_changed)
     from core.store import remote_states
     from core.sync.remote_workspaces import include_remote_workspaces
 

@@ -120,7 +120,7 @@ def load_workspace(path: Path, kind: WorkspaceKind, limits: ReadLimits | None = 
 
 def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max_depth: int = 8, *,
                     cache: ParsedCache | None = None, wanted: Collection[str] | None = None,
-                    later: Collection[str] = ()) -> Federation:
+                    later: Collection[str] = (), whole_if_changed: bool = False) -> Federation:
     """Load every workspace below ``roots``; never raises for bad input.
 
     With a ``cache`` (``core.cache``), a workspace whose files have not changed since its entry
@@ -131,7 +131,9 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
     it, so a verb that reads few records holds one workspace's records at a time. ``later``: the
     kinds the caller reads for some workspaces only; with a cache they are held back too, and
     ``Federation.held`` gives them back one workspace at a time (``Held.whole``), but for a
-    workspace the cache holds no entry of, which keeps them (without a cache they are wanted)."""
+    workspace the cache holds no entry of, which keeps them (without a cache they are wanted).
+    ``whole_if_changed``: the caller will read them of every workspace when any was read from
+    its files (``core.working_set``), so then those keep them instead of reading them again."""
     limits = limits or ReadLimits()
     if cache is None and wanted is not None:
         wanted, later = {*wanted, *later}, ()
@@ -162,12 +164,12 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
             if references is not None:
                 whole = ws if ws.counted is None else _whole(cache, item, limits)  # type: ignore[arg-type]
                 references.add(whole)
+            given_back = held is not None and key in held.cache.entry_ids and not (whole_if_changed and missed)
             if wanted is not None and ws.counted is None:
-                given_back = held is not None and key in held.cache.entry_ids
                 ws = without(ws, wanted if given_back else {*wanted, *later})
             if held is not None:
                 held.found[key] = item
-                if ws.counted is None or (hit is None and key not in held.cache.entry_ids):
+                if hit is None and not given_back:
                     held.kept.add(key)
             if ws.name in names:
                 fed.diagnostics.append(Diagnostic(
@@ -194,7 +196,7 @@ class Held:
     def __init__(self, cache: ParsedCache, limits: ReadLimits):
         self.cache, self.limits = cache, limits
         self.found: dict[str, Found] = {}  # cache identity -> where the workspace was found
-        self.kept: set[str] = set()  # identities of those that kept the records held back (no entry to give them)
+        self.kept: set[str] = set()  # identities of those that kept the records held back
 
     def whole(self, ws: Workspace) -> Workspace:
         """``ws`` with all its records (itself when it kept them)."""
@@ -211,6 +213,12 @@ class Held:
 
             return edges_from(ws)
         return self.cache.edges_from.get(key)
+
+    def identities(self, workspaces: Iterable[Workspace]) -> list[str] | None:
+        """The cache identities of ``workspaces``; None when one has no entry (not cached, or
+        joined whole: a remote's copy)."""
+        found = [self._identity(ws) for ws in workspaces]
+        return None if any(key not in self.found or key not in self.cache.entry_ids for key in found) else found
 
     def _identity(self, ws: Workspace) -> str:
         from core.cache.store import identity

@@ -17,10 +17,25 @@ _SOURCES = ("sources", "dolt", "cache", "model.py", "diagnostics.py", "uri.py", 
             "graph_kinds.py", "policy.py", "maintainers.py", "timeutil.py", "workspace_paths.py")
 
 
+# What decides which records a walk reads (core.working_set): the graph and the analyses.
+_WALKS = ("analysis", "graph.py", "graph_kinds.py", "graph_reach.py", "working_set.py")
+
+
 @functools.cache
 def code_identity() -> str:
+    return _digest(_SOURCES)
+
+
+@functools.cache
+def walks_identity() -> str:
+    """The identity of the code that builds the graph and walks it (a kept working set is read
+    only by the code that recorded it)."""
+    return _digest(_WALKS)
+
+
+def _digest(names: tuple[str, ...]) -> str:
     digest = hashlib.blake2b(f"{core.__version__}\0{CACHE_FORMAT}".encode(), digest_size=16)
-    for name in _SOURCES:
+    for name in names:
         path = _CORE / name
         files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
         for file in files:

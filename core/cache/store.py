@@ -107,29 +107,42 @@ class ParsedCache:
             self.entry_ids[key] = entry_id
             self.edges_from[key] = edges
 
-    # -- the federation-wide part ---------------------------------------------------------------
+    # -- the federation-wide parts --------------------------------------------------------------
     def federation_part(self, identities: Sequence[str]) -> list[Diagnostic] | None:
         """The diagnostics kept for exactly these entries (the references between their
         workspaces), or None."""
-        key = self._federation_key(identities)
-        if key is None:
+        key = self.federation_key(identities)
+        data = self.part(_FEDERATION, key) if key is not None else None
+        if data is None:
             return None
         try:
-            with open(self.folder / (_FEDERATION + key), "rb") as handle:
-                kept_key, diagnostics = _federation_part(handle.read())
-        except (OSError, msgspec.DecodeError):
+            kept_key, diagnostics = _federation_part(data)
+        except msgspec.DecodeError:
             return None
         return diagnostics if kept_key == key else None
 
     def keep_federation_part(self, identities: Sequence[str], diagnostics: list[Diagnostic]) -> None:
-        """Keep the part for these entries; only the newest ``FEDERATION_PARTS`` are kept (each
-        change to any workspace makes a new set of entries: without a bound they would pile up)."""
-        key = self._federation_key(identities)
-        if key is None or not self._put(self.folder / (_FEDERATION + key), [_encode((key, diagnostics))]):
+        key = self.federation_key(identities)
+        if key is not None:
+            self.keep_part(_FEDERATION, key, _encode((key, diagnostics)))
+
+    def part(self, prefix: str, key: str) -> bytes | None:
+        """The federation-wide part ``prefix`` kept under ``key``, or None."""
+        try:
+            with open(self.folder / (prefix + key), "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+    def keep_part(self, prefix: str, key: str, data: bytes) -> None:
+        """Keep a federation-wide part; only the newest ``FEDERATION_PARTS`` of each ``prefix``
+        are kept (each change to any workspace makes a new set of entries: without a bound they
+        would pile up)."""
+        if not self._put(self.folder / (prefix + key), [data]):
             return
         try:
             parts = [(entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(self.folder)
-                     if entry.name.startswith(_FEDERATION)]
+                     if entry.name.startswith(prefix)]
         except OSError:
             return
         for _, path in sorted(parts, reverse=True)[FEDERATION_PARTS:]:
@@ -138,11 +151,13 @@ class ParsedCache:
             except OSError:
                 pass
 
-    def _federation_key(self, identities: Sequence[str]) -> str | None:
+    def federation_key(self, identities: Sequence[str], *salt: str) -> str | None:
+        """What names exactly these entries (and ``salt``); None when one has no entry."""
         ids = [self.entry_ids.get(key) for key in identities]
         if None in ids:
             return None  # a workspace with no entry: nothing to key it on
-        return hashlib.blake2b("\0".join([code_identity(), *ids]).encode(), digest_size=16).hexdigest()  # type: ignore[list-item]
+        return hashlib.blake2b("\0".join([code_identity(), *ids, *salt]).encode(),  # type: ignore[list-item]
+                               digest_size=16).hexdigest()
 
     # -- the folder -----------------------------------------------------------------------------
     def clear(self) -> int:

@@ -8,7 +8,7 @@ import sys
 
 from core.analysis.delegation import ChainNode, DelegationChains, blocked_text, delegation_chains, flat_chains
 from core.analysis.neighbourhood import Glyphs, glyphs_for, node_text, tree_lines
-from core.commands.common import add_common, graph_of, reads
+from core.commands.common import add_common, cached_remote_status, reads
 from core.commands.output import EXIT_UNUSABLE, emit_json, exit_code, report_diagnostics
 from core.commands.show import terms_text
 from core.federation import Federation
@@ -19,7 +19,8 @@ from core.timeutil import today
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("chains", help="delegation chains: completion, overdue terms, cycles")
     add_common(parser)
-    reads(parser, "work_units", "relationships", "delegations")
+    # those its walks read (core.working_set); of every workspace when one changed
+    reads(parser, later=("work_units", "relationships", "delegations"), whole_if_changed=True)
     parser.set_defaults(run=run)
 
 
@@ -28,7 +29,10 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
         report_diagnostics(fed.diagnostics, verbose=args.verbose)
         sys.stderr.write("no workspace could be loaded below: " + one_line(", ".join(fed.roots)) + "\n")
         return EXIT_UNUSABLE
-    result = delegation_chains(graph_of(fed, walks_only=True), today())
+    from core.working_set import walk_kept
+
+    day = today()
+    result = walk_kept(fed, "chains", lambda graph: delegation_chains(graph, day), cached_remote_status())
     if args.json:
         emit_json(flat_chains(result))  # flat: a JSON encoder recurses once per level of a tree
     else:

@@ -29,13 +29,15 @@ def add_no_cache(parser: argparse.ArgumentParser) -> None:
                         help="read every workspace from its files (the parsed cache is neither read nor written)")
 
 
-def reads(parser: argparse.ArgumentParser, *kinds: str, later: tuple[str, ...] = ()) -> None:
+def reads(parser: argparse.ArgumentParser, *kinds: str, later: tuple[str, ...] = (),
+          whole_if_changed: bool = False) -> None:
     """The verb reads only these of a workspace's bulky record kinds (``core.cache.entry.HEAVY``:
     work_units, relationships, delegations, audit, requests, subscriptions); a workspace read
     from the parsed cache leaves the others empty (its counts are kept). ``later``: kinds it
-    reads of some workspaces only, asked for when needed (``Federation.held``). Verbs that do not
-    say read everything."""
-    parser.set_defaults(reads=frozenset(kinds), reads_later=later)
+    reads of some workspaces only, asked for when needed (``Federation.held``);
+    ``whole_if_changed``: of every workspace when any changed (``load_federation``). Verbs that
+    do not say read everything."""
+    parser.set_defaults(reads=frozenset(kinds), reads_later=later, whole_if_changed=whole_if_changed)
 
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,125 @@
+"""The records a walk over the whole federation graph read, kept to walk again.
+
+``chains`` walks from every delegation: a few thousand items of 100,000, but which ones only the
+walk finds (the delegations' ends, what blocks them, what implements them, in any workspace). A
+run with no kept working set builds the whole graph and walks it with its reads recorded
+(``_Recording``: every node whose attributes or edges it looked up), then keeps those items'
+work units and every relationship into or out of them, with all the delegations, as a
+federation-wide part of the parsed cache. Its key names exactly the entries the federation was
+read from, the remote statuses the graph's stubs show, and the code of the graph and the
+analyses (``core.cache.code.walks_identity``). A later run under the same key builds its graph of
+that part alone and walks it again: the answer is computed anew (today's date, overdue terms)
+from the same inputs, so it is the whole graph's (tests/test_working_set.py compares them). A
+change to any workspace makes a new key: that run walks the whole graph and keeps a new part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import msgspec
+
+from core.federation import Federation, Held
+from core.graph import Walks, build_graph
+from core.graph_kinds import relationship_ends
+from core.graph_reach import whole
+from core.model import Delegation, Relationship, WorkspaceKind, WorkUnit
+
+T = TypeVar("T")
+_PREFIX = "walked-"  # a working set's file in the cache folder starts so
+Kept = list[tuple[int, list[WorkUnit], list[Relationship], list[Delegation]]]  # (workspace's index, its records)
+_decode = msgspec.msgpack.Decoder(tuple[str, Kept]).decode
+_encode = msgspec.msgpack.Encoder().encode
+
+
+def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_status: Mapping[str, str]) -> T:
+    """``walk(graph)`` on the graph of the working set kept for ``name`` when there is one for
+    ``fed`` as it is; else on the whole graph, keeping what it read."""
+    key = _key(fed, name, remote_status)
+    held: Held | None = fed.held
+    if key is None or held is None:
+        return walk(build_graph(whole(fed), remote_status, walks_only=True))
+    kept = _read(held, key)
+    if kept is not None:
+        return walk(build_graph(_with(fed, kept), remote_status, walks_only=True))
+    complete = whole(fed)
+    graph = build_graph(complete, remote_status, walks_only=True)
+    seen: set[str] = set()
+    plain = graph._node, graph._succ, graph._pred
+    graph._node, graph._succ, graph._pred = (_Recording(part, seen) for part in plain)
+    try:
+        result = walk(graph)
+    finally:
+        graph._node, graph._succ, graph._pred = plain
+    held.cache.keep_part(_PREFIX, key, _encode((key, working_set(complete, seen))))
+    return result
+
+
+def working_set(fed: Federation, seen: set[str]) -> Kept:
+    """The records of the items in ``seen``: their work units and every relationship into or out
+    of them, by workspace, with every delegation (the chains start from all of them)."""
+    kept: Kept = []
+    for index, ws in enumerate(fed.workspaces):
+        sudocode = ws.kind is WorkspaceKind.SUDOCODE
+        units = [unit for unit in ws.work_units if unit.key in seen]
+        relationships = [rel for rel in ws.relationships if (ends := relationship_ends(rel, sudocode)) is not None
+                         and (ends[0] in seen or ends[1] in seen)]
+        if units or relationships or ws.delegations:
+            kept.append((index, units, relationships, ws.delegations))
+    return kept
+
+
+def _with(fed: Federation, kept: Kept) -> Federation:
+    workspaces = list(fed.workspaces)
+    for index, units, relationships, delegations in kept:
+        workspaces[index] = msgspec.structs.replace(workspaces[index], work_units=units, relationships=relationships,
+                                                    delegations=delegations)
+    return Federation(roots=fed.roots, diagnostics=fed.diagnostics, workspaces=workspaces)
+
+
+def _key(fed: Federation, name: str, remote_status: Mapping[str, str]) -> str | None:
+    """What names the working set of ``name`` for ``fed``; None when it cannot be kept (no
+    records held back, or a workspace not read through an entry)."""
+    from core.cache.code import walks_identity
+
+    held: Held | None = fed.held
+    identities = held.identities(fed.workspaces) if held is not None else None
+    if held is None or identities is None:
+        return None
+    statuses = hashlib.blake2b(repr(sorted(remote_status.items())).encode(), digest_size=16).hexdigest()
+    return held.cache.federation_key(identities, name, walks_identity(), statuses)
+
+
+def _read(held: Held, key: str) -> Kept | None:
+    data = held.cache.part(_PREFIX, key)
+    if data is None:
+        return None
+    try:
+        kept_key, kept = _decode(data)
+    except msgspec.DecodeError:
+        return None
+    return kept if kept_key == key else None
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """A graph's dict that notes every key looked up in it (``_node``, ``_succ``, ``_pred``)."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self, data: dict[str, Any], seen: set[str]):
+        super().__init__(data)
+        self.seen = seen
+
+    def __getitem__(self, key: str) -> Any:
+        self.seen.add(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.seen.add(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.seen.add(key)  # type: ignore[arg-type]
+        return dict.__contains__(self, key)

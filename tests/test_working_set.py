@@ -1,0 +1,96 @@
+"""``chains`` walks the working set a previous run kept (``core.working_set``) when the federation
+is read from exactly the same entries: its answer must be the whole graph's, today's (overdue is
+computed anew), and a change to any workspace, a damaged part or another remote status must
+never let an old working set answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from core import working_set
+from core.analysis.delegation import delegation_chains, flat_chains
+from core.cache.store import ParsedCache
+from core.federation import Federation, load_federation
+from core.graph import build_graph
+from tests.test_graph_fill import SAMPLES, WALKED, walked_root
+
+LATER = ("work_units", "relationships", "delegations")
+DAY = dt.date(2026, 12, 7)
+
+
+def _whole_answer(root: Path, day: dt.date = DAY, remote_status: dict[str, str] | None = None) -> object:
+    graph = build_graph(load_federation([root]), remote_status or {}, walks_only=True)
+    return msgspec.to_builtins(flat_chains(delegation_chains(graph, day)))
+
+
+def _kept_answer(fed: Federation, day: dt.date = DAY, remote_status: dict[str, str] | None = None) -> object:
+    found = working_set.walk_kept(fed, "chains", lambda graph: delegation_chains(graph, day), remote_status or {})
+    return msgspec.to_builtins(flat_chains(found))
+
+
+def _load(root: Path, cache: ParsedCache) -> Federation:
+    return load_federation([root], cache=ParsedCache(cache.folder), wanted=frozenset(), later=LATER)
+
+
+def _walking_the_whole_graph_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def whole(fed: Federation) -> Federation:
+        raise AssertionError("the whole graph was built: the kept working set was not used")
+
+    monkeypatch.setattr(working_set, "whole", whole)
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> ParsedCache:
+    return ParsedCache(tmp_path / "cache")
+
+
+@pytest.mark.parametrize("where", WALKED)
+def test_the_kept_working_set_answers_as_the_whole_graph(where: str, tmp_path: Path, cache: ParsedCache,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    root = walked_root(where, tmp_path)
+    expected = _whole_answer(root)
+    assert _kept_answer(_load(root, cache)) == expected  # walks the whole graph, keeps what it read
+    parts = [path for path in cache.folder.iterdir() if path.name.startswith("walked-")]
+    if where == "realdata":  # a town there is not cached (its beads are on a Dolt server): nothing kept
+        assert not parts
+        assert _kept_answer(_load(root, cache)) == expected
+        return
+    assert len(parts) == 1
+    with monkeypatch.context() as patched:
+        _walking_the_whole_graph_fails(patched)
+        assert _kept_answer(_load(root, cache)) == expected
+        later = DAY + dt.timedelta(days=400)  # every deadline passed: overdue is today's, not the kept run's
+        assert _kept_answer(_load(root, cache), later) == _whole_answer(root, later)
+
+
+def test_a_changed_workspace_is_never_answered_from_an_old_working_set(tmp_path: Path, cache: ParsedCache) -> None:
+    demo = Path(shutil.copytree(SAMPLES, tmp_path / "demo"))
+    before = _kept_answer(_load(demo, cache))
+    issues = demo / "towns" / "kestrel" / "mobile" / ".beads" / "issues.jsonl"
+    lines = issues.read_text().splitlines(keepends=True)
+    assert '"id":"mb-4h2"' in lines[0] and '"status":"closed"' in lines[0]
+    issues.write_text(lines[0].replace('"status":"closed"', '"status":"open"') + "".join(lines[1:]))
+    after = _kept_answer(_load(demo, cache))
+    assert after == _whole_answer(demo)
+    assert after != before  # the delegated child reopened: its chain is no longer complete
+
+
+def test_a_damaged_working_set_or_another_remote_status_is_not_used(tmp_path: Path, cache: ParsedCache) -> None:
+    expected = _kept_answer(_load(SAMPLES, cache))
+    [part] = [path for path in cache.folder.iterdir() if path.name.startswith("walked-")]
+    part.write_bytes(part.read_bytes()[: len(part.read_bytes()) // 2])
+    assert _kept_answer(_load(SAMPLES, cache)) == expected
+    statuses = {"hop://acme.dev/storefront": "unreachable"}
+    assert _kept_answer(_load(SAMPLES, cache), remote_status=statuses) == _whole_answer(SAMPLES, remote_status=statuses)
+    assert len([path for path in cache.folder.iterdir() if path.name.startswith("walked-")]) == 2
+
+
+def test_without_the_cache_the_whole_graph_is_walked(monkeypatch: pytest.MonkeyPatch) -> None:
+    fed = load_federation([SAMPLES], wanted=frozenset(), later=LATER)
+    assert fed.held is None
+    assert _kept_answer(fed) == _whole_answer(SAMPLES)
