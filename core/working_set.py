@@ -31,7 +31,6 @@ T = TypeVar("T")
 _PREFIX = "walked-"  # a working set's file in the cache folder starts so
 Kept = list[tuple[int, list[WorkUnit], list[Relationship], list[Delegation]]]  # (workspace's index, its records)
 _decode = msgspec.msgpack.Decoder(tuple[str, Kept]).decode
-_encode = msgspec.msgpack.Encoder().encode
 
 
 def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_status: Mapping[str, str]) -> T:
@@ -41,7 +40,7 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
     held: Held | None = fed.held
     if key is None or held is None:
         return walk(build_graph(whole(fed), remote_status, walks_only=True))
-    kept = _read(held, key)
+    kept = held.cache.part(_PREFIX, key, _decode)
     if kept is not None:
         return walk(build_graph(_with(fed, kept), remote_status, walks_only=True))
     complete = whole(fed)
@@ -53,7 +52,7 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
         result = walk(graph)
     finally:
         graph._node, graph._succ, graph._pred = plain
-    held.cache.keep_part(_PREFIX, key, _encode((key, working_set(complete, seen))))
+    held.cache.keep_part(_PREFIX, key, working_set(complete, seen))
     return result
 
 
@@ -90,17 +89,6 @@ def _key(fed: Federation, name: str, remote_status: Mapping[str, str]) -> str | 
         return None
     statuses = hashlib.blake2b(repr(sorted(remote_status.items())).encode(), digest_size=16).hexdigest()
     return held.cache.federation_key(identities, name, walks_identity(), statuses)
-
-
-def _read(held: Held, key: str) -> Kept | None:
-    data = held.cache.part(_PREFIX, key)
-    if data is None:
-        return None
-    try:
-        kept_key, kept = _decode(data)
-    except msgspec.DecodeError:
-        return None
-    return kept if kept_key == key else None
 
 
 class _Recording(dict):  # type: ignore[type-arg]

@@ -19,8 +19,9 @@ import hashlib
 import os
 import secrets
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 
@@ -40,6 +41,7 @@ _federation_part = msgspec.msgpack.Decoder(tuple[str, list[Diagnostic]]).decode
 _encode = msgspec.msgpack.Encoder().encode
 
 Loaded = tuple["Workspace | None", Diagnostics]
+T = TypeVar("T")
 
 
 class ParsedCache:
@@ -112,33 +114,28 @@ class ParsedCache:
         """The diagnostics kept for exactly these entries (the references between their
         workspaces), or None."""
         key = self.federation_key(identities)
-        data = self.part(_FEDERATION, key) if key is not None else None
-        if data is None:
-            return None
-        try:
-            kept_key, diagnostics = _federation_part(data)
-        except msgspec.DecodeError:
-            return None
-        return diagnostics if kept_key == key else None
+        return self.part(_FEDERATION, key, _federation_part) if key is not None else None
 
     def keep_federation_part(self, identities: Sequence[str], diagnostics: list[Diagnostic]) -> None:
         key = self.federation_key(identities)
         if key is not None:
-            self.keep_part(_FEDERATION, key, _encode((key, diagnostics)))
+            self.keep_part(_FEDERATION, key, diagnostics)
 
-    def part(self, prefix: str, key: str) -> bytes | None:
-        """The federation-wide part ``prefix`` kept under ``key``, or None."""
+    def part(self, prefix: str, key: str, decode: Callable[[bytes], tuple[str, T]]) -> T | None:
+        """The federation-wide part ``prefix`` kept under ``key`` (``decode``: to its key and
+        value), or None when there is none or it does not decode to that key."""
         try:
             with open(self.folder / (prefix + key), "rb") as handle:
-                return handle.read()
-        except OSError:
+                kept_key, value = decode(handle.read())
+        except (OSError, msgspec.DecodeError):
             return None
+        return value if kept_key == key else None
 
-    def keep_part(self, prefix: str, key: str, data: bytes) -> None:
-        """Keep a federation-wide part; only the newest ``FEDERATION_PARTS`` of each ``prefix``
-        are kept (each change to any workspace makes a new set of entries: without a bound they
-        would pile up)."""
-        if not self._put(self.folder / (prefix + key), [data]):
+    def keep_part(self, prefix: str, key: str, value: object) -> None:
+        """Keep ``value`` as a federation-wide part; only the newest ``FEDERATION_PARTS`` of each
+        ``prefix`` are kept (each change to any workspace makes a new set of entries: without a
+        bound they would pile up)."""
+        if not self._put(self.folder / (prefix + key), [_encode((key, value))]):
             return
         try:
             parts = [(entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(self.folder)
