@@ -98,5 +98,14 @@ def edges_from(ws: Workspace) -> list[str]:
     item of one of those must read ``ws`` too (``core.graph_reach``). Delegation edges are not
     counted: such a walk does not follow them."""
     sudocode = ws.kind is WorkspaceKind.SUDOCODE
-    sources = {ends[0] for rel in ws.relationships if (ends := relationship_ends(rel, sudocode)) is not None}
-    return sorted({name for name in map(workspace_of, sources) if name is not None and name != ws.name})
+    own = ws.name + ("#" if sudocode else "/")  # what the keys of its own items start with
+    names: set[str] = set()
+    for rel in ws.relationships:
+        if (rel.from_key or "").startswith(own) and not sudocode:
+            continue  # the common case, decided without looking further
+        ends = relationship_ends(rel, sudocode)
+        if ends is not None and not ends[0].startswith(own):
+            name = workspace_of(ends[0])
+            if name is not None and name != ws.name:
+                names.add(name)
+    return sorted(names)
