@@ -214,11 +214,11 @@ class Held:
             return edges_from(ws)
         return self.cache.edges_from.get(key)
 
-    def identities(self, workspaces: Iterable[Workspace]) -> list[str] | None:
-        """The cache identities of ``workspaces``; None when one has no entry (not cached, or
-        joined whole: a remote's copy)."""
-        found = [self._identity(ws) for ws in workspaces]
-        return None if any(key not in self.found or key not in self.cache.entry_ids for key in found) else found
+    def entry_identity(self, ws: Workspace) -> str | None:
+        """The cache identity of ``ws`` when it was read through an entry (or wrote one); None
+        for one that was not (not cached, or joined whole: a remote's copy)."""
+        key = self._identity(ws)
+        return key if key in self.found and key in self.cache.entry_ids else None
 
     def _identity(self, ws: Workspace) -> str:
         from core.cache.store import identity

@@ -6,8 +6,9 @@ run with no kept working set builds the whole graph and walks it with its reads 
 (``_Recording``: every node whose attributes or edges it looked up), then keeps those items'
 work units and every relationship into or out of them, with all the delegations, as a
 federation-wide part of the parsed cache. Its key names exactly the entries the federation was
-read from, the remote statuses the graph's stubs show, and the code of the graph and the
-analyses (``core.cache.code.walks_identity``). A later run under the same key builds its graph of
+read from (and the content of any workspace not read through one: a remote's copy, a town whose
+beads are on a Dolt server), the remote statuses the graph's stubs show, and the code of the
+graph and the analyses (``core.cache.code.walks_identity``). A later run under the same key builds its graph of
 that part alone and walks it again: the answer is computed anew (today's date, overdue terms)
 from the same inputs, so it is the whole graph's (tests/test_working_set.py compares them). A
 change to any workspace makes a new key: that run walks the whole graph and keeps a new part.
@@ -31,6 +32,7 @@ T = TypeVar("T")
 _PREFIX = "walked-"  # a working set's file in the cache folder starts so
 Kept = list[tuple[int, list[WorkUnit], list[Relationship], list[Delegation]]]  # (workspace's index, its records)
 _decode = msgspec.msgpack.Decoder(tuple[str, Kept]).decode
+_encode = msgspec.msgpack.Encoder().encode
 
 
 def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_status: Mapping[str, str]) -> T:
@@ -79,16 +81,31 @@ def _with(fed: Federation, kept: Kept) -> Federation:
 
 
 def _key(fed: Federation, name: str, remote_status: Mapping[str, str]) -> str | None:
-    """What names the working set of ``name`` for ``fed``; None when it cannot be kept (no
-    records held back, or a workspace not read through an entry)."""
+    """What names the working set of ``name`` for ``fed``: the entries its workspaces were read
+    from, and the content of those that were not (a remote's copy, a town on a Dolt server: all
+    their records are here); None without the cache."""
     from core.cache.code import walks_identity
 
     held: Held | None = fed.held
-    identities = held.identities(fed.workspaces) if held is not None else None
-    if held is None or identities is None:
+    if held is None:
         return None
-    statuses = hashlib.blake2b(repr(sorted(remote_status.items())).encode(), digest_size=16).hexdigest()
-    return held.cache.federation_key(identities, name, walks_identity(), statuses)
+    identities: list[str] = []
+    contents: list[str] = []
+    for index, ws in enumerate(fed.workspaces):
+        identity = held.entry_identity(ws)
+        if identity is not None:
+            identities.append(identity)
+        else:
+            try:
+                contents.append(f"{index}:{_digest(_encode(ws))}")
+            except (msgspec.EncodeError, OverflowError, TypeError, ValueError):
+                return None  # a value msgpack does not carry: nothing to key it on
+    statuses = _digest(repr(sorted(remote_status.items())).encode())
+    return held.cache.federation_key(identities, name, walks_identity(), statuses, *contents)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 class _Recording(dict):  # type: ignore[type-arg]

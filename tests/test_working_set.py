@@ -17,6 +17,7 @@ from core.analysis.delegation import delegation_chains, flat_chains
 from core.cache.store import ParsedCache
 from core.federation import Federation, load_federation
 from core.graph import build_graph
+from core.model import Workspace
 from tests.test_graph_fill import SAMPLES, WALKED, walked_root
 
 LATER = ("work_units", "relationships", "delegations")
@@ -56,11 +57,7 @@ def test_the_kept_working_set_answers_as_the_whole_graph(where: str, tmp_path: P
     expected = _whole_answer(root)
     assert _kept_answer(_load(root, cache)) == expected  # walks the whole graph, keeps what it read
     parts = [path for path in cache.folder.iterdir() if path.name.startswith("walked-")]
-    if where == "realdata":  # a town there is not cached (its beads are on a Dolt server): nothing kept
-        assert not parts
-        assert _kept_answer(_load(root, cache)) == expected
-        return
-    assert len(parts) == 1
+    assert len(parts) == 1  # the real data's town on a Dolt server is not cached: keyed on its content
     with monkeypatch.context() as patched:
         _walking_the_whole_graph_fails(patched)
         assert _kept_answer(_load(root, cache)) == expected
@@ -94,3 +91,26 @@ def test_without_the_cache_the_whole_graph_is_walked(monkeypatch: pytest.MonkeyP
     fed = load_federation([SAMPLES], wanted=frozenset(), later=LATER)
     assert fed.held is None
     assert _kept_answer(fed) == _whole_answer(SAMPLES)
+
+
+def _joined(cache: ParsedCache, joined: list[Workspace]) -> Federation:
+    """The demo's towns through the cache, with its sudocode repos joined whole after the load,
+    as ``sync`` joins a remote's copy."""
+    fed = _load(SAMPLES / "towns", cache)
+    fed.workspaces.extend(joined)
+    return fed
+
+
+def test_a_workspace_joined_whole_is_keyed_on_its_content(cache: ParsedCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    joined = load_federation([SAMPLES / "sudocode"]).workspaces
+    whole_fed = load_federation([SAMPLES / "towns"])
+    whole_fed.workspaces.extend(joined)
+    expected = msgspec.to_builtins(flat_chains(delegation_chains(build_graph(whole_fed, {}, walks_only=True), DAY)))
+    assert _kept_answer(_joined(cache, joined)) == expected
+    with monkeypatch.context() as patched:
+        _walking_the_whole_graph_fails(patched)
+        assert _kept_answer(_joined(cache, joined)) == expected
+    changed = [msgspec.structs.replace(ws, work_units=[msgspec.structs.replace(u, title=u.title + " (renamed)")
+                                                       for u in ws.work_units]) for ws in joined]
+    _kept_answer(_joined(cache, changed))  # another content: the whole graph again, a new part kept
+    assert len([path for path in cache.folder.iterdir() if path.name.startswith("walked-")]) == 2
