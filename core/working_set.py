@@ -43,7 +43,7 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
     if key is None or held is None:
         return walk(build_graph(whole(fed), remote_status, walks_only=True))
     kept = held.cache.part(_PREFIX, key, _decode)
-    if kept is not None:
+    if kept is not None and all(0 <= index < len(fed.workspaces) for index, *_ in kept):
         return walk(build_graph(_with(fed, kept), remote_status, walks_only=True))
     complete = whole(fed)
     graph = build_graph(complete, remote_status, walks_only=True)
