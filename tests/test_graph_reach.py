@@ -5,11 +5,13 @@ stored in the other repo) and the real data, from an empty cache and from a fill
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import msgspec
 import pytest
 
+from core import graph_reach
 from core.analysis.blocking import blockers, walked_blockers
 from core.cache.store import ParsedCache
 from core.federation import Federation, load_federation
@@ -60,3 +62,34 @@ def test_a_key_that_is_no_item_here_leaves_it_to_the_whole_graph(tmp_path: Path)
     key = next(u.key for ws in plain.workspaces for u in ws.work_units)
     assert walk_near(plain, key, walked_blockers, lambda walked: walked[1], {}) is None
     assert [len(ws.work_units) for ws in whole(fed).workspaces] == [len(ws.work_units) for ws in plain.workspaces]
+
+
+def test_a_walk_across_workspace_after_workspace_is_rebuilt_a_bounded_number_of_times(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six beads folders, each one's item blocked by the next one's: each walk finds one more
+    workspace, so after ``ROUNDS`` walks the last is over all of them; the report is the whole
+    graph's, with every folder's item in it."""
+    root = tmp_path / "chain"
+    for n in range(6):
+        issue = {"id": f"w{n}-1", "title": f"step {n}", "status": "open"}
+        if n < 5:
+            issue["dependencies"] = [{"issue_id": f"w{n}-1", "depends_on_id": f"beads://local/w{n + 1}/w{n + 1}-1",
+                                      "type": "blocks"}]
+        folder = root / f"w{n}" / ".beads"
+        folder.mkdir(parents=True)
+        (folder / "issues.jsonl").write_text(json.dumps(issue) + "\n")
+    key = "beads://local/w0/w0-1"
+    graph = build_graph(load_federation([root]), walks_only=True)
+    expected = msgspec.to_builtins(blockers(graph, key))
+    assert len(expected["steps"]) == 5  # type: ignore[index]
+    builds: list[int] = []
+    real_build = graph_reach.build_graph
+
+    def counted(fed: Federation, *args: object, **kwargs: object) -> object:
+        builds.append(sum(1 for ws in fed.workspaces if ws.work_units))
+        return real_build(fed, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(graph_reach, "build_graph", counted)
+    fed = load_federation([root], cache=ParsedCache(tmp_path / "cache"), wanted=frozenset(), later=LATER)
+    assert _near(fed, key) == expected
+    assert builds == [1, 2, 3, 6]  # one more workspace a walk, then all of them at the last
