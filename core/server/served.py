@@ -24,12 +24,11 @@ from pathlib import Path
 import msgspec
 
 from core.analysis.approvals import WorkspacePolicy
-from core.diagnostics import Diagnostics
 from core.federation import Federation, load_federation, load_workspace
 from core.model import Remote, Request, SudocodeRepo, Workspace, WorkspaceKind
-from core.sources.federation_records import read_audit, read_requests
 from core.sources.files import ReadLimits
 from core.sync.group_commit import GroupCommitter
+from core.sync.log_tail import audit_now, requests_now
 from core.sync.records import record_logs
 from core.sync.requests import address
 
@@ -172,10 +171,11 @@ def _logs_reread(ws: Workspace, changed: Collection[str]) -> Workspace | None:
         return None  # the log's entries are not one run, or where they go is not known
     start, end = (held[0], held[-1] + 1) if held else (0, 0)
     fresh = msgspec.structs.replace(ws, requests=[], audit=[])
-    diags, limits = Diagnostics(), ReadLimits(within=os.path.realpath(ws.root))
-    for path, reader in ((logs.requests, read_requests), (logs.audit, read_audit)):
-        if path.is_file():
-            reader(path, fresh, diags, limits)
+    limits = ReadLimits(within=os.path.realpath(ws.root))
+    if logs.requests.is_file():  # each log parsed from where this process last read it (core.sync.log_tail)
+        fresh.requests = requests_now(logs.requests, fresh, limits)
+    if logs.audit.is_file():
+        fresh.audit = audit_now(logs.audit, fresh, limits)
     fresh.audit[:0] = ws.audit[:start]
     fresh.audit.extend(ws.audit[end:])
     return fresh

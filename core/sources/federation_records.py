@@ -8,6 +8,7 @@ the same everywhere; docs/formats.md describes them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +180,15 @@ def read_maintainers(value: Any, ws: Workspace, path: Path, diags: Diagnostics) 
 def read_requests(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
     """requests.jsonl: one snapshot of a request a line; the last line for an id is its state."""
     latest: dict[str, Request] = {}
-    for number, known, extra in iter_records(path, REQUEST, diags, limits):
+    add_requests(path, ws, diags, iter_records(path, REQUEST, diags, limits), latest)
+    ws.requests.extend(latest.values())
+
+
+def add_requests(path: Path, ws: Workspace, diags: Diagnostics,
+                 records: Iterable[tuple[int, dict[str, Any], dict[str, Any]]], latest: dict[str, Request]) -> None:
+    """Each request line of ``records`` (``iter_records`` with ``REQUEST``) into ``latest``, the
+    state of each request by id so far."""
+    for number, known, extra in records:
         if known["direction"] not in DIRECTIONS:
             diags.error(path, f"cross-repo request: direction '{known['direction']}' is not incoming or outgoing", number)
             continue
@@ -191,7 +200,6 @@ def read_requests(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLim
         latest[known["request_id"]] = Request(
             workspace=ws.name, status=RequestStatus(status), source=str(path), line=number, extra=extra, **known
         )
-    ws.requests.extend(latest.values())
 
 
 def delegation_problem(known: dict[str, Any]) -> str | None:
@@ -235,8 +243,14 @@ def read_subscriptions(path: Path, ws: Workspace, diags: Diagnostics, limits: Re
 
 
 def read_audit(path: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
-    for number, known, extra in iter_records(path, AUDIT, diags, limits):
-        ws.audit.append(
+    add_audit(path, ws, diags, iter_records(path, AUDIT, diags, limits), ws.audit)
+
+
+def add_audit(path: Path, ws: Workspace, diags: Diagnostics,
+              records: Iterable[tuple[int, dict[str, Any], dict[str, Any]]], events: list[AuditEvent]) -> None:
+    """Each audit line of ``records`` (``iter_records`` with ``AUDIT``) onto ``events``."""
+    for number, known, extra in records:
+        events.append(
             AuditEvent(
                 ts=known["timestamp"],
                 actor=known.get("actor"),

@@ -163,9 +163,13 @@ def iter_jsonl(path: Path, diags: Diagnostics, limits: ReadLimits) -> Iterator[t
     error naming its line, and the lines after it still load.
     """
     data = read_text(path, diags, limits)
-    if data is None:
-        return
-    for number, line in enumerate(data.split(b"\n"), start=1):
+    if data is not None:
+        yield from jsonl_objects(path, data, diags)
+
+
+def jsonl_objects(path: Path, data: bytes, diags: Diagnostics, first: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``iter_jsonl`` of bytes read already (``read_text``), their first line numbered ``first``."""
+    for number, line in enumerate(data.split(b"\n"), start=first):
         stripped = line.strip()
         if not stripped or stripped[:1] == b"#":
             continue

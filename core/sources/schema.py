@@ -13,7 +13,7 @@ the checked path, which alone writes the messages: both paths agree on every rec
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Union
 
@@ -175,7 +175,13 @@ def _exact_types(types: tuple[type, ...]) -> frozenset[type]:
 def iter_records(path: Path, schema: Schema, diags: Diagnostics, limits: ReadLimits) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
     """``(line, known, extra)`` for every line of a JSON Lines file that fits ``schema``; a line
     that does not is an error naming its line, and the lines after it still load."""
-    for number, raw in iter_jsonl(path, diags, limits):
+    return records_of(path, schema, diags, iter_jsonl(path, diags, limits))
+
+
+def records_of(path: Path, schema: Schema, diags: Diagnostics, objects: Iterable[tuple[int, dict[str, Any]]]) \
+        -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
+    """``iter_records`` of objects read already (``files.jsonl_objects``)."""
+    for number, raw in objects:
         parsed = schema.read(raw)
         if isinstance(parsed, str):
             diags.error(path, parsed, number)

@@ -16,11 +16,10 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from core.diagnostics import Diagnostics
 from core.model import Workspace, WorkspaceKind
-from core.sources.federation_records import read_requests
 from core.sources.files import ReadLimits
 from core.sync import SyncError
+from core.sync.log_tail import requests_now  # the log read again: what was appended since
 from core.timeutil import UTC
 
 
@@ -55,7 +54,7 @@ def reread_requests(ws: Workspace, path: Path) -> Workspace:
     none when a link leads the file out of the workspace (``core.workspace_paths``)."""
     fresh = msgspec.structs.replace(ws, requests=[])
     if path.is_file():
-        read_requests(path, fresh, Diagnostics(), ReadLimits(within=os.path.realpath(ws.root)))
+        fresh.requests = requests_now(path, fresh, ReadLimits(within=os.path.realpath(ws.root)))
     return fresh
 
 
