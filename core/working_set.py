@@ -31,31 +31,39 @@ from core.model import Delegation, Relationship, WorkspaceKind, WorkUnit
 T = TypeVar("T")
 _PREFIX = "walked-"  # a working set's file in the cache folder starts so
 Kept = list[tuple[int, list[WorkUnit], list[Relationship], list[Delegation]]]  # (workspace's index, its records)
-_decode = msgspec.msgpack.Decoder(tuple[str, Kept]).decode
+_decode = msgspec.msgpack.Decoder(tuple[str, tuple[list[str], Kept]]).decode  # (key, (nodes looked up, records))
 _encode = msgspec.msgpack.Encoder().encode
 
 
 def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_status: Mapping[str, str]) -> T:
     """``walk(graph)`` on the graph of the working set kept for ``name`` when there is one for
-    ``fed`` as it is; else on the whole graph, keeping what it read."""
+    ``fed`` as it is; else on the whole graph, keeping what it read. A walk of a kept working set
+    is recorded too: should it look up a node the recorded walk did not (a walk that is not the
+    same on the same inputs), its answer is dropped and the whole graph walked."""
     key = _key(fed, name, remote_status)
     held: Held | None = fed.held
     if key is None or held is None:
         return walk(build_graph(whole(fed), remote_status, walks_only=True))
     kept = held.cache.part(_PREFIX, key, _decode)
-    if kept is not None and all(0 <= index < len(fed.workspaces) for index, *_ in kept):
-        return walk(build_graph(_with(fed, kept), remote_status, walks_only=True))
+    if kept is not None and all(0 <= index < len(fed.workspaces) for index, *_ in kept[1]):
+        result, seen = _recorded(build_graph(_with(fed, kept[1]), remote_status, walks_only=True), walk)
+        if seen <= set(kept[0]):
+            return result
     complete = whole(fed)
-    graph = build_graph(complete, remote_status, walks_only=True)
+    result, seen = _recorded(build_graph(complete, remote_status, walks_only=True), walk)
+    held.cache.keep_part(_PREFIX, key, (sorted(seen), working_set(complete, seen)))
+    return result
+
+
+def _recorded(graph: Walks, walk: Callable[[Walks], T]) -> tuple[T, set[str]]:
+    """``walk(graph)``, and every node it looked up (``_Recording``)."""
     seen: set[str] = set()
     plain = graph._node, graph._succ, graph._pred
     graph._node, graph._succ, graph._pred = (_Recording(part, seen) for part in plain)
     try:
-        result = walk(graph)
+        return walk(graph), seen
     finally:
         graph._node, graph._succ, graph._pred = plain
-    held.cache.keep_part(_PREFIX, key, working_set(complete, seen))
-    return result
 
 
 def working_set(fed: Federation, seen: set[str]) -> Kept:

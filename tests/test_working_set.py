@@ -114,3 +114,18 @@ def test_a_workspace_joined_whole_is_keyed_on_its_content(cache: ParsedCache, mo
                                                        for u in ws.work_units]) for ws in joined]
     _kept_answer(_joined(cache, changed))  # another content: the whole graph again, a new part kept
     assert len([path for path in cache.folder.iterdir() if path.name.startswith("walked-")]) == 2
+
+
+def test_a_walk_that_looks_beyond_the_kept_working_set_walks_the_whole_graph(cache: ParsedCache) -> None:
+    """Were a walk not the same on the same inputs, it would look up a node the recorded walk did
+    not: such a kept part (here one with a unit taken out, and out of its record of lookups) is
+    not trusted, and the answer is the whole graph's."""
+    expected = _kept_answer(_load(SAMPLES, cache))
+    [part] = [path for path in cache.folder.iterdir() if path.name.startswith("walked-")]
+    key, (seen, kept) = msgspec.msgpack.decode(part.read_bytes())
+    index, units, relationships, delegations = next(entry for entry in kept if entry[1])
+    dropped = units[0]["key"]
+    kept = [[i, [u for u in us if u["key"] != dropped], rs, ds] if i == index else [i, us, rs, ds]
+            for i, us, rs, ds in kept]
+    part.write_bytes(msgspec.msgpack.encode([key, [[k for k in seen if k != dropped], kept]]))
+    assert _kept_answer(_load(SAMPLES, cache)) == expected
