@@ -295,9 +295,4 @@ def unresolved(name: str, relationships: Iterable[Relationship], keys: Container
 
 def loaded_prefixes(workspaces: Iterable[Workspace]) -> tuple[str, ...]:
     """The key prefixes of the workspaces loaded, longest first."""
-    return tuple(sorted({workspace_prefix(ws) for ws in workspaces}, key=len, reverse=True))
-
-
-def workspace_prefix(ws: Workspace) -> str:
-    """What the keys of ``ws``'s items start with."""
-    return ws.name + ("#" if ws.kind is WorkspaceKind.SUDOCODE else "/")
+    return tuple(sorted({ws.item_prefix() for ws in workspaces}, key=len, reverse=True))

@@ -98,7 +98,7 @@ def edges_from(ws: Workspace) -> list[str]:
     item of one of those must read ``ws`` too (``core.graph_reach``). Delegation edges are not
     counted: such a walk does not follow them."""
     sudocode = ws.kind is WorkspaceKind.SUDOCODE
-    own = ws.name + ("#" if sudocode else "/")  # what the keys of its own items start with
+    own = ws.item_prefix()
     names: set[str] = set()
     for rel in ws.relationships:
         if (rel.from_key or "").startswith(own) and not sudocode:

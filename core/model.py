@@ -345,6 +345,10 @@ class Workspace(msgspec.Struct, kw_only=True, gc=False):
     # kinds, core/cache): the counts of them all, which ``counts`` gives.
     counted: dict[str, int] | None = None
 
+    def item_prefix(self) -> str:
+        """What the keys of its items start with (``acme/api#``, ``hop://OWNER/TOWN/``)."""
+        return self.name + ("#" if self.kind is WorkspaceKind.SUDOCODE else "/")
+
     def counts(self) -> dict[str, int]:
         """Record counts by kind, for the summary (only kinds that apply to this workspace)."""
         if self.counted is not None:
