@@ -169,6 +169,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
                 ws = without(ws, wanted if given_back else {*wanted, *later})
             if held is not None:
                 held.found[key] = item
+                held.identities[(ws.root, ws.kind)] = key
                 if hit is None and not given_back:
                     held.kept.add(key)
             if ws.name in names:
@@ -196,19 +197,18 @@ class Held:
     def __init__(self, cache: ParsedCache, limits: ReadLimits):
         self.cache, self.limits = cache, limits
         self.found: dict[str, Found] = {}  # cache identity -> where the workspace was found
+        self.identities: dict[tuple[str, WorkspaceKind], str] = {}  # (root, kind) -> cache identity
         self.kept: set[str] = set()  # identities of those that kept the records held back
 
     def whole(self, ws: Workspace) -> Workspace:
-        """``ws`` with all its records (itself when it kept them)."""
-        key = self._identity(ws)
-        if key in self.kept or key not in self.found:  # not found here: joined whole (a remote's copy)
-            return ws
-        return _whole(self.cache, self.found[key], self.limits)
+        """``ws`` with all its records (itself when it has them)."""
+        key = self._held_back(ws)
+        return ws if key is None else _whole(self.cache, self.found[key], self.limits)
 
     def edges_from(self, ws: Workspace) -> list[str] | None:
         """The workspaces whose items have edges stored in ``ws``; None when not known."""
-        key = self._identity(ws)
-        if key in self.kept or key not in self.found:
+        key = self._held_back(ws)
+        if key is None:
             from core.graph_kinds import edges_from
 
             return edges_from(ws)
@@ -217,13 +217,14 @@ class Held:
     def entry_identity(self, ws: Workspace) -> str | None:
         """The cache identity of ``ws`` when it was read through an entry (or wrote one); None
         for one that was not (not cached, or joined whole: a remote's copy)."""
-        key = self._identity(ws)
-        return key if key in self.found and key in self.cache.entry_ids else None
+        key = self.identities.get((ws.root, ws.kind))
+        return key if key is not None and key in self.cache.entry_ids else None
 
-    def _identity(self, ws: Workspace) -> str:
-        from core.cache.store import identity
-
-        return identity(Path(ws.root), ws.kind, self.limits)
+    def _held_back(self, ws: Workspace) -> str | None:
+        """The cache identity of ``ws`` when its records were held back; None when it has them
+        (it kept them, or was joined whole after the load: a remote's copy)."""
+        key = self.identities.get((ws.root, ws.kind))
+        return None if key is None or key in self.kept else key
 
 
 def _identities(found: Sequence[Found], limits: ReadLimits) -> list[str]:

@@ -41,12 +41,14 @@ def walk_near(fed: Federation, key: str, walk: Callable[[Walks, str], T], reache
     if storing is None:
         return None
     chosen: set[str] = set()
+    workspaces = list(fed.workspaces)  # each chosen one with its records, read once
     more, rounds = {start}, 0
     while more:
         rounds += 1  # a walk that crosses workspace after workspace: all of them at the last round
-        chosen |= _closure(more, storing) if rounds < ROUNDS else names
-        part = Federation(roots=fed.roots, diagnostics=fed.diagnostics,
-                          workspaces=[held.whole(ws) if ws.name in chosen else ws for ws in fed.workspaces])
+        added = (_closure(more, storing) if rounds < ROUNDS else names) - chosen
+        chosen |= added
+        workspaces = [held.whole(ws) if ws.name in added else ws for ws in workspaces]
+        part = Federation(roots=fed.roots, diagnostics=fed.diagnostics, workspaces=workspaces)
         graph = build_graph(part, remote_status, walks_only=True)
         node = graph._node.get(key)
         if node is None or node["kind"] is NodeKind.STUB:

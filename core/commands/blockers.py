@@ -31,13 +31,12 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     from core.graph_reach import walk_near, whole
 
     near = walk_near(fed, args.ref.strip(), walked_blockers, lambda walked: walked[1], cached_remote_status())
-    report = near[0] if near is not None else None
-    if report is None:
-        opened = open_ref(args, whole(fed), walks_only=True)
-        if opened is None:
-            return EXIT_UNUSABLE
-        report = blockers(*opened)
-    return respond(args, fed, report, _text)
+    if near is not None:
+        return respond(args, fed, near[0], _text)
+    opened = open_ref(args, whole(fed), walks_only=True)
+    if opened is None:
+        return EXIT_UNUSABLE
+    return respond(args, fed, blockers(*opened), _text)
 
 
 def _text(report: BlockerReport) -> list[str]:
