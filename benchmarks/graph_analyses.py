@@ -90,7 +90,7 @@ def main() -> int:
         return slowest
 
     cases: list[tuple[str, Callable[[nx.MultiDiGraph], Any]]] = [
-        ("stale imports", lambda g: stale.stale_imports(g, TODAY)),
+        ("stale imports", lambda g: stale.stale_imports(g.graph["federation"].workspaces, TODAY)),
         ("approvals", lambda g: approvals.approvals(g, TODAY)),
         ("delegation chains", lambda g: delegation.delegation_chains(g, TODAY)),
         ("audit: whole timeline", lambda g: audit.audit_trail(workspaces, audit.AuditQuery())),

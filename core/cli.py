@@ -118,7 +118,8 @@ def _run(argv: list[str]) -> int:
         with reading_as_of(ref):
             fed = load_roots(list(args.roots), cached=ref is None and not getattr(args, "no_cache", False),
                              reads=getattr(args, "reads", None), later=getattr(args, "reads_later", ()),
-                             whole_if_changed=getattr(args, "whole_if_changed", False))
+                             whole_if_changed=getattr(args, "whole_if_changed", False),
+                             other_files=getattr(args, "other_files", True))
     except NoRoots as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_UNUSABLE
@@ -130,30 +131,39 @@ def _run(argv: list[str]) -> int:
 
 
 def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str] | None = None,
-               later: Collection[str] = (), whole_if_changed: bool = False) -> Federation:
+               later: Collection[str] = (), whole_if_changed: bool = False, other_files: bool = True) -> Federation:
     """The federation a verb reads: below ``given`` (else the configured roots, else the current
     folder; raises NoRoots), with what ``sync`` fetched joined as remote workspaces. ``cached``:
     through the parsed cache (``core.cache``), reading only the bulky record kinds in ``reads``
     (None: all) of the workspaces it holds, and those in ``later`` when asked (``load_federation``,
-    with ``whole_if_changed``)."""
+    with ``whole_if_changed``). ``other_files=False`` (with ``reads``): the files that hold only
+    other kinds are not read at all (``ReadLimits.records``; such a load has cache entries of
+    its own, holding only what it read and the problems of the files it read)."""
     settings_diags = Diagnostics()
     settings = load_settings(settings_diags)
     roots = choose_roots(given, settings, config_path())
     from core.federation import load_federation
 
+    limits = settings.limits
+    if not other_files and reads is not None:
+        import msgspec
+
+        limits = msgspec.structs.replace(limits, records=frozenset(reads))
+        reads, later = None, ()
     cache = None
     if cached:
         from core.cache.store import ParsedCache
 
         cache = ParsedCache.default()
-    fed = load_federation(roots, settings.limits, settings.discovery_max_depth, cache=cache, wanted=reads, later=later,
-                           whole_if_changed=whole_if_changed)
+    fed = load_federation(roots, limits, settings.discovery_max_depth, cache=cache, wanted=reads, later=later,
+                          whole_if_changed=whole_if_changed)
     from core.store import remote_states
     from core.sync.remote_workspaces import include_remote_workspaces
 
     # What `sync` fetched joins as remote workspaces. The store is read quietly here: the verbs
     # about remotes (remote list/check, sync) report its problems themselves, once.
-    include_remote_workspaces(fed, remote_states(diags=Diagnostics()), ttl_seconds=settings.remote_ttl_seconds)
+    include_remote_workspaces(fed, remote_states(diags=Diagnostics()), ttl_seconds=settings.remote_ttl_seconds,
+                              limits=limits)
     fed.diagnostics[:0] = settings_diags.items
     return fed
 

@@ -113,7 +113,7 @@ def _with_remotes(fed: Federation, settings: Settings, now: dt.datetime, say: Pr
         federation=fed,
         graph=graph,
         summary=summarize(fed),
-        stale=stale_imports(graph, today),
+        stale=stale_imports(fed.workspaces, today),
         chains=delegation_chains(graph, today),
         approvals=approvals(graph, today, synced=synced),
         audit=AuditTimeline(fed.workspaces),
@@ -152,7 +152,7 @@ class Reread:
             step = data.federation if n == len(self._changes) - 1 else Federation(
                 roots=data.federation.roots, workspaces=list(workspaces))
             change.apply(graph, step)
-        stale = stale_imports(graph, self._today) if self._stale_again else data.stale
+        stale = stale_imports(workspaces, self._today) if self._stale_again else data.stale
         return msgspec.structs.replace(data, stale=stale, chains=delegation_chains(graph, self._today))
 
 

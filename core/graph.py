@@ -141,7 +141,7 @@ class _Builder:
             importer = f"{ws.name}/{imp.domain}"
             if importer in self.nodes:
                 self.edge(imp.key, importer, EdgeKind.MEMBERSHIP)
-            self.edge(imp.key, f"{ws.name}/{imp.from_domain}/{imp.contract}", EdgeKind.IMPORTS, imp)
+            self.edge(imp.key, imp.contract_key(ws.name), EdgeKind.IMPORTS, imp)
 
     def _relationship(self, ws: Workspace, rel: Any) -> None:
         ends = relationship_ends(rel, ws.kind is WorkspaceKind.SUDOCODE)

@@ -120,6 +120,10 @@ class Import(Record):
     resolved_version: str | None = None
     resolved_at: str | None = None
 
+    def contract_key(self, realm: str) -> str:
+        """The key of the contract it uses, in realm (workspace) ``realm``."""
+        return f"{realm}/{self.from_domain}/{self.contract}"
+
 
 class Domain(Record):
     name: str

@@ -14,7 +14,6 @@ import pytest
 from core.analysis.stale import ImportStatus, stale_imports
 from core.demo_git import make_repositories
 from core.federation import load_federation
-from core.graph import build_graph
 from core.sync.realm_actions import RealmError, bump, resolve
 from tests.conftest import PROJECT
 from tests.schema_check import assert_matches_schema
@@ -42,7 +41,7 @@ def platform(demo: Path) -> Path:
 
 
 def status_of(root: Path, key: str) -> ImportStatus:
-    reports = {r.key: r for r in stale_imports(build_graph(load_federation([root])), NOW.date(), lambda *_: None)}
+    reports = {r.key: r for r in stale_imports(load_federation([root]).workspaces, NOW.date(), lambda *_: None)}
     return reports[key].status
 
 

@@ -12,7 +12,6 @@ import yaml
 
 from core.analysis.stale import ImportReport, ImportStatus, parse_range, parse_version, stale_imports
 from core.federation import load_federation
-from core.graph import build_graph
 
 TODAY = dt.date(2026, 3, 1)
 
@@ -85,7 +84,7 @@ def use(name: str, rng: str, resolved: str | None = "1.0.0", **fields: Any) -> d
 def analyse(root: Path, today: dt.date = TODAY) -> dict[str, ImportReport]:
     fed = load_federation([root])
     assert fed.workspaces, [str(d) for d in fed.diagnostics]
-    return {r.key: r for r in stale_imports(build_graph(fed), today)}
+    return {r.key: r for r in stale_imports(fed.workspaces, today)}
 
 
 def one(root: Path, today: dt.date = TODAY) -> ImportReport:
@@ -379,7 +378,7 @@ def test_reports_are_sorted_broken_stale_by_urgency_pending_current(tmp_path: Pa
         "f": [use("token", "^1.0.0", "1.1.0")],                   # stale 28 days
     })
     order = [(r.key.split("/")[3], r.status.value, r.days_stale) for r in stale_imports(
-        build_graph(load_federation([root])), TODAY)]
+        load_federation([root]).workspaces, TODAY)]
     assert order == [("e", "broken", 28), ("d", "stale", 50), ("f", "stale", 28), ("b", "stale", 4),
                      ("c", "pending", None), ("a", "current", None)]
 
@@ -408,8 +407,8 @@ def test_gitpython_is_not_imported_when_no_realm_is_a_git_repository() -> None:
 
     fixtures = Path(__file__).parent / "fixtures" / "realms"
     code = ("import sys, datetime; from pathlib import Path; from core.federation import load_federation; "
-            "from core.graph import build_graph; from core.analysis.stale import stale_imports; "
-            f"r = stale_imports(build_graph(load_federation([Path({str(fixtures)!r})])), datetime.date(2026, 1, 1)); "
+            "from core.analysis.stale import stale_imports; "
+            f"r = stale_imports(load_federation([Path({str(fixtures)!r})]).workspaces, datetime.date(2026, 1, 1)); "
             "assert len(r) == 5; print('git' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(__file__).parents[1], timeout=60)
@@ -423,7 +422,7 @@ def test_the_demo_federation_tells_its_stale_imports_story() -> None:
 
     samples = Path(__file__).parents[1] / "sample_workspaces"
     anchor = dt.date.fromisoformat(json.loads((samples / "demo.json").read_text("utf-8"))["anchor"])
-    reports = stale_imports(build_graph(load_federation([samples])), anchor)
+    reports = stale_imports(load_federation([samples]).workspaces, anchor)
     rows = {r.key: (r.resolved_version, r.current_version, r.status.value, r.declared_status, r.days_stale,
                     r.past_grace) for r in reports}
     assert rows == {

@@ -1,8 +1,9 @@
 """Stale imports: how far each realm import lags the contract it uses, and whether it still fits.
 
-For every import node (``NodeKind.IMPORT``) the analysis follows its ``imports`` edge to the
-contract and computes a status (formats README, "Realms: Blue"); the computed status wins over
-the one the file declares, and a disagreement is reported:
+For every import of a realm the analysis finds the contract it uses (the graph's ``imports``
+edge, ``Import.contract_key``; no graph is built) and computes a status (formats README,
+"Realms: Blue"); the computed status wins over the one the file declares, and a disagreement
+is reported:
 
 - **pending**: no resolved version yet;
 - **broken**: the contract is gone, or the range does not admit the current version, or an
@@ -24,19 +25,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import msgspec
 from semantic_version import NpmSpec, SimpleSpec, Version
 
-from core.graph_kinds import EdgeKind, NodeKind
-from core.model import Contract, ContractVersion, Import, Realm
+from core.model import Contract, ContractVersion, Import, Realm, Workspace
 from core.timeutil import parse_date
 
 DEFAULT_GRACE_DAYS = 14
-_IMPORTS = EdgeKind.IMPORTS.value
 _LIBRARY_ERRORS = (ValueError, AttributeError, TypeError, IndexError, KeyError)
 _OPERATOR_SPACE = re.compile(r"(<=|>=|<|>|=|\^|~)\s+(?=[\dxX*])")  # ">= 1.2" -> ">=1.2"
 
@@ -142,16 +141,26 @@ def contract_versions(contract: Contract) -> _Versions:
     return _Versions(entries, current, written[current] if current is not None else None)
 
 
-def stale_imports(graph: Any, today: dt.date, change_dates: ChangeDates | None = None) -> list[ImportReport]:
-    """Every import of the graph with its computed status, sorted broken, stale (past grace first,
-    most days first), pending, current. ``change_dates`` dates an undated change (default: the
-    contract file's git history, read only when needed)."""
+def stale_imports(workspaces: Iterable[Workspace], today: dt.date,
+                  change_dates: ChangeDates | None = None) -> list[ImportReport]:
+    """Every import of the realms among ``workspaces`` with its computed status, sorted broken,
+    stale (past grace first, most days first), pending, current. ``change_dates`` dates an
+    undated change (default: the contract file's git history, read only when needed).
+
+    No graph is needed: an import uses the contract keyed ``Import.contract_key`` (the graph's
+    ``imports`` edge); where two workspaces give the same key, the later one's record stands,
+    as in the graph (``core.graph``)."""
     if change_dates is None:
         change_dates = GitChangeDates().first_newer
-    analysis = _Analysis(graph, today, change_dates)
-    reports = [analysis.report(key, data["record"], data.get("workspace"))
-               for key, data in graph._node.items()
-               if data.get("kind") is NodeKind.IMPORT and isinstance(data.get("record"), Import)]
+    realms: dict[str, Realm | None] = {}
+    contracts: dict[str, Contract] = {}
+    imports: dict[str, tuple[Import, str]] = {}
+    for ws in workspaces:
+        realms[ws.name] = ws.info if isinstance(ws.info, Realm) else None
+        contracts.update((contract.key, contract) for contract in ws.contracts)
+        imports.update((imp.key, (imp, ws.name)) for imp in ws.imports if isinstance(ws.info, Realm))
+    analysis = _Analysis(realms, contracts, today, change_dates)
+    reports = [analysis.report(key, imp, realm) for key, (imp, realm) in imports.items()]
     reports.sort(key=_order)
     return reports
 
@@ -166,28 +175,19 @@ def _order(report: ImportReport) -> tuple[int, bool, int, str]:
 
 
 class _Analysis:
-    def __init__(self, graph: Any, today: dt.date, change_dates: ChangeDates):
-        self.graph, self.today, self.change_dates = graph, today, change_dates
+    def __init__(self, realms: dict[str, Realm | None], contracts: dict[str, Contract], today: dt.date,
+                 change_dates: ChangeDates):
+        self.realms, self.contracts, self.today, self.change_dates = realms, contracts, today, change_dates
         self.versions: dict[str, _Versions] = {}
 
-    def _contract(self, import_key: str) -> tuple[str, Contract | None]:
-        for target, edges in self.graph._succ[import_key].items():
-            if _IMPORTS in edges:
-                record = self.graph._node[target].get("record")
-                return target, record if isinstance(record, Contract) else None
-        return "", None
-
-    def _realm(self, workspace: str | None) -> Realm | None:
-        record = self.graph._node.get(workspace, {}).get("record") if workspace else None
-        return record if isinstance(record, Realm) else None
-
-    def report(self, key: str, imp: Import, workspace: str | None) -> ImportReport:
-        contract_key, contract = self._contract(key)
-        realm = self._realm(workspace)
+    def report(self, key: str, imp: Import, workspace: str) -> ImportReport:
+        contract_key = imp.contract_key(workspace)
+        contract = self.contracts.get(contract_key)
+        realm = self.realms.get(workspace)
         grace = realm.grace_period_days if realm is not None else DEFAULT_GRACE_DAYS
         base: dict[str, Any] = dict(
-            key=key, contract_key=contract_key or f"{workspace}/{imp.from_domain}/{imp.contract}",
-            realm=workspace or f"realm://{imp.realm}", importer=imp.domain, declared_status=imp.declared_status,
+            key=key, contract_key=contract_key, realm=workspace, importer=imp.domain,
+            declared_status=imp.declared_status,
             range=imp.range, resolved_version=imp.resolved_version, grace_period_days=grace,
             binding=imp.binding, declared_in=imp.source, line=imp.line)
         if contract is None:

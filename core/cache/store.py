@@ -203,5 +203,10 @@ def _exactly(fd: int, length: int, offset: int) -> bytes:
 
 
 def identity(path: Path, kind: WorkspaceKind, limits: ReadLimits) -> str:
+    """What was loaded: the kind, the folder as given and as it really is, how much a file may
+    hold, and which record kinds were read (``ReadLimits.records``: a load of some kinds only
+    is an entry of its own, with only their files' problems)."""
     where = os.fspath(path)
-    return "\0".join((kind.value, os.path.abspath(where), os.path.realpath(where), str(limits.max_file_bytes)))
+    records = "*" if limits.records is None else ",".join(sorted(limits.records))
+    return "\0".join((kind.value, os.path.abspath(where), os.path.realpath(where), str(limits.max_file_bytes),
+                      records))

@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("approvals", help="pending incoming requests with their policy verdicts")
     parser.add_argument("--all", action="store_true", help="also decided incoming requests and outgoing ones")
     add_common(parser)
-    reads(parser, "requests")
+    reads(parser, "requests", other_files=False)  # requests and each workspace's configuration (policies)
     parser.set_defaults(run=run)
 
 

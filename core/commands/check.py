@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("check", help="exit 1 on broken imports, stale imports past grace, unreadable files")
     add_common(parser)
-    reads(parser)  # realms' contracts and imports only
+    reads(parser, other_files=False)  # realms and each workspace's configuration: no records
     parser.set_defaults(run=run)
 
 

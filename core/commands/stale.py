@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from core.commands.common import add_common, graph_of, reads
+from core.commands.common import add_common, reads
 from core.commands.output import (
     EXIT_UNUSABLE,
     diagnostic_counts,
@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("stale", help="realm imports that are stale, broken or pending, and why")
     parser.add_argument("--all", action="store_true", help="list current imports too")
     add_common(parser)
-    reads(parser)  # realms' contracts and imports only
+    reads(parser, other_files=False)  # realms and each workspace's configuration: no records
     parser.set_defaults(run=run)
 
 
@@ -37,7 +37,7 @@ def analyse(fed: Federation) -> tuple[str, list[ImportReport]]:
     from core.timeutil import today
 
     day = today()
-    return day.isoformat(), stale_imports(graph_of(fed), day)
+    return day.isoformat(), stale_imports(fed.workspaces, day)
 
 
 def counts(reports: list[ImportReport]) -> dict[str, int]:

@@ -414,6 +414,7 @@ def load_beads_workspace(root: Path, diags: Diagnostics, limits: ReadLimits) -> 
     keys = FolderKeys(root.name)
     ws = Workspace(kind=WorkspaceKind.BEADS, name=f"beads://local/{root.name}", root=str(root))
     diags.workspace = ws.name
-    load_beads_folder(BeadsLoad(ws, keys, diags, limits), beads, town=None, root=root)
+    if limits.reads_units():
+        load_beads_folder(BeadsLoad(ws, keys, diags, limits), beads, town=None, root=root)
     read_crossdeck_folder(root, ws, diags, limits)
     return ws

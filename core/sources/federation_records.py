@@ -280,8 +280,9 @@ def read_crossdeck_folder(root: Path, ws: Workspace, diags: Diagnostics, limits:
 
 def read_record_logs(folder: Path, ws: Workspace, diags: Diagnostics, limits: ReadLimits) -> None:
     """requests.jsonl, subscriptions.jsonl and audit.jsonl in ``folder``, where present."""
-    for name, reader in (("requests.jsonl", read_requests), ("subscriptions.jsonl", read_subscriptions),
-                         ("audit.jsonl", read_audit)):
+    for name, reader, kind in (("requests.jsonl", read_requests, "requests"),
+                               ("subscriptions.jsonl", read_subscriptions, "subscriptions"),
+                               ("audit.jsonl", read_audit, "audit")):
         path = folder / name
-        if seen.is_file(path):
+        if limits.reads(kind) and seen.is_file(path):
             reader(path, ws, diags, limits)

@@ -16,6 +16,8 @@ MAX_NESTING = 64
 # The longest reference (a dependency's target, a delegation's parent, ``[[org/repo#id]]``) that is
 # read: a longer one is refused as that one reference. Real keys are well under 200 characters.
 MAX_REFERENCE = 512
+# What a file of work units (a .beads folder, sudocode issues and specs) gives.
+UNIT_RECORDS = ("work_units", "relationships", "delegations")
 
 
 class ReadLimits(msgspec.Struct, frozen=True):
@@ -24,3 +26,14 @@ class ReadLimits(msgspec.Struct, frozen=True):
     # The real root of the workspace being read: a file whose real path is outside it is not read
     # (core.workspace_paths). ``core.federation.load_workspace`` sets it; None reads anywhere.
     within: str | None = None
+    # The bulky record kinds (``core.cache.entry.HEAVY``) to read; None: all. A file that holds
+    # only other kinds (a rig's beads for a verb that reads requests) is not read at all.
+    records: frozenset[str] | None = None
+
+    def reads_units(self) -> bool:
+        """Whether work units are read, or what comes with them (beads, sudocode issues and specs)."""
+        return self.reads(*UNIT_RECORDS)
+
+    def reads(self, *kinds: str) -> bool:
+        """Whether any of ``kinds`` is read."""
+        return self.records is None or not self.records.isdisjoint(kinds)

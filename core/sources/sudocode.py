@@ -113,7 +113,7 @@ def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspa
     ws = Workspace(kind=WorkspaceKind.SUDOCODE, name=name, root=str(root), info=repo)
     diags.workspace = name
     keys = SudocodeKeys(name)
-    for file, schema, line_type, kept, kind in _FILES:
+    for file, schema, line_type, kept, kind in _FILES if limits.reads_units() else ():
         path = folder / file
         if seen.is_file(path):
             ItemsLoad(ws, keys, diags, kind).load(path, schema, line_type, kept, limits)
@@ -127,7 +127,7 @@ def load_sudocode(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspa
                              f"policies.incoming_requests.mutate.{rules}", [], diags)
     read_record_logs(folder / "federation", ws, diags, limits)
     delegations = folder / "federation" / "delegations.jsonl"
-    if seen.is_file(delegations):
+    if limits.reads("delegations") and seen.is_file(delegations):
         read_delegations(delegations, ws, keys, diags, limits)
     return ws
 

@@ -143,8 +143,10 @@ def load_town(root: Path, diags: Diagnostics, limits: ReadLimits) -> Workspace |
     town.routes = _routes(root, diags, limits)
     town.rigs = _rigs(root, town, diags, limits)
     keys = _keys(root, town)
-    _load_work(root, ws, town, keys, diags, limits)
-    _load_events(root, ws, diags, limits)
+    if limits.reads_units():
+        _load_work(root, ws, town, keys, diags, limits)
+    if limits.reads("audit"):
+        _load_events(root, ws, diags, limits)
     _load_federation(root / ".beads" / "federation.jsonl", ws, keys, diags, limits)
     read_crossdeck_folder(root, ws, diags, limits)
     return ws

@@ -44,6 +44,7 @@ from core import timeutil
 from core.diagnostics import Diagnostics
 from core.federation import Federation, gc_paused, load_workspace
 from core.model import Workspace
+from core.sources.limits import ReadLimits
 from core.store import RemoteState, Snapshot, effective_status, http_snapshots, remote_states, served_workspace
 from core.sync.git_remote import NotFetchable, cache_key, cache_repo, git_env, is_commit_id, location
 
@@ -179,9 +180,11 @@ def remote_caches(fed: Federation, states: Mapping[tuple[str, str], RemoteState]
 def load_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], RemoteState], now: dt.datetime, *,
                            ttl_seconds: int | None = None, cache_dir: Path | None = None,
                            diags: Diagnostics | None = None,
-                           snapshots: Mapping[tuple[str, str], Snapshot] | None = None) -> list[Workspace]:
+                           snapshots: Mapping[tuple[str, str], Snapshot] | None = None,
+                           limits: ReadLimits | None = None) -> list[Workspace]:
     """The workspaces of every remote cache (``remote_caches``), loaded and marked
-    ``remote_cache``; a cache that cannot be read is a warning in ``diags``."""
+    ``remote_cache``; a cache that cannot be read is a warning in ``diags``. ``limits``: of the
+    local load (its ``records``: only those are read from a git checkout)."""
     from core.settings import dirs, load_settings
 
     diags = diags if diags is not None else Diagnostics()
@@ -196,7 +199,7 @@ def load_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], Rem
             except CheckoutError as exc:
                 diags.warning(entry.location, f"remote {entry.remote} of {entry.workspace}: {exc}")
                 continue
-            for ws in checkout_workspaces(checkout, diags):
+            for ws in checkout_workspaces(checkout, diags, limits):
                 if ws.name not in names:
                     names.add(ws.name)
                     out.append(ws)
@@ -204,13 +207,15 @@ def load_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], Rem
     return out
 
 
-def checkout_workspaces(checkout: Path, diags: Diagnostics) -> Iterator[Workspace]:
+def checkout_workspaces(checkout: Path, diags: Diagnostics, limits: ReadLimits | None = None) -> Iterator[Workspace]:
     """Every workspace a checkout (``materialise``) holds, loaded and marked ``remote_cache``;
-    what loading them said goes to ``diags``."""
+    what loading them said goes to ``diags``. Of ``limits`` only the record kinds to read count:
+    a checkout is read within the default limits."""
     from core.sources.discover import discover
 
+    only = ReadLimits(records=limits.records) if limits is not None else None
     for found in discover([checkout], diags):
-        ws, found_diags = load_workspace(found.path, found.kind)
+        ws, found_diags = load_workspace(found.path, found.kind, only)
         diags.extend(found_diags)
         if ws is not None:
             ws.remote_cache = True
@@ -252,14 +257,16 @@ def snapshot_workspaces(fed: Federation, snapshots: Mapping[tuple[str, str], Sna
 
 def include_remote_workspaces(fed: Federation, states: Mapping[tuple[str, str], RemoteState] | None = None,
                               now: dt.datetime | None = None, *, ttl_seconds: int | None = None,
-                              cache_dir: Path | None = None) -> list[Workspace]:
+                              cache_dir: Path | None = None, limits: ReadLimits | None = None) -> list[Workspace]:
     """Append the remote workspaces to ``fed.workspaces`` (and what reading them said to
-    ``fed.diagnostics``); returns the ones added. Reads the store when ``states`` is None."""
+    ``fed.diagnostics``); returns the ones added. Reads the store when ``states`` is None;
+    ``limits``: as ``load_remote_workspaces``."""
     diags = Diagnostics()
     if states is None:
         states = remote_states(diags=diags)
     added = load_remote_workspaces(fed, states, now or timeutil.now(), ttl_seconds=ttl_seconds, cache_dir=cache_dir,
-                                   diags=diags, snapshots=http_snapshots(diags=Diagnostics()))  # quietly, as states
+                                   diags=diags, snapshots=http_snapshots(diags=Diagnostics()),  # quietly, as states
+                                   limits=limits)
     fed.workspaces.extend(added)
     fed.diagnostics.extend(diags)
     from core.sync.git_delivery import add_fetched_requests
