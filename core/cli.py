@@ -118,7 +118,6 @@ def _run(argv: list[str]) -> int:
         with reading_as_of(ref):
             fed = load_roots(list(args.roots), cached=ref is None and not getattr(args, "no_cache", False),
                              reads=getattr(args, "reads", None), later=getattr(args, "reads_later", ()),
-                             whole_if_changed=getattr(args, "whole_if_changed", False),
                              other_files=getattr(args, "other_files", True))
     except NoRoots as exc:
         sys.stderr.write(f"{exc}\n")
@@ -131,12 +130,12 @@ def _run(argv: list[str]) -> int:
 
 
 def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str] | None = None,
-               later: Collection[str] = (), whole_if_changed: bool = False, other_files: bool = True) -> Federation:
+               later: Collection[str] = (), other_files: bool = True) -> Federation:
     """The federation a verb reads: below ``given`` (else the configured roots, else the current
     folder; raises NoRoots), with what ``sync`` fetched joined as remote workspaces. ``cached``:
     through the parsed cache (``core.cache``), reading only the bulky record kinds in ``reads``
-    (None: all) of the workspaces it holds, and those in ``later`` when asked (``load_federation``,
-    with ``whole_if_changed``). ``other_files=False`` (with ``reads``): the files that hold only
+    (None: all) of the workspaces it holds, and those in ``later`` when asked
+    (``load_federation``). ``other_files=False`` (with ``reads``): the files that hold only
     other kinds are not read at all (``ReadLimits.records``; such a load has cache entries of
     its own, holding only what it read and the problems of the files it read)."""
     settings_diags = Diagnostics()
@@ -155,8 +154,7 @@ def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str]
         from core.cache.store import ParsedCache
 
         cache = ParsedCache.default()
-    fed = load_federation(roots, limits, settings.discovery_max_depth, cache=cache, wanted=reads, later=later,
-                          whole_if_changed=whole_if_changed)
+    fed = load_federation(roots, limits, settings.discovery_max_depth, cache=cache, wanted=reads, later=later)
     from core.store import remote_states
     from core.sync.remote_workspaces import include_remote_workspaces
 

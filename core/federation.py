@@ -120,7 +120,7 @@ def load_workspace(path: Path, kind: WorkspaceKind, limits: ReadLimits | None = 
 
 def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max_depth: int = 8, *,
                     cache: ParsedCache | None = None, wanted: Collection[str] | None = None,
-                    later: Collection[str] = (), whole_if_changed: bool = False) -> Federation:
+                    later: Collection[str] = ()) -> Federation:
     """Load every workspace below ``roots``; never raises for bad input.
 
     With a ``cache`` (``core.cache``), a workspace whose files have not changed since its entry
@@ -131,9 +131,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
     it, so a verb that reads few records holds one workspace's records at a time. ``later``: the
     kinds the caller reads for some workspaces only; with a cache they are held back too, and
     ``Federation.held`` gives them back one workspace at a time (``Held.whole``), but for a
-    workspace the cache holds no entry of, which keeps them (without a cache they are wanted).
-    ``whole_if_changed``: the caller will read them of every workspace when any was read from
-    its files (``core.working_set``), so then those keep them instead of reading them again."""
+    workspace the cache holds no entry of, which keeps them (without a cache they are wanted)."""
     limits = limits or ReadLimits()
     if cache is None and wanted is not None:
         wanted, later = {*wanted, *later}, ()
@@ -164,7 +162,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
             if references is not None:
                 whole = ws if ws.counted is None else _whole(cache, item, limits)  # type: ignore[arg-type]
                 references.add(whole)
-            given_back = held is not None and key in held.cache.entry_ids and not (whole_if_changed and missed)
+            given_back = held is not None and key in held.cache.entry_ids
             if wanted is not None and ws.counted is None:
                 ws = without(ws, wanted if given_back else {*wanted, *later})
             if held is not None:
@@ -204,6 +202,16 @@ class Held:
         """``ws`` with all its records (itself when it has them)."""
         key = self._held_back(ws)
         return ws if key is None else _whole(self.cache, self.found[key], self.limits)
+
+    def some(self, ws: Workspace, kinds: Collection[str]) -> Workspace:
+        """``ws`` with its records of ``kinds`` at least (only those decoded from its entry;
+        itself when it has its records)."""
+        key = self._held_back(ws)
+        if key is None:
+            return ws
+        item = self.found[key]
+        hit = self.cache.read(item.path, item.kind, self.limits, kinds)
+        return hit[0] if hit is not None and hit[0] is not None else self.whole(ws)
 
     def edges_from(self, ws: Workspace) -> list[str] | None:
         """The workspaces whose items have edges stored in ``ws``; None when not known."""

@@ -17,7 +17,7 @@ change to any workspace makes a new key: that run walks the whole graph and keep
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import msgspec
@@ -26,7 +26,8 @@ from core.federation import Federation, Held
 from core.graph import Walks, build_graph
 from core.graph_kinds import relationship_ends
 from core.graph_reach import whole
-from core.model import Delegation, Relationship, WorkspaceKind, WorkUnit
+from core.model import Delegation, Relationship, Workspace, WorkspaceKind, WorkUnit
+from core.uri import workspace_of
 
 T = TypeVar("T")
 _PREFIX = "walked-"  # a working set's file in the cache folder starts so
@@ -35,11 +36,13 @@ _decode = msgspec.msgpack.Decoder(tuple[str, tuple[list[str], Kept]]).decode  # 
 _encode = msgspec.msgpack.Encoder().encode
 
 
-def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_status: Mapping[str, str]) -> T:
+def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_status: Mapping[str, str],
+              seeds: Callable[[Workspace], Iterable[str]]) -> T:
     """``walk(graph)`` on the graph of the working set kept for ``name`` when there is one for
-    ``fed`` as it is; else on the whole graph, keeping what it read. A walk of a kept working set
-    is recorded too: should it look up a node the recorded walk did not (a walk that is not the
-    same on the same inputs), its answer is dropped and the whole graph walked."""
+    ``fed`` as it is; else on a working set grown from ``seeds`` (the keys a workspace's records
+    say the walk starts from: ``_grown``), or on the whole graph, keeping what it read. A walk of
+    a kept or grown working set is recorded too: should it look up a node the working set does
+    not hold whole, its answer is dropped (the whole graph is walked, or the set grown)."""
     key = _key(fed, name, remote_status)
     held: Held | None = fed.held
     if key is None or held is None:
@@ -49,10 +52,57 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
         result, seen = _recorded(build_graph(_with(fed, kept[1]), remote_status, walks_only=True), walk)
         if seen <= set(kept[0]):
             return result
-    complete = whole(fed)
-    result, seen = _recorded(build_graph(complete, remote_status, walks_only=True), walk)
-    held.cache.keep_part(_PREFIX, key, (sorted(seen), working_set(complete, seen)))
+    grown = _grown(fed, held, walk, remote_status, seeds)
+    if grown is not None:
+        result, seen, records = grown
+    else:
+        complete = whole(fed)
+        result, seen = _recorded(build_graph(complete, remote_status, walks_only=True), walk)
+        records = working_set(complete, seen)
+    held.cache.keep_part(_PREFIX, key, (sorted(seen), records))
     return result
+
+
+def _grown(fed: Federation, held: Held, walk: Callable[[Walks], T], remote_status: Mapping[str, str],
+           seeds: Callable[[Workspace], Iterable[str]]) -> tuple[T, set[str], Kept] | None:
+    """The walk over a working set grown from ``seeds``, reading each workspace's records one at a
+    time (so the whole federation's are never held at once): every relationship and delegation
+    is kept, and the work units of the keys wanted, starting from the seeds. When the walk looks
+    up a node not wanted, those are wanted too and it walks again; after ``ROUNDS`` walks, None
+    (the caller walks the whole graph). Each node it looked up has its unit and every edge in or
+    out, as in the whole graph, so its answer is the whole graph's."""
+    from core.graph_reach import ROUNDS
+
+    relationships: list[list[tuple[str, str, Relationship]]] = []  # by workspace: each edge's ends, its record
+    delegations: list[list[Delegation]] = []
+    want: set[str] = set()
+    for ws in fed.workspaces:
+        some = held.some(ws, ("relationships", "delegations"))
+        sudocode = ws.kind is WorkspaceKind.SUDOCODE
+        relationships.append([(ends[0], ends[1], rel) for rel in some.relationships
+                              if (ends := relationship_ends(rel, sudocode)) is not None])
+        delegations.append(some.delegations)
+        want.update(seeds(some))
+    index_of = {ws.name: index for index, ws in enumerate(fed.workspaces)}
+    units: dict[int, list[WorkUnit]] = {}
+    fetched: set[str] = set()
+    for _ in range(ROUNDS):
+        owners = {index for key in want - fetched if (index := index_of.get(workspace_of(key) or "")) is not None}
+        for index in sorted(owners):
+            units[index] = [unit for unit in held.some(fed.workspaces[index], ("work_units",)).work_units
+                            if unit.key in want]
+        fetched |= want
+        records: Kept = []
+        for index in range(len(fed.workspaces)):
+            touching = [rel for source, target, rel in relationships[index] if source in want or target in want]
+            if units.get(index) or touching or delegations[index]:
+                records.append((index, units.get(index, []), touching, delegations[index]))
+        result, seen = _recorded(build_graph(_with(fed, records), remote_status, walks_only=True), walk)
+        if seen <= want:
+            return result, seen, records
+        want |= seen
+    return None
+
 
 
 def _recorded(graph: Walks, walk: Callable[[Walks], T]) -> tuple[T, set[str]]:

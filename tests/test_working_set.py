@@ -12,8 +12,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from core import working_set
-from core.analysis.delegation import delegation_chains, flat_chains
+from core import graph_reach, working_set
+from core.analysis.delegation import delegated_keys, delegation_chains, flat_chains
 from core.cache.store import ParsedCache
 from core.federation import Federation, load_federation
 from core.graph import build_graph
@@ -30,7 +30,8 @@ def _whole_answer(root: Path, day: dt.date = DAY, remote_status: dict[str, str] 
 
 
 def _kept_answer(fed: Federation, day: dt.date = DAY, remote_status: dict[str, str] | None = None) -> object:
-    found = working_set.walk_kept(fed, "chains", lambda graph: delegation_chains(graph, day), remote_status or {})
+    found = working_set.walk_kept(fed, "chains", lambda graph: delegation_chains(graph, day), remote_status or {},
+                                  delegated_keys)
     return msgspec.to_builtins(flat_chains(found))
 
 
@@ -129,3 +130,46 @@ def test_a_walk_that_looks_beyond_the_kept_working_set_walks_the_whole_graph(cac
             for i, us, rs, ds in kept]
     part.write_bytes(msgspec.msgpack.encode([key, [[k for k in seen if k != dropped], kept]]))
     assert _kept_answer(_load(SAMPLES, cache)) == expected
+
+
+@pytest.mark.parametrize("where", WALKED)
+def test_a_first_walk_grows_its_working_set_from_the_delegations(where: str, tmp_path: Path, cache: ParsedCache,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no kept working set the walk starts from the delegations' ends, reading each
+    workspace's records one at a time, and grows the set by what it looked up: the whole
+    graph is never built, nor every record held at once; the answer is the whole graph's."""
+    root = walked_root(where, tmp_path)
+    expected = _whole_answer(root)
+    fed = _load(root, cache)
+    assert not any(ws.work_units for ws in fed.workspaces if fed.held.entry_identity(ws)), \
+        "a workspace read from its files gave its records up once its entry was written"
+    with monkeypatch.context() as patched:
+        _walking_the_whole_graph_fails(patched)
+        assert _kept_answer(fed) == expected
+    [part] = [path for path in cache.folder.iterdir() if path.name.startswith("walked-")]
+    _, (seen, kept) = msgspec.msgpack.decode(part.read_bytes())
+    with monkeypatch.context() as patched:  # the kept part answers the next run
+        _walking_the_whole_graph_fails(patched)
+        assert _kept_answer(_load(root, cache)) == expected
+
+
+def test_a_working_set_that_keeps_growing_is_given_up_for_the_whole_graph(tmp_path: Path, cache: ParsedCache,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generated federation's walk looks past the delegations' ends (what blocks them): with
+    one round allowed, the set cannot be grown, and the whole graph answers (with two, it is)."""
+    root = walked_root("generated", tmp_path)
+    walked: list[int] = []
+    complete = working_set.whole
+
+    def whole(fed: Federation) -> Federation:
+        walked.append(1)
+        return complete(fed)
+
+    monkeypatch.setattr(working_set, "whole", whole)
+    monkeypatch.setattr(graph_reach, "ROUNDS", 1)
+    assert _kept_answer(_load(root, cache)) == _whole_answer(root)
+    assert walked == [1]
+    cache.clear()
+    monkeypatch.setattr(graph_reach, "ROUNDS", 2)
+    assert _kept_answer(_load(root, cache)) == _whole_answer(root)
+    assert walked == [1]

@@ -33,7 +33,7 @@ from core.analysis.blocking import cycles
 from core.analysis.nearest import NearestBlockers
 from core.analysis.neighbourhood import NodeInfo, info_fields
 from core.graph_kinds import EdgeKind
-from core.model import WorkUnit
+from core.model import Workspace, WorkUnit
 from core.text import one_line
 from core.timeutil import parse_date
 
@@ -148,10 +148,22 @@ def _delegation_pairs(graph: nx.MultiDiGraph) -> Iterator[tuple[str, str]]:
             yield from ((parent, child) for child, edges in targets.items() if _KEY in edges)
         return
     for ws in fed.workspaces:
-        for record in ws.delegations:
-            parent, child = record.parent_key or record.parent, record.child_key or record.child
+        for parent, child in delegation_ends(ws):
             if _KEY in succ.get(parent, {}).get(child, {}):
                 yield parent, child
+
+
+def delegation_ends(ws: Workspace) -> Iterator[tuple[str, str]]:
+    """(parent, child) of each of ``ws``'s delegation records, as keys where they resolved."""
+    for record in ws.delegations:
+        yield record.parent_key or record.parent, record.child_key or record.child
+
+
+def delegated_keys(ws: Workspace) -> Iterator[str]:
+    """Every key ``ws``'s delegation records name, parents and children: where the chains'
+    walk starts (``core.working_set``'s seeds)."""
+    for ends in delegation_ends(ws):
+        yield from ends
 
 
 class _Completion:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.analysis.delegation import ChainNode, DelegationChains, blocked_text, delegation_chains, flat_chains
+from core.analysis.delegation import (
+    ChainNode,
+    DelegationChains,
+    blocked_text,
+    delegated_keys,
+    delegation_chains,
+    flat_chains,
+)
 from core.analysis.neighbourhood import Glyphs, glyphs_for, node_text, tree_lines
 from core.commands.common import add_common, cached_remote_status, reads
 from core.commands.output import EXIT_UNUSABLE, emit_json, exit_code, report_diagnostics
@@ -19,8 +26,8 @@ from core.timeutil import today
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("chains", help="delegation chains: completion, overdue terms, cycles")
     add_common(parser)
-    # those its walks read (core.working_set); of every workspace when one changed
-    reads(parser, later=("work_units", "relationships", "delegations"), whole_if_changed=True)
+    # those its walks read (core.working_set), read from the cache one workspace at a time
+    reads(parser, later=("work_units", "relationships", "delegations"))
     parser.set_defaults(run=run)
 
 
@@ -32,7 +39,8 @@ def run(args: argparse.Namespace, fed: Federation) -> int:
     from core.working_set import walk_kept
 
     day = today()
-    result = walk_kept(fed, "chains", lambda graph: delegation_chains(graph, day), cached_remote_status())
+    result = walk_kept(fed, "chains", lambda graph: delegation_chains(graph, day), cached_remote_status(),
+                       delegated_keys)
     if args.json:
         emit_json(flat_chains(result))  # flat: a JSON encoder recurses once per level of a tree
     else:

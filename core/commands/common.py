@@ -30,19 +30,17 @@ def add_no_cache(parser: argparse.ArgumentParser) -> None:
 
 
 def reads(parser: argparse.ArgumentParser, *kinds: str, later: tuple[str, ...] = (),
-          whole_if_changed: bool = False, other_files: bool = True) -> None:
+          other_files: bool = True) -> None:
     """The verb reads only these of a workspace's bulky record kinds (``core.cache.entry.HEAVY``:
     work_units, relationships, delegations, audit, requests, subscriptions); a workspace read
     from the parsed cache leaves the others empty (its counts are kept). ``later``: kinds it
     reads of some workspaces only, asked for when needed (``Federation.held``);
-    ``whole_if_changed``: of every workspace when any changed (``load_federation``).
     ``other_files=False``: the files that hold only other kinds (beads, sudocode issues, event
     logs) are not read at all, nor are their problems reported; what is left is each workspace's
     configuration and the files of these kinds, kept in cache entries of their own
     (``core.cli.load_roots``).
     Verbs that do not say read everything."""
-    parser.set_defaults(reads=frozenset(kinds), reads_later=later, whole_if_changed=whole_if_changed,
-                        other_files=other_files)
+    parser.set_defaults(reads=frozenset(kinds), reads_later=later, other_files=other_files)
 
 
 def add_as_of(parser: argparse.ArgumentParser) -> None:
