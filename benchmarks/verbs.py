@@ -1,7 +1,7 @@
 """Whole-process cost of crossdeck's verbs on a generated federation: time as a ratio to the floor
 (cold, warm, ``--no-cache``) and peak memory as a ratio to the federation's bytes.
 
-    PYTHONPATH=. python benchmarks/verbs.py DIR [--repeat 5] [--verbs summary,stale,chains,approvals,blockers]
+    PYTHONPATH=. python benchmarks/verbs.py DIR [--repeat 5] [--verbs summary,stale,chains,approvals,blockers,show]
         [--blockers REF] [--json]
 
 Run on demand (a few minutes), never in CI. Every measurement is a fresh process, timed from
@@ -27,7 +27,8 @@ below DIR. The issue's targets (issue 17) are printed next to each figure.
 
 ``blockers`` needs an item with open blockers: the first bead, in path order, of a rig of a town
 in the real layout, that is open and ``blocks``-depends on an open bead of its rig, and for which
-``blockers --json`` says ``is_blocked`` (``--blockers REF`` to choose one).
+``blockers --json`` says ``is_blocked`` (``--blockers REF`` to choose one); ``show`` shows the
+same item.
 """
 
 from __future__ import annotations
@@ -48,10 +49,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_ratio import FLOOR, PROJECT, _env, _loadavg, _machine
 
-VERBS = ("summary", "stale", "chains", "approvals", "blockers")
+VERBS = ("summary", "stale", "chains", "approvals", "blockers", "show")
+_ON_AN_ITEM = ("blockers", "show")
 MODES = ("cold", "warm", "no-cache")
 # issue 17's targets: time (x floor) cold / warm; memory (peak less imports, x the files' bytes)
-TARGETS = {"summary": (2.0, 1.0)} | {verb: (2.5, 1.2) for verb in VERBS if verb != "summary"}
+TARGETS = {"summary": (2.0, 1.0)} | {verb: (2.5, 1.2) for verb in ("stale", "chains", "approvals", "blockers")}
 MEMORY_TARGET = 3.0
 IMPORTS = "import core.cli"
 DONE = {"closed", "tombstone"}
@@ -83,7 +85,7 @@ class Run:
 
 def _verb_cmd(verb: str, root: Path, ref: str | None, no_cache: bool = False) -> list[str]:
     cmd = [sys.executable, "-m", "tui", verb]
-    if verb == "blockers":
+    if verb in _ON_AN_ITEM:
         cmd.append(str(ref))
     cmd.append("--json")
     if no_cache:
@@ -162,11 +164,11 @@ def measure(root: Path, verbs: list[str], repeat: int, ref: str | None, work: Pa
 
     check_env = env_for(fresh_home())
     notes: list[str] = []
-    if "blockers" in verbs and ref is None:
+    if any(verb in _ON_AN_ITEM for verb in verbs) and ref is None:
         ref = pick_blocked(root, check_env)
         if ref is None:
-            notes.append("blockers: no blocked item found in the first 5 candidates; skipped")
-            verbs = [v for v in verbs if v != "blockers"]
+            notes.append("blockers, show: no blocked item found in the first 5 candidates; skipped")
+            verbs = [v for v in verbs if v not in _ON_AN_ITEM]
     modes = {verb: [m for m in MODES if m != "no-cache" or _takes_no_cache(verb, check_env)] for verb in verbs}
     refused = [verb for verb in verbs if "no-cache" not in modes[verb]]
     if refused:
@@ -222,7 +224,7 @@ def measure(root: Path, verbs: list[str], repeat: int, ref: str | None, work: Pa
             mine = runs[name]
             wall = statistics.median(r.wall for r in mine)
             peak = statistics.median(r.peak for r in mine)
-            target = TARGETS[verb][0 if mode == "cold" else 1] if mode in ("cold", "warm") else None
+            target = TARGETS[verb][0 if mode == "cold" else 1] if mode in ("cold", "warm") and verb in TARGETS else None
             rows.append({
                 "verb": verb, "mode": mode, "exit": codes[name],
                 "wall_s": wall, "walls_s": [r.wall for r in mine], "cpu_s": statistics.median(r.cpu for r in mine),

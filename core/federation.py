@@ -190,7 +190,8 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
 class Held:
     """What gives back the records a federation was loaded without (``load_federation``'s
     ``later``), one workspace at a time: the parsed cache, where each workspace was found, and
-    which other workspaces' items have edges stored in each (``core.graph_kinds.edges_from``)."""
+    which other workspaces' items have edges stored in each (``core.graph_kinds.edges_from``,
+    ``edges_touching``)."""
 
     def __init__(self, cache: ParsedCache, limits: ReadLimits):
         self.cache, self.limits = cache, limits
@@ -213,14 +214,15 @@ class Held:
         hit = self.cache.read(item.path, item.kind, self.limits, kinds)
         return hit[0] if hit is not None and hit[0] is not None else self.whole(ws)
 
-    def edges_from(self, ws: Workspace) -> list[str] | None:
-        """The workspaces whose items have edges stored in ``ws``; None when not known."""
+    def edges_from(self, ws: Workspace, touching: bool = False) -> list[str] | None:
+        """The other workspaces whose items have edges going out of them stored in ``ws``
+        (``touching``: edges in or out); None when not known."""
+        from core.graph_kinds import edges_from, edges_touching
+
         key = self._held_back(ws)
         if key is None:
-            from core.graph_kinds import edges_from
-
-            return edges_from(ws)
-        return self.cache.edges_from.get(key)
+            return edges_touching(ws) if touching else edges_from(ws)
+        return (self.cache.edges_touching if touching else self.cache.edges_from).get(key)
 
     def entry_identity(self, ws: Workspace) -> str | None:
         """The cache identity of ``ws`` when it was read through an entry (or wrote one); None

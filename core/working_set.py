@@ -2,23 +2,24 @@
 
 ``chains`` walks from every delegation: a few thousand items of 100,000, but which ones only the
 walk finds (the delegations' ends, what blocks them, what implements them, in any workspace). A
-run with no kept working set builds the whole graph and walks it with its reads recorded
-(``_Recording``: every node whose attributes or edges it looked up), then keeps those items'
-work units and every relationship into or out of them, with all the delegations, as a
-federation-wide part of the parsed cache. Its key names exactly the entries the federation was
-read from (and the content of any workspace not read through one: a remote's copy, a town whose
-beads are on a Dolt server), the remote statuses the graph's stubs show, and the code of the
-graph and the analyses (``core.cache.code.walks_identity``). A later run under the same key builds its graph of
-that part alone and walks it again: the answer is computed anew (today's date, overdue terms)
-from the same inputs, so it is the whole graph's (tests/test_working_set.py compares them). A
-change to any workspace makes a new key: that run walks the whole graph and keeps a new part.
+run with no kept working set grows one from the walk's seeds (``_grown``) and walks it with its
+reads recorded (``core.graph_recording``: every node whose attributes or edges it looked up),
+then keeps those items' work units and every relationship into or out of them, with all the
+delegations, as a federation-wide part of the parsed cache. Its key names exactly the entries
+the federation was read from (and the content of any workspace not read through one: a
+remote's copy, a town whose beads are on a Dolt server), the remote statuses the graph's stubs
+show, and the code of the graph and the analyses (``core.cache.code.walks_identity``). A later
+run under the same key builds its graph of that part alone and walks it again: the answer is
+computed anew (today's date, overdue terms) from the same inputs, so it is the whole graph's
+(tests/test_working_set.py compares them). A change to any workspace makes a new key: that run
+grows a working set again and keeps a new part.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 
@@ -26,6 +27,7 @@ from core.federation import Federation, Held
 from core.graph import Walks, build_graph
 from core.graph_kinds import relationship_ends
 from core.graph_reach import whole
+from core.graph_recording import recorded
 from core.model import Delegation, Relationship, Workspace, WorkspaceKind, WorkUnit
 from core.uri import workspace_of
 
@@ -49,7 +51,7 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
         return walk(build_graph(whole(fed), remote_status, walks_only=True))
     kept = held.cache.part(_PREFIX, key, _decode)
     if kept is not None and all(0 <= index < len(fed.workspaces) for index, *_ in kept[1]):
-        result, seen = _recorded(build_graph(_with(fed, kept[1]), remote_status, walks_only=True), walk)
+        result, seen = recorded(build_graph(_with(fed, kept[1]), remote_status, walks_only=True), walk)
         if seen <= set(kept[0]):
             return result
     grown = _grown(fed, held, walk, remote_status, seeds)
@@ -57,7 +59,7 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
         result, seen, records = grown
     else:
         complete = whole(fed)
-        result, seen = _recorded(build_graph(complete, remote_status, walks_only=True), walk)
+        result, seen = recorded(build_graph(complete, remote_status, walks_only=True), walk)
         records = working_set(complete, seen)
     held.cache.keep_part(_PREFIX, key, (sorted(seen), records))
     return result
@@ -97,23 +99,12 @@ def _grown(fed: Federation, held: Held, walk: Callable[[Walks], T], remote_statu
             touching = [rel for source, target, rel in relationships[index] if source in want or target in want]
             if units.get(index) or touching or delegations[index]:
                 records.append((index, units.get(index, []), touching, delegations[index]))
-        result, seen = _recorded(build_graph(_with(fed, records), remote_status, walks_only=True), walk)
+        result, seen = recorded(build_graph(_with(fed, records), remote_status, walks_only=True), walk)
         if seen <= want:
             return result, seen, records
         want |= seen
     return None
 
-
-
-def _recorded(graph: Walks, walk: Callable[[Walks], T]) -> tuple[T, set[str]]:
-    """``walk(graph)``, and every node it looked up (``_Recording``)."""
-    seen: set[str] = set()
-    plain = graph._node, graph._succ, graph._pred
-    graph._node, graph._succ, graph._pred = (_Recording(part, seen) for part in plain)
-    try:
-        return walk(graph), seen
-    finally:
-        graph._node, graph._succ, graph._pred = plain
 
 
 def working_set(fed: Federation, seen: set[str]) -> Kept:
@@ -164,25 +155,3 @@ def _key(fed: Federation, name: str, remote_status: Mapping[str, str]) -> str | 
 
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-class _Recording(dict):  # type: ignore[type-arg]
-    """A graph's dict that notes every key looked up in it (``_node``, ``_succ``, ``_pred``)."""
-
-    __slots__ = ("seen",)
-
-    def __init__(self, data: dict[str, Any], seen: set[str]):
-        super().__init__(data)
-        self.seen = seen
-
-    def __getitem__(self, key: str) -> Any:
-        self.seen.add(key)
-        return dict.__getitem__(self, key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.seen.add(key)
-        return dict.get(self, key, default)
-
-    def __contains__(self, key: object) -> bool:
-        self.seen.add(key)  # type: ignore[arg-type]
-        return dict.__contains__(self, key)

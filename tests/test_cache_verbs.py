@@ -52,6 +52,10 @@ def test_blockers_read_the_same_through_the_cache(tmp_path: Path) -> None:
     assert found["steps"], "the README's blocked item has blockers"
     # by its key, the walk reads only the workspaces it reaches (core.graph_reach): the same answer
     assert _same_three_ways(tmp_path / "home", ["blockers", str(found["key"]), str(demo), "--json"]) == found
+    # show, by short id (the whole graph) and by key (what the description reaches): the same
+    shown = _same_three_ways(tmp_path / "home", ["show", "i-8b4c", str(demo), "--json"])
+    assert shown["blockers"] == found and shown["out"]
+    assert _same_three_ways(tmp_path / "home", ["show", str(found["key"]), str(demo), "--json"]) == shown
 
 
 def test_a_generated_federation_reads_the_same_through_the_cache(tmp_path: Path) -> None:

@@ -1,10 +1,12 @@
-"""``blockers`` on a key walks only the workspaces it reaches (``core.graph_reach``): through the
-parsed cache with the records held back, every work unit's report must be the one the whole
-graph gives, on the demo, a generated federation (cross-workspace blockers, sudocode ``blocks``
-stored in the other repo) and the real data, from an empty cache and from a filled one."""
+"""``blockers`` and ``show`` on a key walk only the workspaces they reach (``core.graph_reach``):
+through the parsed cache with the records held back, every work unit's report (or description)
+must be the one the whole graph gives, on the demo, a generated federation (cross-workspace
+blockers, sudocode ``blocks`` stored in the other repo) and the real data, from an empty cache
+and from a filled one."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from core import graph_reach
 from core.analysis.blocking import blockers, walked_blockers
+from core.analysis.item import describe
 from core.cache.store import ParsedCache
 from core.federation import Federation, load_federation
 from core.graph import build_graph
@@ -66,10 +69,15 @@ def test_a_key_that_is_no_item_here_leaves_it_to_the_whole_graph(tmp_path: Path)
 
 def test_a_walk_across_workspace_after_workspace_is_rebuilt_a_bounded_number_of_times(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Six beads folders, each one's item blocked by the next one's: each walk finds one more
-    workspace, so after ``ROUNDS`` walks the last is over all of them; the report is the whole
-    graph's, with every folder's item in it."""
+    """Six beads folders, each one's item blocked by the next one's (and a seventh, larger one
+    apart, so that no round reads most of the records): each walk finds one more workspace, so
+    after ``ROUNDS`` walks the last is over all of them; the report is the whole graph's, with
+    every folder's item in it."""
     root = tmp_path / "chain"
+    apart = root / "apart" / ".beads"
+    apart.mkdir(parents=True)
+    (apart / "issues.jsonl").write_text("".join(json.dumps({"id": f"ap-{n}", "title": "apart"}) + "\n"
+                                                for n in range(40)))
     for n in range(6):
         issue = {"id": f"w{n}-1", "title": f"step {n}", "status": "open"}
         if n < 5:
@@ -92,4 +100,41 @@ def test_a_walk_across_workspace_after_workspace_is_rebuilt_a_bounded_number_of_
     monkeypatch.setattr(graph_reach, "build_graph", counted)
     fed = load_federation([root], cache=ParsedCache(tmp_path / "cache"), wanted=frozenset(), later=LATER)
     assert _near(fed, key) == expected
-    assert builds == [1, 2, 3, 6]  # one more workspace a walk, then all of them at the last
+    assert builds == [1, 2, 3, 7]  # one more workspace a walk, then all of them at the last
+
+
+DAY = dt.date(2026, 12, 7)
+
+
+def _shown(fed: Federation, key: str) -> object:
+    found = walk_near(fed, key, lambda graph, k: describe(graph, k, DAY), None, {}, touching=True,
+                      kinds={NodeKind.WORK_UNIT})
+    assert found is not None, f"{key} was described from the whole graph"
+    return msgspec.to_builtins(found)
+
+
+@pytest.mark.parametrize("where", WALKED)
+def test_every_units_description_is_the_whole_graphs(where: str, tmp_path: Path) -> None:
+    """``show KEY``: the unit, every edge into and out of it (with what is at the other end),
+    its blockers and its place in the delegations, as the whole networkx graph says them."""
+    root = walked_root(where, tmp_path)
+    graph = build_graph(load_federation([root]))
+    units = sorted(key for key, attrs in graph._node.items() if attrs["kind"] is NodeKind.WORK_UNIT)
+    expected = {key: msgspec.to_builtins(describe(graph, key, DAY)) for key in units}
+    # what makes the walk read other workspaces: an edge into the unit stored in another one,
+    # an item of another workspace at the other end, a delegation across workspaces
+    crossed = [key for key, data in expected.items()
+               if any(rel["cross"] for rel in data["in"]) or data["delegation"] is not None]  # type: ignore[index]
+    assert crossed or where == "realdata"
+    walked = sorted({*crossed, *units[::max(1, len(units) // 200)]})
+    cache = ParsedCache(tmp_path / "cache")
+    for run in ("empty cache", "filled cache"):
+        fed = load_federation([root], cache=cache, wanted=frozenset(), later=LATER)
+        assert {key: _shown(fed, key) for key in walked} == {key: expected[key] for key in walked}, run
+
+
+def test_a_node_that_is_not_a_work_unit_is_described_from_the_whole_graph(tmp_path: Path) -> None:
+    fed = load_federation([SAMPLES], cache=ParsedCache(tmp_path / "cache"), wanted=frozenset(), later=LATER)
+    rig = next(f"{ws.name}/{ws.info.rigs[0].name}" for ws in fed.workspaces if ws.kind.value == "town")
+    assert walk_near(fed, rig, lambda graph, k: describe(graph, k, DAY), lambda _: (), {}, touching=True,
+                     kinds={NodeKind.WORK_UNIT}) is None

@@ -8,15 +8,15 @@ and finds the node, or says why not on stderr (exit 2).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from typing import TYPE_CHECKING, Any
 
-
-from core.analysis.item import describe
 from core.analysis.delegation import ChainItem, DelegationPosition, blocked_text
+from core.analysis.item import describe
 from core.analysis.lookup import RefLookupError, find_node
 from core.analysis.neighbourhood import node_text
-from core.commands.common import add_as_of, add_common, graph_of
+from core.commands.common import add_as_of, add_common, cached_remote_status, graph_of, reads
 from core.commands.output import EXIT_UNUSABLE, report_diagnostics, respond
 from core.dolt.servers import item_backup_note
 from core.federation import Federation
@@ -38,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     add_ref_argument(parser)
     add_common(parser)
     add_as_of(parser)
+    reads(parser, later=("work_units", "relationships", "delegations"))  # of the workspaces its item's edges reach
     parser.set_defaults(run=run)
 
 
@@ -60,13 +61,26 @@ def open_ref(args: argparse.Namespace, fed: Federation, *,
 
 
 def run(args: argparse.Namespace, fed: Federation) -> int:
-    opened = open_ref(args, fed)
+    """A work unit named by its key is described from the workspaces that hold it and every edge
+    into or out of what the description looks up (``core.graph_reach``, ``touching``); anything
+    else (a short id, a title, another kind of node) from the whole graph."""
+    from core.graph_reach import walk_near, whole
+
+    day = today()
+    near = walk_near(fed, args.ref.strip(), lambda graph, key: _described(graph, key, day), None,
+                     cached_remote_status(), touching=True, kinds={NodeKind.WORK_UNIT})
+    if near is not None:
+        return respond(args, fed, near, _text)
+    opened = open_ref(args, whole(fed))
     if opened is None:
         return EXIT_UNUSABLE
-    graph, key = opened
-    data = describe(graph, key, today())
+    return respond(args, fed, _described(*opened, day), _text)
+
+
+def _described(graph: Any, key: str, day: dt.date) -> dict[str, Any]:
+    data = describe(graph, key, day)
     data["from_backup"] = item_backup_note(graph, data["record"]) if data["record"] else None
-    return respond(args, fed, data, _text)
+    return data
 
 
 _FIELDS = ("title", "kind", "workspace", "rig", "status", "priority", "type", "assignee", "owner", "created_by",
