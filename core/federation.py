@@ -131,12 +131,13 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
     it, so a verb that reads few records holds one workspace's records at a time. ``later``: the
     kinds the caller reads for some workspaces only; with a cache they are held back too, and
     ``Federation.held`` gives them back one workspace at a time (``Held.whole``), but for a
-    workspace the cache holds no entry of, which keeps them (without a cache they are wanted)."""
+    workspace the cache holds no entry of, which keeps them (without a cache they are wanted,
+    and ``Federation.held`` gives each workspace as it is)."""
     limits = limits or ReadLimits()
+    held = Held(cache, limits) if later else None
     if cache is None and wanted is not None:
         wanted, later = {*wanted, *later}, ()
     fed = Federation(roots=[str(r) for r in roots])
-    held = Held(cache, limits) if later and cache is not None else None
     with gc_paused(), server_session():
         found_diags = Diagnostics()
         found = discover(roots, found_diags, limits, max_depth=max_depth)
@@ -162,10 +163,10 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
             if references is not None:
                 whole = ws if ws.counted is None else _whole(cache, item, limits)  # type: ignore[arg-type]
                 references.add(whole)
-            given_back = held is not None and key in held.cache.entry_ids
+            given_back = held is not None and cache is not None and key in cache.entry_ids
             if wanted is not None and ws.counted is None:
                 ws = without(ws, wanted if given_back else {*wanted, *later})
-            if held is not None:
+            if held is not None and cache is not None:
                 held.found[key] = item
                 held.identities[(ws.root, ws.kind)] = key
                 if hit is None and not given_back:
@@ -191,9 +192,11 @@ class Held:
     """What gives back the records a federation was loaded without (``load_federation``'s
     ``later``), one workspace at a time: the parsed cache, where each workspace was found, and
     which other workspaces' items have edges stored in each (``core.graph_kinds.edges_from``,
-    ``edges_touching``)."""
+    ``edges_touching``). Without a cache (``--no-cache``, ``--as-of``) nothing is held back:
+    every workspace has its records, and the walks that ask (``core.graph_reach``,
+    ``core.working_set``) still build their graphs of a part of the federation."""
 
-    def __init__(self, cache: ParsedCache, limits: ReadLimits):
+    def __init__(self, cache: ParsedCache | None, limits: ReadLimits):
         self.cache, self.limits = cache, limits
         self.found: dict[str, Found] = {}  # cache identity -> where the workspace was found
         self.identities: dict[tuple[str, WorkspaceKind], str] = {}  # (root, kind) -> cache identity
@@ -228,13 +231,13 @@ class Held:
         """The cache identity of ``ws`` when it was read through an entry (or wrote one); None
         for one that was not (not cached, or joined whole: a remote's copy)."""
         key = self.identities.get((ws.root, ws.kind))
-        return key if key is not None and key in self.cache.entry_ids else None
+        return key if key is not None and self.cache is not None and key in self.cache.entry_ids else None
 
     def _held_back(self, ws: Workspace) -> str | None:
         """The cache identity of ``ws`` when its records were held back; None when it has them
         (it kept them, or was joined whole after the load: a remote's copy)."""
         key = self.identities.get((ws.root, ws.kind))
-        return None if key is None or key in self.kept else key
+        return None if self.cache is None or key is None or key in self.kept else key
 
 
 def _identities(found: Sequence[Found], limits: ReadLimits) -> list[str]:

@@ -47,8 +47,11 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
     not hold whole, its answer is dropped (the whole graph is walked, or the set grown)."""
     key = _key(fed, name, remote_status)
     held: Held | None = fed.held
-    if key is None or held is None:
+    if held is None:
         return walk(build_graph(whole(fed), remote_status, walks_only=True))
+    if key is None or held.cache is None:  # nothing to keep it under (no cache): grown, kept nowhere
+        grown = _grown(fed, held, walk, remote_status, seeds)
+        return grown[0] if grown is not None else walk(build_graph(whole(fed), remote_status, walks_only=True))
     kept = held.cache.part(_PREFIX, key, _decode)
     if kept is not None and all(0 <= index < len(fed.workspaces) for index, *_ in kept[1]):
         result, seen = recorded(build_graph(_with(fed, kept[1]), remote_status, walks_only=True), walk)
@@ -136,7 +139,7 @@ def _key(fed: Federation, name: str, remote_status: Mapping[str, str]) -> str | 
     from core.cache.code import walks_identity
 
     held: Held | None = fed.held
-    if held is None:
+    if held is None or held.cache is None:
         return None
     identities: list[str] = []
     contents: list[str] = []

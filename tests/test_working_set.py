@@ -88,10 +88,17 @@ def test_a_damaged_working_set_or_another_remote_status_is_not_used(tmp_path: Pa
     assert len([path for path in cache.folder.iterdir() if path.name.startswith("walked-")]) == 2
 
 
-def test_without_the_cache_the_whole_graph_is_walked(monkeypatch: pytest.MonkeyPatch) -> None:
-    fed = load_federation([SAMPLES], wanted=frozenset(), later=LATER)
-    assert fed.held is None
-    assert _kept_answer(fed) == _whole_answer(SAMPLES)
+@pytest.mark.parametrize("where", WALKED)
+def test_without_the_cache_the_working_set_is_grown_and_kept_nowhere(where: str, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--no-cache``: every record is read, but the walk is still over the working set grown
+    from the delegations, not the whole graph."""
+    root = walked_root(where, tmp_path)
+    expected = _whole_answer(root)
+    fed = load_federation([root], wanted=frozenset(), later=LATER)
+    assert fed.held is not None and fed.held.cache is None
+    _walking_the_whole_graph_fails(monkeypatch)
+    assert _kept_answer(fed) == expected
 
 
 def _joined(cache: ParsedCache, joined: list[Workspace]) -> Federation:
