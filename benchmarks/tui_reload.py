@@ -100,13 +100,7 @@ def instrument(app: Any, clock: Clock) -> None:
         return apply(self)
 
     dashboard.Reread.apply = timed_apply  # type: ignore[method-assign]
-    events, on_data_loaded = app._events, app.on_data_loaded
-    paths_changed = events.on_change
-
-    def seen(paths: set[str]) -> None:
-        clock.mark("event")
-        paths_changed(paths)
-        clock.mark("looked")
+    on_data_loaded = app.on_data_loaded
 
     def shown(message: Any) -> None:
         clock.mark("show")
@@ -114,7 +108,23 @@ def instrument(app: Any, clock: Clock) -> None:
         clock.mark("shown")
         app.call_after_refresh(lambda: clock.mark("repaint"))
 
-    events.on_change, app.on_data_loaded = seen, shown
+    app.on_data_loaded = shown
+
+
+def timed_events(clock: Clock) -> Callable[..., Any]:
+    """What makes the app's ``FileEvents`` (``app.file_events``) with each batch's hand-over timed:
+    the watcher's threads are given ``on_change`` when they start, so it is wrapped before."""
+    from core.watch import FileEvents
+
+    def make(roots: Any, on_change: Callable[[set[str]], None], *args: Any) -> FileEvents:
+        def seen(paths: set[str]) -> None:
+            clock.mark("event")
+            on_change(paths)
+            clock.mark("looked")
+
+        return FileEvents(roots, seen, *args)
+
+    return make
 
 
 def pick_rig(fed: Path, which: str) -> tuple[Path, Path]:
@@ -140,6 +150,7 @@ async def run(fed: Path, changes: int, which: str, every_pane: bool) -> list[dic
     app.watch_dolt = False
     app.watch_seconds = 3600.0  # a poll would come after an hour: every change arrives by its event
     clock = Clock()
+    app.file_events = timed_events(clock)
     rows: list[dict[str, float]] = []
     async with app.run_test(size=(160, 50)) as pilot:
         while not (app.data is not None and app._events is not None and app._events.running and app._files):
