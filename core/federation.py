@@ -20,7 +20,7 @@ import msgspec
 
 from core.diagnostics import Diagnostic, Diagnostics, Severity
 from core.dolt.session import server_session
-from core.model import Relationship, Workspace, WorkspaceKind
+from core.model import Relationship, Workspace, WorkspaceKind, WorkUnit
 from core.not_loaded import NotLoaded
 from core.sources.beads import load_beads_workspace
 from core.sources.discover import Found, discover
@@ -216,6 +216,16 @@ class Held:
         item = self.found[key]
         hit = self.cache.read(item.path, item.kind, self.limits, kinds)
         return hit[0] if hit is not None and hit[0] is not None else self.whole(ws)
+
+    def units(self, ws: Workspace, keys: Container[str]) -> list[WorkUnit]:
+        """``ws``'s work units whose key is in ``keys`` (only those decoded from its entry)."""
+        key = self._held_back(ws)
+        if key is not None:
+            item = self.found[key]
+            units = self.cache.units(item.path, item.kind, self.limits, keys)  # type: ignore[union-attr]
+            if units is not None:
+                return units
+        return [unit for unit in self.whole(ws).work_units if unit.key in keys]
 
     def edges_from(self, ws: Workspace, touching: bool = False) -> list[str] | None:
         """The other workspaces whose items have edges going out of them stored in ``ws``

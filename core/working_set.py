@@ -94,8 +94,7 @@ def _grown(fed: Federation, held: Held, walk: Callable[[Walks], T], remote_statu
     for _ in range(ROUNDS):
         owners = {index for key in want - fetched if (index := index_of.get(workspace_of(key) or "")) is not None}
         for index in sorted(owners):
-            units[index] = [unit for unit in held.some(fed.workspaces[index], ("work_units",)).work_units
-                            if unit.key in want]
+            units[index] = held.units(fed.workspaces[index], want)
         fetched |= want
         records: Kept = []
         for index in range(len(fed.workspaces)):

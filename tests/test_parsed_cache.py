@@ -230,3 +230,34 @@ def test_federation_parts_do_not_pile_up(demo: Path, cache: ParsedCache, monkeyp
         count = len(names) - len(parts)
         assert entries in (None, count)
         entries = count
+
+
+
+def test_units_asked_for_by_key_are_those_of_the_whole_entry(demo: Path, cache: ParsedCache,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ParsedCache.units`` decodes only the units asked for: the same units, in the same order,
+    as the whole entry's; an entry whose units block is damaged gives None (never a guess)."""
+    from core.cache import entry
+    from core.cache.store import identity
+    from core.diagnostics import Diagnostics
+    from core.sources.discover import discover
+    from core.sources.limits import ReadLimits
+
+    whole, _ = _hits(cache, monkeypatch, [demo])
+    limits = ReadLimits()
+    found = discover([demo], Diagnostics(), limits)
+    for item in found:
+        units = next(ws.work_units for ws in whole.workspaces if ws.root == str(item.path))
+        asked = {unit.key for unit in units[::2]} | {"not-a-key"}
+        assert _fresh(cache).units(item.path, item.kind, limits, asked) == [u for u in units if u.key in asked]
+        assert _fresh(cache).units(item.path, item.kind, limits, set()) == []
+    town = next(item for item in found if item.kind.value == "town")
+    path = cache._file(identity(town.path, town.kind, limits))
+    data = bytearray(path.read_bytes())
+    header, start = entry.header_of(bytes(data))
+    offset, length = header.blocks["work_units"]
+    assert length > 100
+    middle = start + offset + length // 2
+    data[middle:middle + 8] = b"\xc1" * 8  # a byte msgpack never uses
+    path.write_bytes(bytes(data))
+    assert _fresh(cache).units(town.path, town.kind, limits, {"anything"}) is None

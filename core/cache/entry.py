@@ -14,13 +14,13 @@ from YAML (a realm) is only written when it decodes back equal to what was loade
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Container
 from typing import Any
 
 import msgspec
 
 from core.diagnostics import Diagnostic
-from core.model import BeadsSource, Maintainers, Realm, SudocodeRepo, Town, Workspace, WorkspaceKind
+from core.model import BeadsSource, Maintainers, Realm, SudocodeRepo, Town, Workspace, WorkspaceKind, WorkUnit
 from core.sources.seen import Seen
 
 MAGIC = b"crossdeck parsed cache\n"
@@ -137,6 +137,30 @@ def workspace_of(header: Header, block: Callable[[int, int], bytes | memoryview]
         raise Unreadable(str(exc)) from None
     return Workspace(kind=header.kind, name=header.name, root=header.root, info=info, sources=header.sources,
                      maintainers=header.maintainers, counted=dict(header.counts) if partial else None, **fields)
+
+
+class _Keyed(msgspec.Struct, gc=False):
+    """A work unit's key alone: the rest of its fields are skipped, not decoded."""
+
+    key: str
+
+
+_KEYS = msgspec.msgpack.Decoder(list[_Keyed])
+_ROWS = msgspec.msgpack.Decoder(list[msgspec.Raw])
+_UNIT = msgspec.msgpack.Decoder(WorkUnit)
+
+
+def units_of(header: Header, block: Callable[[int, int], bytes | memoryview],
+             keys: Container[str]) -> list[WorkUnit]:
+    """The work units the entry holds whose key is in ``keys``, in their order: each unit's key is
+    decoded, and only the units asked for whole (a walk wants a few of a town's thousands).
+    ``Unreadable`` when the block does not decode."""
+    try:
+        data = block(*header.blocks["work_units"])
+        rows, keyed = _ROWS.decode(data), _KEYS.decode(data)
+        return [_UNIT.decode(row) for row, unit in zip(rows, keyed, strict=True) if unit.key in keys]
+    except (msgspec.DecodeError, KeyError, ValueError) as exc:
+        raise Unreadable(str(exc)) from None
 
 
 def in_memory(data: bytes, start: int) -> Callable[[int, int], memoryview]:

@@ -19,7 +19,7 @@ import hashlib
 import os
 import secrets
 import tempfile
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Container, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,7 +30,7 @@ from core.cache.check import unchanged
 from core.cache.code import code_identity
 from core.diagnostics import Diagnostic, Diagnostics
 from core.graph_kinds import edges_from, edges_touching
-from core.model import Workspace, WorkspaceKind
+from core.model import Workspace, WorkspaceKind, WorkUnit
 from core.sources.limits import ReadLimits
 from core.sources.seen import Seen, recording
 
@@ -65,6 +65,29 @@ class ParsedCache:
         """The workspace at ``path`` as its entry holds it (only the heavy record kinds in
         ``wanted``; None: all), with the load's diagnostics; None when there is no entry to trust."""
         key = identity(path, kind, limits)
+        found = self._open(key, lambda header, block: entry.workspace_of(header, block, wanted))
+        if found is None:
+            return None
+        header, ws = found
+        diags = Diagnostics()
+        diags.items = header.diagnostics
+        self.entry_ids[key] = header.entry_id
+        self.edges_from[key] = header.edges_from
+        self.edges_touching[key] = header.edges_touching
+        return ws, diags
+
+    def units(self, path: Path, kind: WorkspaceKind, limits: ReadLimits,
+              keys: Container[str]) -> list[WorkUnit] | None:
+        """The work units of the workspace at ``path`` whose key is in ``keys`` (only those decoded
+        whole: ``entry.units_of``); None when there is no entry to trust."""
+        found = self._open(identity(path, kind, limits), lambda header, block: entry.units_of(header, block, keys))
+        return None if found is None else found[1]
+
+    def _open(self, key: str,
+              take: Callable[[entry.Header, Callable[[int, int], bytes]], T]) -> tuple[entry.Header, T] | None:
+        """The header of the entry of identity ``key`` and what ``take`` makes of it and its
+        blocks, when it was written by this code for that identity and nothing it came from
+        changed; else None."""
         try:
             with open(self._file(key), "rb") as handle:
                 fd = handle.fileno()
@@ -72,15 +95,9 @@ class ParsedCache:
                 header = entry.decode_header(_exactly(fd, start - entry.HEAD, entry.HEAD))
                 if header.code != code_identity() or header.identity != key or not unchanged(header.seen):
                     return None
-                ws = entry.workspace_of(header, lambda offset, length: _exactly(fd, length, start + offset), wanted)
+                return header, take(header, lambda offset, length: _exactly(fd, length, start + offset))
         except (OSError, entry.Unreadable):
             return None
-        diags = Diagnostics()
-        diags.items = header.diagnostics
-        self.entry_ids[key] = header.entry_id
-        self.edges_from[key] = header.edges_from
-        self.edges_touching[key] = header.edges_touching
-        return ws, diags
 
     def load(self, path: Path, kind: WorkspaceKind, limits: ReadLimits) -> Loaded:
         """Read the workspace at ``path`` from its files (``core.federation.load_workspace``) and
