@@ -191,8 +191,8 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
 class Held:
     """What gives back the records a federation was loaded without (``load_federation``'s
     ``later``), one workspace at a time: the parsed cache, where each workspace was found, and
-    which other workspaces' items have edges stored in each (``core.graph_kinds.edges_from``,
-    ``edges_touching``). Without a cache (``--no-cache``, ``--as-of``) nothing is held back:
+    which other workspaces' items have edges stored in each (``core.graph_kinds.edges_from``).
+    Without a cache (``--no-cache``, ``--as-of``) nothing is held back:
     every workspace has its records, and the walks that ask (``core.graph_reach``,
     ``core.working_set``) still build their graphs of a part of the federation."""
 
@@ -227,15 +227,15 @@ class Held:
                 return units
         return [unit for unit in self.whole(ws).work_units if unit.key in keys]
 
-    def edges_from(self, ws: Workspace, touching: bool = False) -> list[str] | None:
-        """The other workspaces whose items have edges going out of them stored in ``ws``
-        (``touching``: edges in or out); None when not known."""
-        from core.graph_kinds import edges_from, edges_touching
+    def edges_from(self, ws: Workspace) -> list[str] | None:
+        """The other workspaces whose items have edges going out of them stored in ``ws``; None
+        when not known."""
+        from core.graph_kinds import edges_from
 
         key = self._held_back(ws)
         if key is None:
-            return edges_touching(ws) if touching else edges_from(ws)
-        return (self.cache.edges_touching if touching else self.cache.edges_from).get(key)
+            return edges_from(ws)
+        return self.cache.edges_from.get(key)  # type: ignore[union-attr]
 
     def entry_identity(self, ws: Workspace) -> str | None:
         """The cache identity of ``ws`` when it was read through an entry (or wrote one); None

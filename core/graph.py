@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from core.federation import Federation, gc_paused
-from core.graph_kinds import BLOCKING, EdgeKind, NodeKind, StubKind, relationship_ends
+from core.graph_kinds import BLOCKING, EdgeKind, NodeKind, StubKind, relationship_ends, unit_edges
 from core.model import Delegation, Realm, Remote, Town, Workspace, WorkspaceKind
 from core.not_loaded import NotLoaded
 from core.sources.federation_records import remote_name
@@ -90,11 +90,8 @@ class _Builder:
             membership = EdgeKind.MEMBERSHIP.value
             self.edges.extend((u.key, f"{name}/{u.rig}" if u.rig else name, membership, _MEMBERSHIP_ATTRS)
                               for u in ws.work_units)
-        if ws.kind is WorkspaceKind.SUDOCODE:
-            for unit in ws.work_units:
-                if unit.parent_id:
-                    self.edge(unit.key, f"{name}#{unit.parent_id}", EdgeKind.PARENT_CHILD, raw_type="parent_id",
-                              cross=False)
+        for child, parent in unit_edges(ws):
+            self.edge(child, parent, EdgeKind.PARENT_CHILD, raw_type="parent_id", cross=False)
         for employment in ws.employments:
             self._entity(employment.entity)
             self._entity(employment.organization, kind="org")

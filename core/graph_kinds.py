@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+from collections.abc import Iterator
 
 from core.model import Relationship, Workspace, WorkspaceKind
 from core.uri import workspace_of
@@ -111,18 +112,12 @@ def edges_from(ws: Workspace) -> list[str]:
     return sorted(names)
 
 
-def edges_touching(ws: Workspace) -> list[str]:
-    """The other workspaces that own an end of an edge stored in ``ws`` (a relationship's either
-    end, a delegation's parent or child): everything known of an item of one of those, every
-    edge into or out of it (``show``), needs ``ws`` read too (``core.graph_reach``)."""
-    own = ws.item_prefix()
-    names: set[str] = set()
-    ends = [(rel.from_key, rel.to_key or rel.to_ref) for rel in ws.relationships]
-    ends += [(d.parent_key or d.parent, d.child_key or d.child) for d in ws.delegations]
-    for pair in ends:
-        for end in pair:
-            if end and not end.startswith(own):
-                name = workspace_of(end)
-                if name is not None and name != ws.name:
-                    names.add(name)
-    return sorted(names)
+
+def unit_edges(ws: Workspace) -> Iterator[tuple[str, str]]:
+    """(source, target) of each edge between items that a work unit's own fields stand for, not
+    a relationship: a sudocode item's ``parent_id`` (child -> parent, ``parent-child``)."""
+    if ws.kind is WorkspaceKind.SUDOCODE:
+        name = ws.name
+        for unit in ws.work_units:
+            if unit.parent_id:
+                yield unit.key, f"{name}#{unit.parent_id}"

@@ -8,22 +8,19 @@ it (an entry's ``edges_from``: a sudocode ``blocks`` into it). ``walk_near`` bui
 the start's workspace and those, runs the walk, and when the walk reached a stub of a workspace
 that is loaded but was left out, adds that one and walks again (``ROUNDS`` walks at most, the
 last with every workspace: a walk across workspace after workspace is not rebuilt once for
-each; a round that would read most of the federation's records reads all of it at once). So the answer
-is the one the whole graph gives (tests/test_graph_reach.py compares them), from the records of
-a few workspaces instead of all. ``show`` needs every edge into or out of each item it looks up
-(``touching``: an entry's ``edges_touching``), and what it looked up is recorded
-(``core.graph_recording``).
+each; a round that would read most of the federation's records reads all of it at once). So the
+answer is the one the whole graph gives (tests/test_graph_reach.py compares them), from the
+records of a few workspaces instead of all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from core.federation import Federation, Held
 from core.graph import Walks, build_graph
 from core.graph_kinds import NodeKind
-from core.graph_recording import recorded
 from core.model import Workspace
 from core.uri import workspace_of
 
@@ -32,57 +29,40 @@ ROUNDS = 4  # walks over a part of the federation at most; the last over all of 
 WALKED = ("work_units", "relationships", "delegations")  # the records a walk reads
 
 
-def walk_near(fed: Federation, key: str, walk: Callable[[Walks, str], T],
-              reached: Callable[[T], Iterable[str]] | None, remote_status: Mapping[str, str], *,
-              touching: bool = False, kinds: Container[NodeKind] | None = None) -> T | None:
+def walk_near(fed: Federation, key: str, walk: Callable[[Walks, str], T], reached: Callable[[T], Iterable[str]],
+              remote_status: Mapping[str, str]) -> T | None:
     """``walk(graph, key)`` on the graph of the workspaces it reaches (``reached``: the keys of
-    what it reached; None: every node it looked up, recorded (``core.graph_recording``) but on a
-    walk over every workspace); None when that cannot be known here (no records held back, ``key`` not an
-    item of a loaded workspace or not of ``kinds``, or a workspace whose edges are not known):
-    the caller walks the whole graph then.
-
-    For each workspace reached, the graph holds the ones that store edges going out of its items
-    (``edges_from``, and theirs in turn: a walk along those edges), or with ``touching`` those
-    that store any edge into or out of them (``edges_touching``: all that is known of each item
-    reached, one level: the items at the other ends are reached in their turn)."""
+    what it reached); None when that cannot be known here (no records held back, ``key`` not an
+    item of a loaded workspace, or a workspace whose ``edges_from`` is not known): the caller
+    walks the whole graph then."""
     held: Held | None = fed.held
     start = workspace_of(key)
     names = {ws.name for ws in fed.workspaces}
     if held is None or start not in names:
         return None
-    storing = _storing(fed, held, touching)
+    storing = _storing(fed, held)
     if storing is None:
         return None
     size = {ws.name: _size(ws) for ws in fed.workspaces}
     half = sum(size.values()) / 2
     chosen: set[str] = set()
-    expanded: set[str] = set()  # those whose storing workspaces are chosen
     workspaces = list(fed.workspaces)  # each chosen one with its records, read once
     more, rounds = {start}, 0
     while more:
         rounds += 1  # a walk that crosses workspace after workspace: all of them at the last round
-        needed = (_closure(more, storing) if not touching else more.union(*(storing.get(n, ()) for n in more)))
+        needed = _closure(more, storing)
         if rounds == ROUNDS or sum(size[name] for name in needed | chosen) > half:
             needed = names  # the last round, or most of the federation's records: all of it, once
         added = needed - chosen
-        expanded |= more if needed is not names else names
-        if not added and rounds > 1:
-            break  # the walk reached nothing it did not have whole
         chosen |= added
         workspaces = [held.some(ws, WALKED) if ws.name in added else ws for ws in workspaces]
         part = Federation(roots=fed.roots, diagnostics=fed.diagnostics, workspaces=workspaces)
         graph = build_graph(part, remote_status, walks_only=True)
         node = graph._node.get(key)
-        if node is None or node["kind"] is NodeKind.STUB or (kinds is not None and node["kind"] not in kinds):
+        if node is None or node["kind"] is NodeKind.STUB:
             return None  # not an item here: the whole graph says what it is (a stub, or nothing)
-        if needed is names:
-            return walk(graph, key)  # nothing left to add
-        if reached is None:
-            result, seen = recorded(graph, lambda g: walk(g, key))
-        else:
-            result = walk(graph, key)
-            seen = set(reached(result))
-        more = {name for name in map(workspace_of, seen) if name in names and name not in expanded}
+        result = walk(graph, key)
+        more = {name for name in map(workspace_of, reached(result)) if name in names and name not in chosen}
     return result
 
 
@@ -92,12 +72,11 @@ def _size(ws: Workspace) -> int:
     return 1 + sum(counts.get(kind, 0) for kind in WALKED)
 
 
-def _storing(fed: Federation, held: Held, touching: bool) -> dict[str, set[str]] | None:
-    """For each workspace name, the workspaces that store edges going out of its items (with
-    ``touching``: into or out of them)."""
+def _storing(fed: Federation, held: Held) -> dict[str, set[str]] | None:
+    """For each workspace name, the workspaces that store edges going out of its items."""
     storing: dict[str, set[str]] = {}
     for ws in fed.workspaces:
-        sources = held.edges_from(ws, touching)
+        sources = held.edges_from(ws)
         if sources is None:
             return None
         for name in sources:

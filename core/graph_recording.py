@@ -1,5 +1,5 @@
-"""A walk over a graph with every node it looked up noted: what a walk read, to read again
-(``core.working_set``) or to know which workspaces it needs (``core.graph_reach``)."""
+"""A walk over a graph with every node it looked up noted: what a walk read, to read again or to
+grow the working set it needs (``core.working_set``)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ import msgspec
 
 from core.federation import Federation, Held
 from core.graph import Walks, build_graph
-from core.graph_kinds import relationship_ends
+from core.graph_kinds import relationship_ends, unit_edges
 from core.graph_reach import whole
 from core.graph_recording import recorded
 from core.model import Delegation, Relationship, Workspace, WorkspaceKind, WorkUnit
@@ -68,30 +68,50 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
     return result
 
 
+def walk_from(fed: Federation, start: Iterable[str], walk: Callable[[Walks], T], remote_status: Mapping[str, str],
+              rounds: int) -> T | None:
+    """``walk(graph)`` over a working set grown from the keys ``start`` (``_grown``, at most
+    ``rounds`` walks), kept nowhere: what one item's walk reads (``show``); None when the
+    federation was not loaded with its records held (``load_federation``'s ``later``) or the set
+    did not stop growing (the caller walks the whole graph)."""
+    held: Held | None = fed.held
+    if held is None:
+        return None
+    grown = _grown(fed, held, walk, remote_status, lambda ws: (), start=start, rounds=rounds)
+    return None if grown is None else grown[0]
+
+
 def _grown(fed: Federation, held: Held, walk: Callable[[Walks], T], remote_status: Mapping[str, str],
-           seeds: Callable[[Workspace], Iterable[str]]) -> tuple[T, set[str], Kept] | None:
-    """The walk over a working set grown from ``seeds``, reading each workspace's records one at a
-    time (so the whole federation's are never held at once): every relationship and delegation
-    is kept, and the work units of the keys wanted, starting from the seeds. When the walk looks
-    up a node not wanted, those are wanted too and it walks again; after ``ROUNDS`` walks, None
-    (the caller walks the whole graph). Each node it looked up has its unit and every edge in or
-    out, as in the whole graph, so its answer is the whole graph's."""
+           seeds: Callable[[Workspace], Iterable[str]], *, start: Iterable[str] = (),
+           rounds: int | None = None) -> tuple[T, set[str], Kept] | None:
+    """The walk over a working set grown from ``start`` and ``seeds``, reading each workspace's
+    records one at a time (so the whole federation's are never held at once): every relationship
+    and delegation is kept, and the work units of the keys wanted, starting from the seeds. When
+    the walk looks up a node not wanted, those are wanted too and it walks again; after
+    ``rounds`` (default ``ROUNDS``) walks, None (the caller walks the whole graph). Each node it
+    looked up has its unit and every edge in or out, as in the whole graph, so its answer is the
+    whole graph's."""
     from core.graph_reach import ROUNDS
 
     relationships: list[list[tuple[str, str, Relationship]]] = []  # by workspace: each edge's ends, its record
     delegations: list[list[Delegation]] = []
-    want: set[str] = set()
+    carried: list[tuple[str, str]] = []  # edges a unit's own fields stand for (child, parent): core.graph_kinds
+    want: set[str] = set(start)
     for ws in fed.workspaces:
-        some = held.some(ws, ("relationships", "delegations"))
         sudocode = ws.kind is WorkspaceKind.SUDOCODE
+        some = held.some(ws, ("relationships", "delegations", "work_units") if sudocode else ("relationships",
+                                                                                              "delegations"))
         relationships.append([(ends[0], ends[1], rel) for rel in some.relationships
                               if (ends := relationship_ends(rel, sudocode)) is not None])
         delegations.append(some.delegations)
+        carried.extend(unit_edges(some))
         want.update(seeds(some))
+    into = _carriers(carried)
     index_of = {ws.name: index for index, ws in enumerate(fed.workspaces)}
     units: dict[int, list[WorkUnit]] = {}
     fetched: set[str] = set()
-    for _ in range(ROUNDS):
+    for _ in range(ROUNDS if rounds is None else rounds):
+        _carrying(want - fetched, want, into)
         owners = {index for key in want - fetched if (index := index_of.get(workspace_of(key) or "")) is not None}
         for index in sorted(owners):
             units[index] = held.units(fed.workspaces[index], want)
@@ -109,9 +129,31 @@ def _grown(fed: Federation, held: Held, walk: Callable[[Walks], T], remote_statu
 
 
 
+def _carriers(carried: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Each item, and the units whose own fields make an edge into it (``unit_edges``)."""
+    into: dict[str, list[str]] = {}
+    for child, parent in carried:
+        into.setdefault(parent, []).append(child)
+    return into
+
+
+def _carrying(new: Iterable[str], want: set[str], into: Mapping[str, list[str]]) -> None:
+    """Add to ``want`` the units that carry an edge into one of ``new`` (of ``want``), and theirs
+    in turn: a wanted item's every edge is then in the working set."""
+    todo = [key for key in new if key in into]
+    while todo:
+        for child in into.get(todo.pop(), ()):
+            if child not in want:
+                want.add(child)
+                todo.append(child)
+
+
 def working_set(fed: Federation, seen: set[str]) -> Kept:
     """The records of the items in ``seen``: their work units and every relationship into or out
-    of them, by workspace, with every delegation (the chains start from all of them)."""
+    of them, by workspace, with every delegation (the chains start from all of them); the units
+    that carry an edge into one of them (``unit_edges``) are kept too."""
+    seen = set(seen)
+    _carrying(list(seen), seen, _carriers(edge for ws in fed.workspaces for edge in unit_edges(ws)))
     kept: Kept = []
     for index, ws in enumerate(fed.workspaces):
         sudocode = ws.kind is WorkspaceKind.SUDOCODE

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import core
 
-CACHE_FORMAT = 3  # 2: the header says which workspaces it has edges from; 3: and edges touching
+CACHE_FORMAT = 4  # 2: the header says which workspaces it has edges from; 4: the identity names the records read
 _CORE = Path(core.__file__).parent
 # What decides the records a load makes: the loaders, the model, the diagnostics, the key rules.
 _SOURCES = ("sources", "dolt", "cache", "model.py", "diagnostics.py", "uri.py", "federation.py", "not_loaded.py",

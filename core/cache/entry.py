@@ -51,7 +51,6 @@ class Header(msgspec.Struct, kw_only=True, gc=False):
     maintainers: Maintainers | None
     diagnostics: list[Diagnostic]
     edges_from: list[str]  # core.graph_kinds.edges_from: what a walk needs without the records
-    edges_touching: list[str]  # core.graph_kinds.edges_touching: what an item's every edge needs
     blocks: dict[str, tuple[int, int]]  # kind -> (offset after the header, length)
 
 
@@ -69,7 +68,7 @@ def info_decoder(kind: WorkspaceKind) -> msgspec.msgpack.Decoder[Any] | None:
 
 
 def encode(ws: Workspace, diagnostics: list[Diagnostic], *, code: str, identity: str, entry_id: str,
-           seen: Seen, edges_from: list[str], edges_touching: list[str]) -> list[bytes]:
+           seen: Seen, edges_from: list[str]) -> list[bytes]:
     """The entry's bytes, in parts to be written one after another (not joined: a large
     workspace's entry is tens of megabytes); raises ``ValueError`` for a workspace that does
     not encode exactly."""
@@ -86,8 +85,7 @@ def encode(ws: Workspace, diagnostics: list[Diagnostic], *, code: str, identity:
         offset += len(data)
     header = _encode(Header(code=code, identity=identity, entry_id=entry_id, seen=seen, kind=ws.kind, name=ws.name,
                             root=ws.root, counts=ws.counts(), sources=ws.sources, maintainers=ws.maintainers,
-                            diagnostics=diagnostics, edges_from=edges_from, edges_touching=edges_touching,
-                            blocks=blocks))
+                            diagnostics=diagnostics, edges_from=edges_from, blocks=blocks))
     return [MAGIC, _LENGTH.pack(len(header)), header, *parts]
 
 

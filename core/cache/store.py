@@ -29,7 +29,7 @@ from core.cache import entry
 from core.cache.check import unchanged
 from core.cache.code import code_identity
 from core.diagnostics import Diagnostic, Diagnostics
-from core.graph_kinds import edges_from, edges_touching
+from core.graph_kinds import edges_from
 from core.model import Workspace, WorkspaceKind, WorkUnit
 from core.sources.limits import ReadLimits
 from core.sources.seen import Seen, recording
@@ -51,7 +51,6 @@ class ParsedCache:
         self.folder = folder
         self.entry_ids: dict[str, str] = {}  # identity -> id of the entry read or written by this process
         self.edges_from: dict[str, list[str]] = {}  # identity -> its entry's edges_from (core.graph_kinds)
-        self.edges_touching: dict[str, list[str]] = {}  # identity -> its entry's edges_touching
 
     @classmethod
     def default(cls) -> ParsedCache:
@@ -73,7 +72,6 @@ class ParsedCache:
         diags.items = header.diagnostics
         self.entry_ids[key] = header.entry_id
         self.edges_from[key] = header.edges_from
-        self.edges_touching[key] = header.edges_touching
         return ws, diags
 
     def units(self, path: Path, kind: WorkspaceKind, limits: ReadLimits,
@@ -116,10 +114,10 @@ class ParsedCache:
             return  # its beads live on a server: read it each time
         key = identity(path, kind, limits)
         entry_id = secrets.token_hex(8)
-        edges, touching = edges_from(ws), edges_touching(ws)
+        edges = edges_from(ws)
         try:
             parts = entry.encode(ws, diagnostics, code=code_identity(), identity=key, entry_id=entry_id, seen=seen,
-                                 edges_from=edges, edges_touching=touching)
+                                 edges_from=edges)
         except ValueError:
             return
         if kind not in _JSON_ONLY and not entry.round_trips(ws, b"".join(parts)):
@@ -127,7 +125,6 @@ class ParsedCache:
         if self._put(self._file(key), parts):
             self.entry_ids[key] = entry_id
             self.edges_from[key] = edges
-            self.edges_touching[key] = touching
 
     # -- the federation-wide parts --------------------------------------------------------------
     def federation_part(self, identities: Sequence[str]) -> list[Diagnostic] | None:

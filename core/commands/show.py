@@ -61,20 +61,32 @@ def open_ref(args: argparse.Namespace, fed: Federation, *,
 
 
 def run(args: argparse.Namespace, fed: Federation) -> int:
-    """A work unit named by its key is described from the workspaces that hold it and every edge
-    into or out of what the description looks up (``core.graph_reach``, ``touching``); anything
-    else (a short id, a title, another kind of node) from the whole graph."""
-    from core.graph_reach import walk_near, whole
+    """A work unit named by its key is described from the working set its description reads
+    (``core.working_set.walk_from``: the units it looks up and every edge into or out of them);
+    anything else (a short id, a title, another kind of node), or a description that keeps
+    reaching further (a long chain of blockers), from the whole graph."""
+    from core.graph_reach import whole
+    from core.working_set import walk_from
 
-    day = today()
-    near = walk_near(fed, args.ref.strip(), lambda graph, key: _described(graph, key, day), None,
-                     cached_remote_status(), touching=True, kinds={NodeKind.WORK_UNIT})
+    day, key = today(), args.ref.strip()
+    near = walk_from(fed, [key], lambda graph: unit_described(graph, key, day), cached_remote_status(), ROUNDS)
     if near is not None:
         return respond(args, fed, near, _text)
     opened = open_ref(args, whole(fed))
     if opened is None:
         return EXIT_UNUSABLE
     return respond(args, fed, _described(*opened, day), _text)
+
+
+ROUNDS = 12  # walks over a growing working set before the whole graph is read instead
+
+
+def unit_described(graph: Any, key: str, day: dt.date) -> dict[str, Any] | None:
+    """``_described`` of work unit ``key``; None when ``key`` is no work unit of ``graph``."""
+    node = graph._node.get(key)
+    if node is None or node["kind"] is not NodeKind.WORK_UNIT:
+        return None
+    return _described(graph, key, day)
 
 
 def _described(graph: Any, key: str, day: dt.date) -> dict[str, Any]:
