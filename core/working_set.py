@@ -99,8 +99,8 @@ def _grown(fed: Federation, held: Held, walk: Callable[[Walks], T], remote_statu
     want: set[str] = set(start)
     for ws in fed.workspaces:
         sudocode = ws.kind is WorkspaceKind.SUDOCODE
-        some = held.some(ws, ("relationships", "delegations", "work_units") if sudocode else ("relationships",
-                                                                                              "delegations"))
+        kinds = ("relationships", "delegations", "work_units") if sudocode else ("relationships", "delegations")
+        some = held.some(ws, kinds)  # a sudocode repo's units: their parent_id is an edge (unit_edges)
         relationships.append([(ends[0], ends[1], rel) for rel in some.relationships
                               if (ends := relationship_ends(rel, sudocode)) is not None])
         delegations.append(some.delegations)
@@ -126,7 +126,6 @@ def _grown(fed: Federation, held: Held, walk: Callable[[Walks], T], remote_statu
             return result, seen, records
         want |= seen
     return None
-
 
 
 def _carriers(carried: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
