@@ -72,10 +72,13 @@ def walk_from(fed: Federation, start: Iterable[str], walk: Callable[[Walks], T],
               rounds: int) -> T | None:
     """``walk(graph)`` over a working set grown from the keys ``start`` (``_grown``, at most
     ``rounds`` walks), kept nowhere: what one item's walk reads (``show``); None when the
-    federation was not loaded with its records held (``load_federation``'s ``later``) or the set
-    did not stop growing (the caller walks the whole graph)."""
+    federation was not loaded with its records held (``load_federation``'s ``later``), when no
+    key of ``start`` is of a loaded workspace (a short id, a title: nothing is read for it), or
+    when the set did not stop growing (the caller walks the whole graph)."""
     held: Held | None = fed.held
-    if held is None:
+    start = list(start)
+    names = {ws.name for ws in fed.workspaces}
+    if held is None or not any(workspace_of(key) in names for key in start):
         return None
     grown = _grown(fed, held, walk, remote_status, lambda ws: (), start=start, rounds=rounds)
     return None if grown is None else grown[0]

@@ -18,14 +18,15 @@ from core.analysis.blocking import blockers, walked_blockers
 from core.cache.store import ParsedCache
 from core.commands.show import ROUNDS as SHOW_ROUNDS
 from core.commands.show import unit_described
-from core.federation import Federation, load_federation
+from core.federation import Federation, Held, load_federation
 from core.graph import build_graph
 from core.graph_kinds import NodeKind
 from core.graph_reach import walk_near, whole
+from core.sources.limits import UNIT_RECORDS
 from core.working_set import walk_from
 from tests.test_graph_fill import SAMPLES, WALKED, walked_root
 
-LATER = ("work_units", "relationships", "delegations")
+LATER = UNIT_RECORDS
 
 
 def _near(fed: Federation, key: str) -> object:
@@ -140,8 +141,15 @@ def test_every_units_description_is_the_whole_graphs(where: str, tmp_path: Path)
         assert sum(data is None for data in shown.values()) <= len(walked) // 10, f"{run}: mostly the whole graph"
 
 
-def test_a_node_that_is_not_a_work_unit_is_described_from_the_whole_graph(tmp_path: Path) -> None:
+def test_a_node_that_is_not_a_work_unit_is_described_from_the_whole_graph(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     fed = load_federation([SAMPLES], cache=ParsedCache(tmp_path / "cache"), wanted=frozenset(), later=LATER)
     rig = next(f"{ws.name}/{ws.info.rigs[0].name}" for ws in fed.workspaces if ws.kind.value == "town")
     assert _shown(fed, rig) is None
-    assert _shown(fed, "gp-xyz") is None  # a short id: looked up in the whole graph
+
+    def reading(*args: object) -> None:
+        raise AssertionError("records were read for a reference no loaded workspace's key")
+
+    monkeypatch.setattr(Held, "some", reading)
+    assert _shown(fed, "gp-xyz") is None  # a short id: looked up in the whole graph, nothing read first
+    assert _shown(fed, "i-8b4c") is None
