@@ -112,7 +112,6 @@ def edges_from(ws: Workspace) -> list[str]:
     return sorted(names)
 
 
-
 def unit_edges(ws: Workspace) -> Iterator[tuple[str, str]]:
     """(source, target) of each edge between items that a work unit's own fields stand for, not
     a relationship: a sudocode item's ``parent_id`` (child -> parent, ``parent-child``)."""

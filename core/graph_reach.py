@@ -22,11 +22,11 @@ from core.federation import Federation, Held
 from core.graph import Walks, build_graph
 from core.graph_kinds import NodeKind
 from core.model import Workspace
+from core.sources.limits import UNIT_RECORDS
 from core.uri import workspace_of
 
 T = TypeVar("T")
 ROUNDS = 4  # walks over a part of the federation at most; the last over all of it
-WALKED = ("work_units", "relationships", "delegations")  # the records a walk reads
 
 
 def walk_near(fed: Federation, key: str, walk: Callable[[Walks, str], T], reached: Callable[[T], Iterable[str]],
@@ -55,7 +55,7 @@ def walk_near(fed: Federation, key: str, walk: Callable[[Walks, str], T], reache
             needed = names  # the last round, or most of the federation's records: all of it, once
         added = needed - chosen
         chosen |= added
-        workspaces = [held.some(ws, WALKED) if ws.name in added else ws for ws in workspaces]
+        workspaces = [held.some(ws, UNIT_RECORDS) if ws.name in added else ws for ws in workspaces]
         part = Federation(roots=fed.roots, diagnostics=fed.diagnostics, workspaces=workspaces)
         graph = build_graph(part, remote_status, walks_only=True)
         node = graph._node.get(key)
@@ -69,7 +69,7 @@ def walk_near(fed: Federation, key: str, walk: Callable[[Walks, str], T], reache
 def _size(ws: Workspace) -> int:
     """How many of the records a walk reads ``ws`` holds (its counts: held back or not)."""
     counts = ws.counts()
-    return 1 + sum(counts.get(kind, 0) for kind in WALKED)
+    return 1 + sum(counts.get(kind, 0) for kind in UNIT_RECORDS)
 
 
 def _storing(fed: Federation, held: Held) -> dict[str, set[str]] | None:

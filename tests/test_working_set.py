@@ -18,9 +18,10 @@ from core.cache.store import ParsedCache
 from core.federation import Federation, load_federation
 from core.graph import build_graph
 from core.model import Workspace
+from core.sources.limits import UNIT_RECORDS
 from tests.test_graph_fill import SAMPLES, WALKED, walked_root
 
-LATER = ("work_units", "relationships", "delegations")
+LATER = UNIT_RECORDS
 DAY = dt.date(2026, 12, 7)
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import core
 
-CACHE_FORMAT = 4  # 2: the header says which workspaces it has edges from; 4: the identity names the records read
+# 2: the header says which workspaces it has edges from; 3: and those edges touch (since removed);
+# 4: the identity names the record kinds read
+CACHE_FORMAT = 4
 _CORE = Path(core.__file__).parent
 # What decides the records a load makes: the loaders, the model, the diagnostics, the key rules.
 _SOURCES = ("sources", "dolt", "cache", "model.py", "diagnostics.py", "uri.py", "federation.py", "not_loaded.py",
@@ -18,7 +20,7 @@ _SOURCES = ("sources", "dolt", "cache", "model.py", "diagnostics.py", "uri.py", 
 
 
 # What decides which records a walk reads (core.working_set): the graph and the analyses.
-_WALKS = ("analysis", "graph.py", "graph_kinds.py", "graph_reach.py", "working_set.py")
+_WALKS = ("analysis", "graph.py", "graph_kinds.py", "graph_reach.py", "graph_recording.py", "working_set.py")
 
 
 @functools.cache

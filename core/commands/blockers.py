@@ -13,6 +13,7 @@ from core.commands.output import EXIT_UNUSABLE, respond
 from core.commands.show import add_ref_argument, open_ref
 from core.federation import Federation
 from core.model import status_text
+from core.sources.limits import UNIT_RECORDS
 from core.text import one_line
 
 
@@ -20,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("blockers", help="the open items blocking REF, with the path to each")
     add_ref_argument(parser)
     add_common(parser)
-    reads(parser, later=("work_units", "relationships", "delegations"))  # of the workspaces the walk reaches
+    reads(parser, later=UNIT_RECORDS)  # of the workspaces the walk reaches
     add_as_of(parser)
     parser.set_defaults(run=run)
 

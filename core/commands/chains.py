@@ -19,6 +19,7 @@ from core.commands.common import add_common, cached_remote_status, reads
 from core.commands.output import EXIT_UNUSABLE, emit_json, exit_code, report_diagnostics
 from core.commands.show import terms_text
 from core.federation import Federation
+from core.sources.limits import UNIT_RECORDS
 from core.text import one_line
 from core.timeutil import today
 
@@ -27,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     parser = sub.add_parser("chains", help="delegation chains: completion, overdue terms, cycles")
     add_common(parser)
     # those its walks read (core.working_set), read from the cache one workspace at a time
-    reads(parser, later=("work_units", "relationships", "delegations"))
+    reads(parser, later=UNIT_RECORDS)
     parser.set_defaults(run=run)
 
 

@@ -22,6 +22,7 @@ from core.dolt.servers import item_backup_note
 from core.federation import Federation
 from core.graph_kinds import NodeKind
 from core.model import status_text
+from core.sources.limits import UNIT_RECORDS
 from core.text import one_line, printable
 from core.timeutil import today
 
@@ -38,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     add_ref_argument(parser)
     add_common(parser)
     add_as_of(parser)
-    reads(parser, later=("work_units", "relationships", "delegations"))  # of the workspaces its item's edges reach
+    reads(parser, later=UNIT_RECORDS)  # of the items its description looks up (core.working_set.walk_from)
     parser.set_defaults(run=run)
 
 

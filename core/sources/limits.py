@@ -16,7 +16,8 @@ MAX_NESTING = 64
 # The longest reference (a dependency's target, a delegation's parent, ``[[org/repo#id]]``) that is
 # read: a longer one is refused as that one reference. Real keys are well under 200 characters.
 MAX_REFERENCE = 512
-# What a file of work units (a .beads folder, sudocode issues and specs) gives.
+# What a file of work units (a .beads folder, sudocode issues and specs) gives; what the walks
+# over the graph read (blockers, show, chains: core.graph_reach, core.working_set).
 UNIT_RECORDS = ("work_units", "relationships", "delegations")
 
 
