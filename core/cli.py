@@ -154,7 +154,8 @@ def load_roots(given: list[str], *, cached: bool = False, reads: Collection[str]
         from core.cache.store import ParsedCache
 
         cache = ParsedCache.default()
-    fed = load_federation(roots, limits, settings.discovery_max_depth, cache=cache, wanted=reads, later=later)
+    fed = load_federation(roots, limits, settings.discovery_max_depth, cache=cache, wanted=reads, later=later,
+                          helpers=None)
     from core.store import remote_states
     from core.sync.remote_workspaces import include_remote_workspaces
 

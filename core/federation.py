@@ -120,7 +120,7 @@ def load_workspace(path: Path, kind: WorkspaceKind, limits: ReadLimits | None = 
 
 def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max_depth: int = 8, *,
                     cache: ParsedCache | None = None, wanted: Collection[str] | None = None,
-                    later: Collection[str] = ()) -> Federation:
+                    later: Collection[str] = (), helpers: int | None = 0) -> Federation:
     """Load every workspace below ``roots``; never raises for bad input.
 
     With a ``cache`` (``core.cache``), a workspace whose files have not changed since its entry
@@ -153,30 +153,46 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
                 return cache.load(item.path, item.kind, limits)
             return load_workspace(item.path, item.kind, limits)
 
-        read = map(load, missed)  # each read when its turn comes: one workspace's records at a time
-        names: dict[str, str] = {}
-        for item, key, hit in zip(found, identities, cached, strict=True):
-            ws, diags = hit if hit is not None else next(read)
-            fed.diagnostics.extend(diags)
-            if ws is None:
-                continue
-            if references is not None:
-                whole = ws if ws.counted is None else _whole(cache, item, limits)  # type: ignore[arg-type]
-                references.add(whole)
-            given_back = held is not None and cache is not None and key in cache.entry_ids
-            if wanted is not None and ws.counted is None:
-                ws = without(ws, wanted if given_back else {*wanted, *later})
-            if held is not None and cache is not None:
-                held.found[key] = item
-                held.identities[(ws.root, ws.kind)] = key
-                if hit is None and not given_back:
-                    held.kept.add(key)
-            if ws.name in names:
-                fed.diagnostics.append(Diagnostic(
-                    Severity.WARNING, ws.root, f"same workspace as {names[ws.name]} ({ws.name}); both loaded",
-                    workspace=ws.name))
-            names.setdefault(ws.name, ws.root)
-            fed.workspaces.append(ws)
+        team = None
+        if cache is not None and helpers != 0 and len(missed) > 1:
+            from core.cache import fill
+
+            team = fill.start(cache, found, [i for i, hit in enumerate(cached) if hit is None], limits, helpers)
+        try:
+            names: dict[str, str] = {}
+            for index, (item, key, hit) in enumerate(zip(found, identities, cached, strict=True)):
+                sent = team.take(index) if team is not None and hit is None else None
+                if sent is not None:  # a helper wrote its entry: read as any entry is
+                    hit = cache.read(item.path, item.kind, limits, wanted)  # type: ignore[union-attr]
+                    if hit is None or cache.entry_ids.get(key) != sent.entry_id:  # type: ignore[union-attr]
+                        sent = None  # changed since: what the helper sent is of another entry
+                # each read from its files when its turn comes: one workspace's records at a time
+                ws, diags = hit if hit is not None else load(item)
+                fed.diagnostics.extend(diags)
+                if ws is None:
+                    continue
+                if references is not None and sent is not None:
+                    references.add_part(ws.name, sent.keys, sent.outward)
+                elif references is not None:
+                    whole = ws if ws.counted is None else _whole(cache, item, limits)  # type: ignore[arg-type]
+                    references.add(whole)
+                given_back = held is not None and cache is not None and key in cache.entry_ids
+                if wanted is not None and ws.counted is None:
+                    ws = without(ws, wanted if given_back else {*wanted, *later})
+                if held is not None and cache is not None:
+                    held.found[key] = item
+                    held.identities[(ws.root, ws.kind)] = key
+                    if hit is None and not given_back:
+                        held.kept.add(key)
+                if ws.name in names:
+                    fed.diagnostics.append(Diagnostic(
+                        Severity.WARNING, ws.root, f"same workspace as {names[ws.name]} ({ws.name}); both loaded",
+                        workspace=ws.name))
+                names.setdefault(ws.name, ws.root)
+                fed.workspaces.append(ws)
+        finally:
+            if team is not None:
+                team.close()
         if references is None:
             fed.diagnostics.extend(kept or ())
         else:
@@ -288,8 +304,13 @@ class References:
         self.relationships: list[tuple[str, list[Relationship]]] = []  # (workspace name, its relationships)
 
     def add(self, ws: Workspace) -> None:
-        self.keys.update(unit.key for unit in ws.work_units)
-        self.relationships.append((ws.name, ws.relationships))
+        self.add_part(ws.name, (unit.key for unit in ws.work_units), ws.relationships)
+
+    def add_part(self, name: str, keys: Iterable[str], relationships: list[Relationship]) -> None:
+        """A workspace by what the check needs of it: its work units' keys and its relationships
+        (those that resolve to one of its own keys may be left out: they never dangle)."""
+        self.keys.update(keys)
+        self.relationships.append((name, relationships))
 
     def dangling(self, workspaces: Sequence[Workspace]) -> list[Diagnostic]:
         """The warnings, once every workspace has been added (``workspaces``: those loaded)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,8 +42,10 @@ def _fresh(cache: ParsedCache) -> ParsedCache:
     return ParsedCache(cache.folder)
 
 
-def _hits(cache: ParsedCache, monkeypatch: pytest.MonkeyPatch, roots: list[Path]) -> tuple[Federation, int]:
-    """A load through ``cache`` and how many workspaces it read from their files."""
+def _hits(cache: ParsedCache, monkeypatch: pytest.MonkeyPatch, roots: list[Path],
+          **kw: Any) -> tuple[Federation, int]:
+    """A load through ``cache`` (``kw``: more of ``load_federation``'s arguments) and how many
+    workspaces this process read from their files (a forked helper's reads are its own)."""
     from core.cache import store
 
     loads = []
@@ -54,7 +57,7 @@ def _hits(cache: ParsedCache, monkeypatch: pytest.MonkeyPatch, roots: list[Path]
 
     with monkeypatch.context() as patch:
         patch.setattr(store.ParsedCache, "load", counting)
-        fed = load_federation(roots, cache=_fresh(cache))
+        fed = load_federation(roots, cache=_fresh(cache), **kw)
     return fed, len(loads)
 
 

@@ -82,6 +82,14 @@ def server_session() -> Iterator[ServerSession]:
     if current is not None:
         yield current
         return
+    with new_session() as session:
+        yield session
+
+
+@contextmanager
+def new_session() -> Iterator[ServerSession]:
+    """A session of its own for the duration of the block, whatever session is in progress (a
+    forked helper's: its parent's connections are not its to use or close)."""
     session = ServerSession()
     token = _SESSION.set(session)
     try:

@@ -1,0 +1,124 @@
+"""A first load shared with forked helpers (core/cache/fill.py) is the one-process load: the same
+workspaces, records and diagnostics in the same order, entries that a later load reads, and
+whatever goes wrong in a helper only means this process loads that workspace itself.
+
+Each test compares what a user would see (the loaded federation, as a verb gets it) with a load
+that shares nothing; the helpers are real forked processes writing a real cache folder."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from core.cache import fill
+from core.cache import store as cache_store
+from core.cache.store import ParsedCache
+from core.federation import Federation, load_federation
+from tests.test_graph_fill import walked_root
+from tests.test_parsed_cache import _hits
+
+WHERE = ["demo", "generated", "realdata"]
+LATER = frozenset({"work_units", "relationships", "delegations"})
+
+pytestmark = pytest.mark.skipif(not fill._can_fork(), reason="helpers are forked on Linux only")
+
+
+def _load(root: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, helpers: int,
+          **kw: object) -> tuple[Federation, int]:
+    """A load through the cache in ``folder``, as a new process sees it, and how many
+    workspaces this process read from their files."""
+    return _hits(ParsedCache(folder), monkeypatch, [root], helpers=helpers, **kw)
+
+
+@pytest.mark.parametrize("where", WHERE)
+def test_a_load_shared_with_helpers_is_the_one_process_load(where: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    root = walked_root(where, tmp_path)
+    plain = load_federation([root])
+    shared, read_here = _load(root, tmp_path / "cache", monkeypatch, helpers=1)
+    assert 0 < read_here < len(plain.workspaces)  # the helper loaded the rest
+    assert shared == plain  # records, diagnostics, order
+    again, read_again = _load(root, tmp_path / "cache", monkeypatch, helpers=1)
+    _load(root, tmp_path / "alone", monkeypatch, helpers=0)
+    _, read_alone_again = _load(root, tmp_path / "alone", monkeypatch, helpers=0)
+    assert read_again == read_alone_again and again == plain  # the helper's entries are read as any entry is
+
+
+@pytest.mark.parametrize("where", ["demo", "generated"])
+def test_a_verb_that_reads_few_records_gets_the_same_load_from_helpers(where: str, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``summary`` (no bulky records) and ``chains`` (held back, given back later) get what they
+    get from a one-process first load: counts, diagnostics and what is held."""
+    root = walked_root(where, tmp_path)
+    for n, kw in enumerate([{"wanted": frozenset()}, {"wanted": frozenset(), "later": LATER}]):
+        alone, _ = _load(root, tmp_path / f"alone{n}", monkeypatch, helpers=0, **kw)
+        shared, read_here = _load(root, tmp_path / f"shared{n}", monkeypatch, helpers=2, **kw)
+        assert read_here < len(alone.workspaces)
+        assert shared.diagnostics == alone.diagnostics
+        assert [(ws.name, ws.counts(), ws.work_units) for ws in shared.workspaces] == \
+               [(ws.name, ws.counts(), ws.work_units) for ws in alone.workspaces]
+        if "later" in kw:
+            assert shared.held.kept == alone.held.kept
+            for ws_shared, ws_alone in zip(shared.workspaces, alone.workspaces, strict=True):
+                assert shared.held.whole(ws_shared).work_units == alone.held.whole(ws_alone).work_units
+
+
+def test_a_helper_that_dies_leaves_its_workspaces_to_this_process(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root = walked_root("generated", tmp_path)
+    monkeypatch.setattr(fill, "_fill", lambda *args: os._exit(3))  # the forked helper inherits it
+    plain = load_federation([root])
+    shared, read_here = _load(root, tmp_path / "cache", monkeypatch, helpers=1)
+    assert read_here == len(plain.workspaces)
+    assert shared == plain
+
+
+def test_what_a_helper_sent_of_another_entry_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper's keys and relationships are of the entry it wrote; should the entry read back be
+    another (rewritten since by another process), they are not used to check the references:
+    here they would make every reference into the helper's workspaces dangle."""
+    root = walked_root("generated", tmp_path)
+    monkeypatch.setattr(fill, "filled", lambda ws, entry_id: fill.Filled("another entry", [], []))
+    plain = load_federation([root])
+    shared, read_here = _load(root, tmp_path / "cache", monkeypatch, helpers=1)
+    assert read_here < len(plain.workspaces)
+    assert shared.diagnostics == plain.diagnostics
+
+
+def test_no_helper_is_forked_while_another_thread_runs(tmp_path: Path) -> None:
+    """A fork while another thread holds a lock can deadlock the child: the dashboard and the
+    server load in one process."""
+    root = walked_root("demo", tmp_path)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert fill.start(ParsedCache(tmp_path / "cache"), [], [0, 1], cache_store.ReadLimits(), helpers=1) is None
+        assert load_federation([root], cache=ParsedCache(tmp_path / "cache"), helpers=1) == load_federation([root])
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_a_workspace_whose_beads_live_on_a_dolt_server_is_loaded_here(tmp_path: Path) -> None:
+    """Such a workspace has no entry (its beads are read from the server each time): a helper
+    would load it for nothing, and this process again."""
+    beads = tmp_path / "town" / "rig" / ".beads"
+    beads.mkdir(parents=True)
+    (beads / "issues.jsonl").write_text('{"id": "gp-1", "title": "x"}\n')
+    assert fill._bytes(tmp_path / "town") == len('{"id": "gp-1", "title": "x"}\n')
+    (beads / "metadata.json").write_text('{"backend": "dolt", "dolt_mode": "server"}')
+    assert fill._bytes(tmp_path / "town") is None
+    (beads / "metadata.json").write_text('{"backend": "dolt", "dolt_mode": "embedded"}')
+    assert fill._bytes(tmp_path / "town") is not None
+
+
+def test_shares_keep_discovery_order_and_split_the_bytes() -> None:
+    assert fill._shares([4, 5, 6, 7], [10, 10, 10, 10], 2) == [[4, 5], [6, 7]]
+    assert fill._shares([4, 5, 6, 7], [30, 10, 10, 10], 2) == [[4], [5, 6, 7]]
+    assert fill._shares([4, 5, 6], [1, 1, 100], 2) == [[4, 5], [6]]
+    assert fill._shares([1, 2, 3, 4, 5, 6], [1] * 6, 3) == [[1, 2], [3, 4], [5, 6]]
+    assert fill._shares([1], [50], 2) == [[1]]
