@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,21 @@ pytestmark = pytest.mark.skipif(not fill._can_fork(), reason="helpers are forked
 def _load(root: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, helpers: int,
           **kw: object) -> tuple[Federation, int]:
     """A load through the cache in ``folder``, as a new process sees it, and how many
-    workspaces this process read from their files."""
-    return _hits(ParsedCache(folder), monkeypatch, [root], helpers=helpers, **kw)
+    workspaces this process read from their files. This process claims nothing before a helper
+    has claimed a workspace, so that the helpers surely load some, however the machine schedules
+    them."""
+    claim = fill.Claims.front
+
+    def slowly(self: fill.Claims) -> int | None:
+        deadline = time.monotonic() + 30
+        while fill._PAIR.unpack(os.pread(self.fd, fill._PAIR.size, 0))[1] == len(self.indices):
+            assert time.monotonic() < deadline, "no helper claimed anything"
+            time.sleep(0.001)
+        return claim(self)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fill.Claims, "front", slowly)
+        return _hits(ParsedCache(folder), monkeypatch, [root], helpers=helpers, **kw)
 
 
 @pytest.mark.parametrize("where", WHERE)
@@ -39,7 +53,7 @@ def test_a_load_shared_with_helpers_is_the_one_process_load(where: str, tmp_path
     root = walked_root(where, tmp_path)
     plain = load_federation([root])
     shared, read_here = _load(root, tmp_path / "cache", monkeypatch, helpers=1)
-    assert 0 < read_here < len(plain.workspaces)  # the helper loaded the rest
+    assert read_here < len(plain.workspaces)  # the helper loaded some
     assert shared == plain  # records, diagnostics, order
     again, read_again = _load(root, tmp_path / "cache", monkeypatch, helpers=1)
     _load(root, tmp_path / "alone", monkeypatch, helpers=0)
@@ -69,7 +83,11 @@ def test_a_verb_that_reads_few_records_gets_the_same_load_from_helpers(where: st
 def test_a_helper_that_dies_leaves_its_workspaces_to_this_process(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     root = walked_root("generated", tmp_path)
-    monkeypatch.setattr(fill, "_fill", lambda *args: os._exit(3))  # the forked helper inherits it
+    def dies(cache: ParsedCache, found: object, claims: fill.Claims, *args: object) -> None:
+        claims.back()  # claimed, never loaded nor sent
+        os._exit(3)
+
+    monkeypatch.setattr(fill, "_fill", dies)  # the forked helper inherits it
     plain = load_federation([root])
     shared, read_here = _load(root, tmp_path / "cache", monkeypatch, helpers=1)
     assert read_here == len(plain.workspaces)
@@ -116,9 +134,25 @@ def test_a_workspace_whose_beads_live_on_a_dolt_server_is_loaded_here(tmp_path: 
     assert fill._bytes(tmp_path / "town") is not None
 
 
-def test_shares_keep_discovery_order_and_split_the_bytes() -> None:
-    assert fill._shares([4, 5, 6, 7], [10, 10, 10, 10], 2) == [[4, 5], [6, 7]]
-    assert fill._shares([4, 5, 6, 7], [30, 10, 10, 10], 2) == [[4], [5, 6, 7]]
-    assert fill._shares([4, 5, 6], [1, 1, 100], 2) == [[4, 5], [6]]
-    assert fill._shares([1, 2, 3, 4, 5, 6], [1] * 6, 3) == [[1, 2], [3, 4], [5, 6]]
-    assert fill._shares([1], [50], 2) == [[1]]
+def test_claims_give_each_workspace_once_front_and_back_meeting(tmp_path: Path) -> None:
+    """This process claims from the front in order while a forked helper claims from the back:
+    every workspace is claimed exactly once, and this process's claims come first."""
+    claims = fill.Claims(list(range(100, 400)))
+    out = tmp_path / "helper"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            taken = []
+            while (index := claims.back()) is not None:
+                taken.append(index)
+            out.write_text(" ".join(map(str, taken)))
+        finally:
+            os._exit(0)
+    mine = []
+    while (index := claims.front()) is not None:
+        mine.append(index)
+    os.waitpid(pid, 0)
+    theirs = [int(word) for word in out.read_text().split()]
+    assert sorted(mine + theirs) == list(range(100, 400))
+    assert mine == list(range(100, 100 + len(mine)))
+    assert theirs == list(range(399, 399 - len(theirs), -1))

@@ -10,21 +10,22 @@ between workspaces needs of it (``core.federation.References``): its work units'
 relationships that may point out of it. On two cores a first ``summary`` of a 100k-unit
 federation takes about 60% of the time of one process (benchmarks/README.md).
 
-The missed workspaces are split, in discovery order, into shares of about equal bytes; this
-process takes the first, so it never waits for a helper before it has loaded its own, and
-records and diagnostics come out in exactly the order of a one-process load
-(tests/test_cache_fill.py). A helper is forked only where that is safe and pays: Linux (its CPU
-check reads ``/proc``), this process running one thread (a fork while another thread holds a
+The workspaces to load are claimed one at a time (``Claims``): this process from the front, in
+discovery order, the helpers from the back, so this process never waits for a helper before it
+has loaded its own, and records and diagnostics come out in exactly the order of a one-process
+load (tests/test_cache_fill.py). A helper is forked only where that is safe and pays: Linux (its
+CPU check reads ``/proc``), this process running one thread (a fork while another thread holds a
 lock can deadlock the child: the dashboard and the server load in one process), enough bytes to
 share, and a CPU with nothing else to run right now (Linux shares CPU time between sessions, not
 processes: while another session keeps a core busy, two processes split one). Anything going
-wrong (no pipe, file or process to be had, a helper that dies, an entry it could not write, as
-for a town whose beads live on a Dolt server, an entry changed since) only means this process
-loads that workspace itself.
+wrong (no file or process to be had, a helper that dies, an entry it could not write, an entry
+changed since) only means this process loads that workspace itself; so is one whose beads live
+on a Dolt server, always (it has no entry).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import struct
@@ -47,6 +48,7 @@ MIN_BYTES = 16 << 20  # with fewer bytes to load than this, a helper does not pa
 MAX_HELPERS = 3
 _SIZE_DEPTH = 4  # how deep below a workspace's folder its bytes are counted (a town's beads are at 3)
 _HEADER = struct.Struct("=Q")
+_PAIR = struct.Struct("=qq")
 
 
 class Filled(NamedTuple):
@@ -67,41 +69,86 @@ def filled(ws: Workspace, entry_id: str) -> Filled:
     return Filled(entry_id, keys, [rel for rel in ws.relationships if rel.to_key is None or rel.to_key not in own])
 
 
-class Helpers:
-    """The helpers filling the cache for one load; ``take(index)`` gives what the helper that
-    loaded ``found[index]`` sent of it, once that helper is done (None: load it here)."""
+class Claims:
+    """The workspaces a load shares, claimed one at a time: this process from the front, in
+    discovery order, the helpers from the back. They meet where the work is about evenly split,
+    whatever each workspace costs to load (a town costs twice what a sudocode repo of its size
+    does, a realm's YAML thirty times). Two counters in an anonymous file, under a POSIX record
+    lock: held per process, so it excludes a forked helper, and let go when its holder dies."""
 
-    def __init__(self, shares: list[list[int]]):
-        self.owner = {index: number for number, share in enumerate(shares) for index in share}
-        self.pids: list[int | None] = [None] * len(shares)
-        self.files = [_anonymous_file() for _ in shares]
+    def __init__(self, indices: list[int]):
+        self.indices = indices
+        self.fd = _anonymous_file()
+        os.pwrite(self.fd, _PAIR.pack(0, len(indices)), 0)
+
+    def front(self) -> int | None:
+        return self._claim(front=True)
+
+    def back(self) -> int | None:
+        return self._claim(front=False)
+
+    def _claim(self, *, front: bool) -> int | None:
+        fcntl.lockf(self.fd, fcntl.LOCK_EX)
+        try:
+            low, high = _PAIR.unpack(os.pread(self.fd, _PAIR.size, 0))
+            if low >= high:
+                return None
+            if front:
+                taken, low = low, low + 1
+            else:
+                taken = high = high - 1
+            os.pwrite(self.fd, _PAIR.pack(low, high), 0)
+            return self.indices[taken]
+        finally:
+            fcntl.lockf(self.fd, fcntl.LOCK_UN)
+
+
+class Helpers:
+    """The helpers filling the cache for one load. This process asks ``take(index)`` of each
+    shared workspace in discovery order: None while it is this process's to load (claimed from
+    the front); once the helpers have claimed it, it waits for them all and gets what the helper
+    that loaded it sent (None again when it sent nothing: load it here)."""
+
+    def __init__(self, claims: Claims, count: int):
+        self.claims = claims
+        self.shared = set(claims.indices)
+        self.pids: list[int] = []
+        self.files: list[int] = []
         self.sent: dict[int, Filled] = {}
+        self.met = False  # this process reached the helpers' claims: they are done
+        try:
+            for _ in range(count):
+                self.files.append(_anonymous_file())
+        except OSError:  # no file to be had (EMFILE): none is kept open
+            self.close()
+            raise
 
     def take(self, index: int) -> Filled | None:
-        number = self.owner.get(index)
-        if number is None:
+        if index not in self.shared:
             return None
-        pid = self.pids[number]
-        if pid is not None:
-            _wait(pid)
-            self.pids[number] = None
-            self._read(self.files[number])
+        if not self.met:
+            if self.claims.front() is not None:
+                return None
+            self.met = True
+            for pid, fd in zip(self.pids, self.files, strict=False):
+                _wait(pid)
+                self._read(fd)
+            self.pids = []
         return self.sent.pop(index, None)
 
     def stop(self) -> None:
         """Leaving early (Ctrl-C, a bug): what the helpers still do is not wanted."""
-        for number, pid in enumerate(self.pids):
-            if pid is not None:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                _wait(pid)
-                self.pids[number] = None
+        for pid in self.pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _wait(pid)
+        self.pids = []
 
     def close(self) -> None:
         self.stop()
-        for fd in self.files:
+        for fd in [*self.files, self.claims.fd]:
             os.close(fd)
         self.files = []
 
@@ -123,51 +170,50 @@ class Helpers:
 
 def start(cache: ParsedCache, found: Sequence[Found], missed: Sequence[int], limits: ReadLimits,
           helpers: int | None = None) -> Helpers | None:
-    """Fork helpers for the later shares of ``missed`` (indices into ``found``) when that is safe
+    """Fork helpers to share the loads of ``missed`` (indices into ``found``) when that is safe
     and worth it; ``helpers`` forces how many (tests), where forking is possible at all."""
     if not _can_fork():
         return None
     measured = [(index, _bytes(found[index].path)) for index in missed]
-    shareable = [(index, size) for index, size in measured if size is not None]
-    sizes = [size for _, size in shareable]
+    shared = [index for index, size in measured if size is not None]
     if helpers is None:
-        helpers = min(_idle_cpus(), MAX_HELPERS) if sum(sizes) >= MIN_BYTES else 0
-    shares = _shares([index for index, _ in shareable], sizes, helpers + 1)[1:]
-    if not shares:
+        helpers = min(_idle_cpus(), MAX_HELPERS) if sum(size or 0 for _, size in measured) >= MIN_BYTES else 0
+    helpers = min(helpers, len(shared) - 1)
+    if helpers < 1:
         return None
     try:
-        team = Helpers(shares)
+        team = Helpers(Claims(shared), helpers)
     except OSError:
         return None
-    try:
-        for number, share in enumerate(shares):
+    for fd in team.files:
+        try:
             pid = os.fork()
-            if pid == 0:  # the helper: never returns
-                _helper(cache, found, share, limits, team.files[number])
-            team.pids[number] = pid
-    except OSError:  # no process to be had (EAGAIN): the helpers that started keep their shares
-        team.owner = {index: n for index, n in team.owner.items() if team.pids[n] is not None}
+        except OSError:  # no process to be had (EAGAIN): those that started share the work
+            break
+        if pid == 0:  # the helper: never returns
+            _helper(cache, found, team.claims, limits, fd)
+        team.pids.append(pid)
     return team
 
 
-def _helper(cache: ParsedCache, found: Sequence[Found], share: list[int], limits: ReadLimits, out: int) -> None:
-    """Load the share's workspaces, writing their entries and one frame each; exit without
-    running any of the parent's clean-up (atexit handlers, buffered output)."""
+def _helper(cache: ParsedCache, found: Sequence[Found], claims: Claims, limits: ReadLimits, out: int) -> None:
+    """Load the workspaces this helper claims, writing their entries and one frame each; exit
+    without running any of the parent's clean-up (atexit handlers, buffered output)."""
     status = 1
     try:
         from core.dolt.session import new_session
 
         with new_session():  # the parent's connections are not this process's to use or close
-            _fill(cache, found, share, limits, out)
+            _fill(cache, found, claims, limits, out)
         status = 0
     finally:
         os._exit(status)
 
 
-def _fill(cache: ParsedCache, found: Sequence[Found], share: list[int], limits: ReadLimits, out: int) -> None:
+def _fill(cache: ParsedCache, found: Sequence[Found], claims: Claims, limits: ReadLimits, out: int) -> None:
     from core.cache.store import identity
 
-    for index in share:
+    while (index := claims.back()) is not None:
         item = found[index]
         ws, _ = cache.load(item.path, item.kind, limits)
         entry_id = cache.entry_ids.get(identity(item.path, item.kind, limits))
@@ -179,30 +225,13 @@ def _fill(cache: ParsedCache, found: Sequence[Found], share: list[int], limits: 
             continue
         header = _HEADER.pack(len(frame))
         if os.writev(out, [header, frame]) != len(header) + len(frame):
-            return  # a short write: the parent ignores the torn frame
-
-
-def _shares(indices: list[int], sizes: list[int], count: int) -> list[list[int]]:
-    """``indices`` cut, in order, into at most ``count`` runs of about equal total size."""
-    total = sum(sizes)
-    if count < 2 or len(indices) < 2 or total == 0:
-        return [indices]
-    shares: list[list[int]] = [[]]
-    done = 0
-    for index, size in zip(indices, sizes, strict=True):
-        # a new share begins where this one holds its part of the total, give or take half an
-        # item (the last one takes the rest)
-        if shares[-1] and len(shares) < count and done + size / 2 >= total * len(shares) / count:
-            shares.append([])
-        shares[-1].append(index)
-        done += size
-    return shares
+            return  # a short write: the parent ignores the torn frame; the rest it loads itself
 
 
 def _bytes(folder: os.PathLike[str] | str, depth: int = _SIZE_DEPTH) -> int | None:
     """About how many bytes a load of ``folder`` reads: its files down to ``depth`` levels,
-    ``.git`` and links left out (only to balance the shares: a wrong guess costs time, never a
-    result). None when a ``.beads`` folder in it keeps its beads on a Dolt server: such a
+    ``.git`` and links left out (only to tell whether helpers pay: a wrong guess costs time,
+    never a result). None when a ``.beads`` folder in it keeps its beads on a Dolt server: such a
     workspace has no entry (it is read from the server each time), so a helper would load it
     for nothing."""
     total = 0
