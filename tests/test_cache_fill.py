@@ -8,8 +8,11 @@ that shares nothing; the helpers are real forked processes writing a real cache 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,10 @@ import pytest
 from core.cache import fill
 from core.cache import store as cache_store
 from core.cache.store import ParsedCache
+from core.diagnostics import Diagnostics
 from core.federation import Federation, load_federation
+from core.sources.discover import discover
+from core.sources.files import ReadLimits
 from tests.test_graph_fill import walked_root
 from tests.test_parsed_cache import _hits
 
@@ -114,7 +120,7 @@ def test_no_helper_is_forked_while_another_thread_runs(tmp_path: Path) -> None:
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert fill.start(ParsedCache(tmp_path / "cache"), [], [0, 1], cache_store.ReadLimits(), helpers=1) is None
+        assert fill.start(ParsedCache(tmp_path / "cache"), [], [0, 1], ReadLimits(), helpers=1) is None
         assert load_federation([root], cache=ParsedCache(tmp_path / "cache"), helpers=1) == load_federation([root])
     finally:
         stop.set()
@@ -156,3 +162,102 @@ def test_claims_give_each_workspace_once_front_and_back_meeting(tmp_path: Path) 
     assert sorted(mine + theirs) == list(range(100, 400))
     assert mine == list(range(100, 100 + len(mine)))
     assert theirs == list(range(399, 399 - len(theirs), -1))
+
+
+def _blocking_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every entry write (in the helpers too: they inherit it) stops midway for a minute, its
+    temporary file made and half written."""
+    put = cache_store.ParsedCache._put
+
+    def slow_parts(parts: list[bytes]) -> Iterator[bytes]:
+        yield parts[0]
+        time.sleep(60)
+        yield from parts[1:]
+
+    monkeypatch.setattr(cache_store.ParsedCache, "_put", lambda self, path, parts: put(self, path, slow_parts(parts)))
+
+
+def test_helpers_stopped_midway_leave_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or any error) in this process stops the helpers: each removes the entry it was
+    writing and exits, within the time it is given, not killed."""
+    root = walked_root("generated", tmp_path)
+    _blocking_writes(monkeypatch)
+    folder = tmp_path / "cache"
+    found = discover([root], Diagnostics(), ReadLimits())
+    team = fill.start(ParsedCache(folder), found, list(range(len(found))), ReadLimits(), helpers=1)
+    assert team is not None
+    deadline = time.monotonic() + 30
+    while not any(folder.glob(".*.tmp")):  # the helper is writing
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    started = time.monotonic()
+    team.close()
+    assert time.monotonic() - started < fill.STOP_S
+    assert list(folder.glob(".*.tmp")) == []
+
+
+def test_a_helper_dies_with_the_process_that_forked_it(tmp_path: Path) -> None:
+    """A verb killed outright (a CI job's timeout) leaves no helper running on."""
+    root = walked_root("demo", tmp_path)
+    script = f"""
+import sys, time
+from pathlib import Path
+from core.cache import fill, store
+from core.cache.store import ParsedCache
+from core.diagnostics import Diagnostics
+from core.diagnostics import Diagnostics
+from core.sources.discover import discover
+from core.sources.files import ReadLimits
+store.ParsedCache.load = lambda self, *args: time.sleep(60)  # the helper loads for a minute
+found = discover([Path({str(root)!r})], Diagnostics(), ReadLimits())
+cache = ParsedCache(Path({str(tmp_path / "cache")!r}))
+team = fill.start(cache, found, list(range(len(found))), ReadLimits(), helpers=1)
+print(team.pids[0], flush=True)
+time.sleep(60)
+"""
+    verb = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    try:
+        helper = int(verb.stdout.readline())  # type: ignore[union-attr]
+        assert _running(helper)
+    finally:
+        verb.kill()
+        verb.wait()
+    deadline = time.monotonic() + 10
+    while _running(helper):
+        assert time.monotonic() < deadline, "the helper outlived the process that forked it"
+        time.sleep(0.01)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, dead but not yet reaped, is not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status and "\nState:\tX" not in status
+
+
+def test_abandoned_temporary_files_are_removed_by_a_later_write(tmp_path: Path) -> None:
+    """A process killed outright mid-write leaves its temporary file; the next process that
+    writes an entry removes those untouched for an hour, and no other."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    abandoned, current = folder / ".abandoned.tmp", folder / ".being-written.tmp"
+    for path in (abandoned, current):
+        path.write_bytes(b"half an entry")
+    old = time.time() - cache_store.ABANDONED_S - 60
+    os.utime(abandoned, (old, old))
+    load_federation([walked_root("demo", tmp_path)], cache=ParsedCache(folder))
+    assert not abandoned.exists() and current.exists()
+
+
+def test_a_write_stopped_midway_leaves_no_temporary_file(tmp_path: Path) -> None:
+    def parts() -> Iterator[bytes]:
+        yield b"half"
+        raise KeyboardInterrupt
+
+    cache = ParsedCache(tmp_path / "cache")
+    with pytest.raises(KeyboardInterrupt):
+        cache._put(tmp_path / "cache" / "entry", parts())  # type: ignore[arg-type]
+    assert list((tmp_path / "cache").iterdir()) == []

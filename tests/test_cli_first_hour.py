@@ -1,12 +1,16 @@
 """The rough edges of a first hour with the command line: the dashboard verb in the help, a
-mistyped verb, a reader that goes away."""
+mistyped verb, a reader that goes away, Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import PROJECT, real_town, write_jsonl
 from tests.test_cli_summary import crossdeck
@@ -61,3 +65,29 @@ def test_remote_add_and_remove_are_committed_as_the_actor(tmp_path: Path) -> Non
     removed = crossdeck("remote", "remove", "api", str(root), "--actor", "web/crew/ann")
     assert removed.returncode == 0 and not repo.is_dirty(untracked_files=True)
     assert repo.head.commit.message.startswith("remote remove api")
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_ctrl_c_stops_a_verb_quietly(json_out: bool) -> None:
+    """Ctrl-C while a verb works: ``crossdeck: interrupted`` on stderr and exit 130, as other
+    tools do, not a traceback; with ``--json`` stdout is still one JSON document that says so.
+    The verb is held mid-work (a stand-in that waits) so that the signal surely lands in it."""
+    script = ("import sys, time\nimport core.cli\n"
+              "def working(argv):\n    sys.stderr.write('working\\n'); sys.stderr.flush(); time.sleep(60)\n"
+              "core.cli._run = working\nfrom tui.__main__ import main\n"
+              f"raise SystemExit(main(['summary'{', ' + repr('--json') if json_out else ''}]))\n")
+    verb = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=PROJECT)
+    try:
+        assert verb.stderr.readline() == "working\n"  # type: ignore[union-attr]
+        verb.send_signal(signal.SIGINT)
+        out, err = verb.communicate(timeout=30)
+    finally:
+        verb.kill()
+    assert verb.returncode == 130
+    assert err == "crossdeck: interrupted\n"
+    if json_out:
+        # the error says what the verb wrote to stderr before it (here the stand-in's line), then this
+        assert json.loads(out)["error"].splitlines()[-1] == "crossdeck: interrupted"
+    else:
+        assert out == ""

@@ -5,6 +5,9 @@ name no line. Each case loads what is good around the bad record and names the f
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,7 @@ import pytest
 
 from core.diagnostics import Diagnostics
 from core.federation import load_federation
-from core.sources.files import ReadLimits, load_json, load_yaml
+from core.sources.files import NOT_A_FILE, ReadLimits, load_json, load_yaml
 from tests.conftest import PROJECT, bead, dep, real_town, write_json, write_jsonl
 
 MAX_NESTING = 64  # the documented bounds (docs/formats.md, "Diagnostics")
@@ -452,3 +455,23 @@ def test_the_bounds_are_the_documented_ones() -> None:
     readme = (PROJECT / "README.md").read_text()
     for text in (diagnostics, readme):
         assert f"{MAX_NESTING} levels" in text and f"{MAX_REFERENCE} characters" in text
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize(("where", "named"), [("greenplace/.beads/issues.jsonl", True), ("mayor/town.json", False),
+                                              (".events.jsonl", False)])
+def test_a_pipe_where_a_file_belongs_is_never_waited_on(town: Path, where: str, named: bool) -> None:
+    """A named pipe (or a device) is never opened: opening one waits for a writer, maybe forever.
+    Where a file is read (a rig's beads) the load names it; where one is only looked for (the
+    town file that makes a folder a town, the town's event log), it is not there."""
+    path = town / where
+    if path.exists():
+        path.unlink()
+    os.mkfifo(path)
+    script = ("import sys, json\nfrom pathlib import Path\nfrom core.federation import load_federation\n"
+              "fed = load_federation([Path(sys.argv[1])])\n"
+              "print(json.dumps([[d.path, d.message] for d in fed.errors]))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(town)], capture_output=True, text=True, timeout=60,
+                          cwd=PROJECT)
+    assert done.returncode == 0, done.stderr
+    assert ([str(path), "cannot read: " + NOT_A_FILE] in json.loads(done.stdout)) is named

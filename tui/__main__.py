@@ -9,7 +9,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-
 EXIT_BROKEN_PIPE = 128 + 13  # what a tool killed by SIGPIPE exits with (``yes | head``)
 
 
@@ -32,6 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from core.cli import main as cli_main
 
         return cli_main(args)
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, as other tools do, not with a traceback
+        from core.commands.json_guard import EXIT_INTERRUPTED, INTERRUPTED
+
+        sys.stderr.write(INTERRUPTED + "\n")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``crossdeck audit | head``): stop quietly, as other tools do
         # (they die of SIGPIPE: 128 + 13), not as if a file could not be read.

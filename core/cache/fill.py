@@ -31,6 +31,7 @@ import signal
 import struct
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -49,6 +50,8 @@ MAX_HELPERS = 3
 _SIZE_DEPTH = 4  # how deep below a workspace's folder its bytes are counted (a town's beads are at 3)
 _HEADER = struct.Struct("=Q")
 _PAIR = struct.Struct("=qq")
+_PR_SET_PDEATHSIG = 1
+STOP_S = 2.0  # how long a helper asked to stop may take before it is killed
 
 
 class Filled(NamedTuple):
@@ -137,13 +140,19 @@ class Helpers:
         return self.sent.pop(index, None)
 
     def stop(self) -> None:
-        """Leaving early (Ctrl-C, a bug): what the helpers still do is not wanted."""
+        """Leaving early (Ctrl-C, a bug): what the helpers still do is not wanted. Each is asked
+        to stop (it removes the entry it was writing), and killed if it has not within
+        ``STOP_S``."""
         for pid in self.pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            _wait(pid)
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_S
+        for pid in self.pids:
+            while not _reaped(pid):
+                if time.monotonic() > deadline:
+                    _signal(pid, signal.SIGKILL)
+                    _wait(pid)
+                    break
+                time.sleep(0.005)
         self.pids = []
 
     def close(self) -> None:
@@ -185,22 +194,26 @@ def start(cache: ParsedCache, found: Sequence[Found], missed: Sequence[int], lim
         team = Helpers(Claims(shared), helpers)
     except OSError:
         return None
+    parent = os.getpid()
     for fd in team.files:
         try:
             pid = os.fork()
         except OSError:  # no process to be had (EAGAIN): those that started share the work
             break
         if pid == 0:  # the helper: never returns
-            _helper(cache, found, team.claims, limits, fd)
+            _helper(cache, found, team.claims, limits, fd, parent)
         team.pids.append(pid)
     return team
 
 
-def _helper(cache: ParsedCache, found: Sequence[Found], claims: Claims, limits: ReadLimits, out: int) -> None:
+def _helper(cache: ParsedCache, found: Sequence[Found], claims: Claims, limits: ReadLimits, out: int,
+            parent: int) -> None:
     """Load the workspaces this helper claims, writing their entries and one frame each; exit
     without running any of the parent's clean-up (atexit handlers, buffered output)."""
     status = 1
     try:
+        signal.signal(signal.SIGTERM, _stopped)  # stop() asks: leave through the clean-up below
+        _die_with_parent(parent)
         from core.dolt.session import new_session
 
         with new_session():  # the parent's connections are not this process's to use or close
@@ -281,6 +294,37 @@ def _idle_cpus() -> int:
         except OSError:
             return 0
     return max(0, int(cpus - runnable))
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Be killed if ``parent``, the process that forked this one, dies (killed outright, its
+    clean-up never run): Linux's PR_SET_PDEATHSIG."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the call
+        os._exit(1)
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] != 0
+    except ChildProcessError:  # reaped already (SIGCHLD ignored)
+        return True
 
 
 def _wait(pid: int) -> None:

@@ -19,6 +19,7 @@ import hashlib
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Callable, Collection, Container, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +37,8 @@ from core.sources.seen import Seen, recording
 
 _FEDERATION = "federation-"  # the federation-wide part's files start so; a workspace's entry does not
 FEDERATION_PARTS = 16  # federation-wide parts kept (several roots or federations read in turn)
+ABANDONED_S = 3600  # a temporary file untouched this long is of a write that never finished
+_TEMPORARY = ".tmp"
 _JSON_ONLY = frozenset({WorkspaceKind.TOWN, WorkspaceKind.SUDOCODE, WorkspaceKind.BEADS})
 _federation_part = msgspec.msgpack.Decoder(tuple[str, list[Diagnostic]]).decode
 _encode = msgspec.msgpack.Encoder().encode
@@ -51,6 +54,7 @@ class ParsedCache:
         self.folder = folder
         self.entry_ids: dict[str, str] = {}  # identity -> id of the entry read or written by this process
         self.edges_from: dict[str, list[str]] = {}  # identity -> its entry's edges_from (core.graph_kinds)
+        self._swept = False  # the folder's abandoned temporary files were removed (_sweep)
 
     @classmethod
     def default(cls) -> ParsedCache:
@@ -193,10 +197,15 @@ class ParsedCache:
         return self.folder / hashlib.blake2b(identity.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def _put(self, path: Path, parts: list[bytes]) -> bool:
-        """Write ``path`` whole (a temporary file renamed over it); False when it cannot be."""
+        """Write ``path`` whole (a temporary file renamed over it); False when it cannot be. The
+        temporary file is removed whatever stops the write (a full disk, Ctrl-C); one left by a
+        process killed outright is removed by a later write (``_sweep``)."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
+            if not self._swept:
+                self._swept = True
+                _sweep(self.folder)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=_TEMPORARY, dir=self.folder)
         except OSError:
             return False
         try:
@@ -204,12 +213,30 @@ class ParsedCache:
                 handle.writelines(parts)
             os.replace(tmp, path)
             return True
-        except OSError:
+        except BaseException as exc:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
-            return False
+            if isinstance(exc, OSError):
+                return False
+            raise
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the temporary files of writes that never finished (a process killed outright):
+    those not touched for ``ABANDONED_S`` (a write takes well under a second)."""
+    try:
+        with os.scandir(folder) as found:
+            old = [item.path for item in found if item.name.startswith(".") and item.name.endswith(_TEMPORARY)
+                   and item.stat(follow_symlinks=False).st_mtime < time.time() - ABANDONED_S]
+    except OSError:
+        return
+    for name in old:
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
 
 
 def _exactly(fd: int, length: int, offset: int) -> bytes:

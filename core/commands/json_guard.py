@@ -14,6 +14,9 @@ import msgspec
 
 from core.diagnostics import Diagnostic
 
+EXIT_INTERRUPTED = 128 + 2  # what a tool stopped by Ctrl-C (SIGINT) exits with
+INTERRUPTED = "crossdeck: interrupted"
+
 
 class _Watched:
     """A stream that passes everything on and remembers what was written to it."""
@@ -72,6 +75,9 @@ def guarded(run: Callable[[], int]) -> int:
         code = exc.code if isinstance(exc.code, int) else 2
     except BrokenPipeError:
         raise  # the reader went away: nothing more is written (tui.__main__ ends quietly)
+    except KeyboardInterrupt:  # Ctrl-C: said on stderr, and the document says it too
+        sys.stderr.write(INTERRUPTED + "\n")
+        code = EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a crash: the document says so, then it is raised again
         crash = exc
     finally:

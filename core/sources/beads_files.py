@@ -50,8 +50,8 @@ def export_candidate(beads_dir: Path, timed: bool) -> Candidate | None:
         size = os.stat(path).st_size
     except OSError:
         return None
-    if not path.is_file():
-        return None
+    if not path.is_file():  # a folder, a pipe, a device: never opened (a pipe would wait forever)
+        return Candidate("export", path, False, None, "it is not a regular file")
     if size == 0:
         return Candidate("export", path, False, None, "it is 0 bytes")
     return Candidate("export", path, True, export_time(path) if timed else None)

@@ -40,6 +40,7 @@ _NESTS = frozenset({dict, list}).__contains__
 # A line shorter than this cannot nest past MAX_NESTING (each level takes two brackets).
 _SHALLOW_LINE = 2 * MAX_NESTING
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NOT_A_FILE = "not a regular file (a named pipe or a device): never opened"
 _decode_json = msgspec.json.Decoder().decode
 _encode_json = msgspec.json.Encoder().encode
 try:  # libyaml ships in PyYAML's wheels; fall back to the pure loader where it does not.
@@ -59,7 +60,11 @@ def read_bytes(path: Path, diags: Diagnostics, limits: ReadLimits) -> bytes | No
             _warn_linked_out(path, target, diags, limits.within)
             return None
     try:
-        size = os.stat(target).st_size
+        status = os.stat(target)
+        if not stat.S_ISREG(status.st_mode):  # a pipe or a device would be waited on, maybe forever
+            diags.error(path, f"cannot read: {NOT_A_FILE if not stat.S_ISDIR(status.st_mode) else 'is a directory'}")
+            return None
+        size = status.st_size
         if size > limits.max_file_bytes:
             diags.error(
                 path,
