@@ -30,7 +30,7 @@ from tests.test_parsed_cache import _hits
 WHERE = ["demo", "generated", "realdata"]
 LATER = frozenset({"work_units", "relationships", "delegations"})
 
-pytestmark = pytest.mark.skipif(not fill._can_fork(), reason="helpers are forked on Linux only")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="helpers are forked on Linux only")
 
 
 def _load(root: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, helpers: int,
@@ -39,6 +39,7 @@ def _load(root: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, helpers: in
     workspaces this process read from their files. This process claims nothing before a helper
     has claimed a workspace, so that the helpers surely load some, however the machine schedules
     them."""
+    assert threading.active_count() == 1, "a thread left running by another test: no helper would be forked"
     claim = fill.Claims.front
 
     def slowly(self: fill.Claims) -> int | None:
