@@ -22,7 +22,8 @@ from core.cache import store as cache_store
 from core.cache.store import ParsedCache
 from core.diagnostics import Diagnostics
 from core.federation import Federation, load_federation
-from core.sources.discover import discover
+from core.model import WorkspaceKind
+from core.sources.discover import Found, discover
 from core.sources.files import ReadLimits
 from tests.test_graph_fill import walked_root
 from tests.test_parsed_cache import _hits
@@ -134,11 +135,33 @@ def test_a_workspace_whose_beads_live_on_a_dolt_server_is_loaded_here(tmp_path: 
     beads = tmp_path / "town" / "rig" / ".beads"
     beads.mkdir(parents=True)
     (beads / "issues.jsonl").write_text('{"id": "gp-1", "title": "x"}\n')
-    assert fill._bytes(tmp_path / "town") == len('{"id": "gp-1", "title": "x"}\n')
+    assert not fill._dolt_backed(tmp_path / "town")
     (beads / "metadata.json").write_text('{"backend": "dolt", "dolt_mode": "server"}')
-    assert fill._bytes(tmp_path / "town") is None
+    assert fill._dolt_backed(tmp_path / "town")
     (beads / "metadata.json").write_text('{"backend": "dolt", "dolt_mode": "embedded"}')
-    assert fill._bytes(tmp_path / "town") is not None
+    assert not fill._dolt_backed(tmp_path / "town")
+    (tmp_path / "town" / ".beads").mkdir()
+    (tmp_path / "town" / ".beads" / "metadata.json").write_text('{"database": "dolt", "dolt_mode": "server"}')
+    assert fill._dolt_backed(tmp_path / "town")
+    found = [Found(WorkspaceKind.TOWN, tmp_path / "town"), Found(WorkspaceKind.TOWN, tmp_path / "town")]
+    assert fill.start(ParsedCache(tmp_path / "cache"), found, [0, 1], ReadLimits(), helpers=1) is None
+
+
+def test_helpers_are_forked_for_a_large_load_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bytes are counted until the answer is known; a tree of more entries than are worth
+    looking at (a repository's sources around its ``.sudocode``) counts as large."""
+    small, large = tmp_path / "small", tmp_path / "large"
+    for folder, size in ((small, 1000), (large, 3000)):
+        (folder / ".beads").mkdir(parents=True)
+        (folder / ".beads" / "issues.jsonl").write_bytes(b"x" * size)
+    assert not fill._at_least(5000, [small, large])
+    assert fill._at_least(4000, [small, large])
+    monkeypatch.setattr(fill, "_LOOKED_AT", 50)
+    sources = small / "src" / "a" / "b"
+    sources.mkdir(parents=True)
+    for n in range(fill._LOOKED_AT + 1):
+        (sources / str(n)).touch()
+    assert fill._at_least(5000, [small])
 
 
 def test_claims_give_each_workspace_once_front_and_back_meeting(tmp_path: Path) -> None:
@@ -207,7 +230,8 @@ from core.cache import fill, store
 from core.cache.store import ParsedCache
 from core.diagnostics import Diagnostics
 from core.diagnostics import Diagnostics
-from core.sources.discover import discover
+from core.model import WorkspaceKind
+from core.sources.discover import Found, discover
 from core.sources.files import ReadLimits
 store.ParsedCache.load = lambda self, *args: time.sleep(60)  # the helper loads for a minute
 found = discover([Path({str(root)!r})], Diagnostics(), ReadLimits())

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 MIN_BYTES = 16 << 20  # with fewer bytes to load than this, a helper does not pay for its fork
 MAX_HELPERS = 3
 _SIZE_DEPTH = 4  # how deep below a workspace's folder its bytes are counted (a town's beads are at 3)
+_LOOKED_AT = 20_000  # entries looked at before the federation is taken for a large one
 _HEADER = struct.Struct("=Q")
 _PAIR = struct.Struct("=qq")
 _PR_SET_PDEATHSIG = 1
@@ -183,10 +184,9 @@ def start(cache: ParsedCache, found: Sequence[Found], missed: Sequence[int], lim
     and worth it; ``helpers`` forces how many (tests), where forking is possible at all."""
     if not _can_fork():
         return None
-    measured = [(index, _bytes(found[index].path)) for index in missed]
-    shared = [index for index, size in measured if size is not None]
+    shared = [index for index in missed if not _dolt_backed(found[index].path)]
     if helpers is None:
-        helpers = min(_idle_cpus(), MAX_HELPERS) if sum(size or 0 for _, size in measured) >= MIN_BYTES else 0
+        helpers = min(_idle_cpus(), MAX_HELPERS) if _at_least(MIN_BYTES, [found[i].path for i in shared]) else 0
     helpers = min(helpers, len(shared) - 1)
     if helpers < 1:
         return None
@@ -241,31 +241,45 @@ def _fill(cache: ParsedCache, found: Sequence[Found], claims: Claims, limits: Re
             return  # a short write: the parent ignores the torn frame; the rest it loads itself
 
 
-def _bytes(folder: os.PathLike[str] | str, depth: int = _SIZE_DEPTH) -> int | None:
-    """About how many bytes a load of ``folder`` reads: its files down to ``depth`` levels,
-    ``.git`` and links left out (only to tell whether helpers pay: a wrong guess costs time,
-    never a result). None when a ``.beads`` folder in it keeps its beads on a Dolt server: such a
-    workspace has no entry (it is read from the server each time), so a helper would load it
-    for nothing."""
-    total = 0
-    in_beads = os.path.basename(folder) == ".beads"
+def _at_least(wanted: int, folders: Sequence[os.PathLike[str] | str]) -> bool:
+    """Whether loading ``folders`` reads about ``wanted`` bytes or more: their files down to
+    ``_SIZE_DEPTH`` levels, ``.git`` and links left out, counted until the answer is known. A
+    folder with more than ``_LOOKED_AT`` entries in those levels (a repository's source tree
+    around its ``.sudocode``) is taken for a large one rather than walked on: a wrong guess only
+    costs a fork, never a result."""
+    total = looked = 0
+    stack = [(os.fspath(folder), _SIZE_DEPTH) for folder in reversed(folders)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    looked += 1
+                    if entry.is_symlink():
+                        continue
+                    if entry.is_file():
+                        total += entry.stat().st_size
+                    elif depth > 1 and entry.is_dir() and entry.name != ".git":
+                        stack.append((entry.path, depth - 1))
+        except OSError:
+            continue
+        if total >= wanted or looked > _LOOKED_AT:
+            return True
+    return False
+
+
+def _dolt_backed(folder: os.PathLike[str] | str) -> bool:
+    """Whether the workspace at ``folder`` keeps beads on a Dolt server (its own ``.beads``, or a
+    rig's one level down, says so in ``metadata.json``). Such a workspace has no entry (it is read
+    from the server each time), so a helper would load it for nothing."""
+    root = os.fspath(folder)
+    places = [root]
     try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_symlink():
-                    continue
-                if entry.is_file():
-                    if in_beads and entry.name == "metadata.json" and _server_mode(entry.path):
-                        return None
-                    total += entry.stat().st_size
-                elif depth > 1 and entry.is_dir() and entry.name != ".git":
-                    inner = _bytes(entry.path, depth - 1)
-                    if inner is None:
-                        return None
-                    total += inner
+        with os.scandir(root) as entries:
+            places += [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
     except OSError:
-        pass
-    return total
+        return False
+    return any(_server_mode(os.path.join(place, ".beads", "metadata.json")) for place in places)
 
 
 def _server_mode(path: str) -> bool:
