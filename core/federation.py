@@ -143,7 +143,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
         found = discover(roots, found_diags, limits, max_depth=max_depth)
         fed.diagnostics.extend(found_diags)
         cached = [cache.read(item.path, item.kind, limits, wanted) if cache is not None else None for item in found]
-        missed = [item for item, hit in zip(found, cached, strict=True) if hit is None]
+        missed = [index for index, hit in enumerate(cached) if hit is None]  # read from their files
         identities = _identities(found, limits) if cache is not None else [""] * len(found)
         kept = cache.federation_part(identities) if cache is not None and not missed else None
         references = References() if kept is None else None
@@ -157,7 +157,7 @@ def load_federation(roots: Sequence[Path], limits: ReadLimits | None = None, max
         if cache is not None and helpers != 0 and len(missed) > 1:
             from core.cache import fill
 
-            team = fill.start(cache, found, [i for i, hit in enumerate(cached) if hit is None], limits, helpers)
+            team = fill.start(cache, found, missed, limits, helpers)
         try:
             names: dict[str, str] = {}
             for index, (item, key, hit) in enumerate(zip(found, identities, cached, strict=True)):

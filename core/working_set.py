@@ -48,10 +48,10 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
     key = _key(fed, name, remote_status)
     held: Held | None = fed.held
     if held is None:
-        return walk(build_graph(whole(fed), remote_status, walks_only=True))
+        return _walk_whole(fed, walk, remote_status)
     if key is None or held.cache is None:  # nothing to keep it under (no cache): grown, kept nowhere
         grown = _grown(fed, held, walk, remote_status, seeds)
-        return grown[0] if grown is not None else walk(build_graph(whole(fed), remote_status, walks_only=True))
+        return grown[0] if grown is not None else _walk_whole(fed, walk, remote_status)
     kept = held.cache.part(_PREFIX, key, _decode)
     if kept is not None and all(0 <= index < len(fed.workspaces) for index, *_ in kept[1]):
         result, seen = recorded(build_graph(_with(fed, kept[1]), remote_status, walks_only=True), walk)
@@ -66,6 +66,10 @@ def walk_kept(fed: Federation, name: str, walk: Callable[[Walks], T], remote_sta
         records = working_set(complete, seen)
     held.cache.keep_part(_PREFIX, key, (sorted(seen), records))
     return result
+
+
+def _walk_whole(fed: Federation, walk: Callable[[Walks], T], remote_status: Mapping[str, str]) -> T:
+    return walk(build_graph(whole(fed), remote_status, walks_only=True))
 
 
 def walk_from(fed: Federation, start: Iterable[str], walk: Callable[[Walks], T], remote_status: Mapping[str, str],

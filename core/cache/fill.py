@@ -33,11 +33,12 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import msgspec
 
-from core.dolt.target import is_server_mode
+from core.dolt.target import is_server_mode, metadata_path
 from core.model import Relationship, Workspace
 from core.sources.discover import Found
 
@@ -279,10 +280,10 @@ def _dolt_backed(folder: os.PathLike[str] | str) -> bool:
             places += [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
     except OSError:
         return False
-    return any(_server_mode(os.path.join(place, ".beads", "metadata.json")) for place in places)
+    return any(_server_mode(metadata_path(Path(place, ".beads"))) for place in places)
 
 
-def _server_mode(path: str) -> bool:
+def _server_mode(path: Path) -> bool:
     try:
         with open(path, "rb") as handle:
             metadata = msgspec.json.decode(handle.read(1 << 20))

@@ -226,10 +226,11 @@ class ParsedCache:
 def _sweep(folder: Path) -> None:
     """Remove the temporary files of writes that never finished (a process killed outright):
     those not touched for ``ABANDONED_S`` (a write takes well under a second)."""
+    cutoff = time.time() - ABANDONED_S
     try:
         with os.scandir(folder) as found:
             old = [item.path for item in found if item.name.startswith(".") and item.name.endswith(_TEMPORARY)
-                   and item.stat(follow_symlinks=False).st_mtime < time.time() - ABANDONED_S]
+                   and item.stat(follow_symlinks=False).st_mtime < cutoff]
     except OSError:
         return
     for name in old:

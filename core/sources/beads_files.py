@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -47,12 +48,12 @@ def export_candidate(beads_dir: Path, timed: bool) -> Candidate | None:
     path = beads_dir / "issues.jsonl"
     seen.looked_up(path)
     try:
-        size = os.stat(path).st_size
+        status = os.stat(path)
     except OSError:
         return None
-    if not path.is_file():  # a folder, a pipe, a device: never opened (a pipe would wait forever)
+    if not stat.S_ISREG(status.st_mode):  # a folder, a pipe, a device: never opened (a pipe would wait)
         return Candidate("export", path, False, None, "it is not a regular file")
-    if size == 0:
+    if status.st_size == 0:
         return Candidate("export", path, False, None, "it is 0 bytes")
     return Candidate("export", path, True, export_time(path) if timed else None)
 
